@@ -1,0 +1,70 @@
+#include "autograd/graph.h"
+
+#include <algorithm>
+
+#include "autograd/error.h"
+
+namespace trit {
+namespace {
+
+struct Entry {
+  const char* op;
+  std::vector<Tensor> inputs;
+  Tensor output;
+  BackwardFn backward;
+};
+
+thread_local std::vector<Entry> tape;
+thread_local bool recording = true;
+
+}  // namespace
+
+bool grad_enabled() { return recording; }
+
+NoGradGuard::NoGradGuard() : previous_(recording) { recording = false; }
+NoGradGuard::~NoGradGuard() { recording = previous_; }
+
+bool needs_grad(std::initializer_list<Tensor> inputs) {
+  if (!recording) return false;
+  return std::any_of(inputs.begin(), inputs.end(),
+                     [](const Tensor& t) { return t.defined() && t.requires_grad(); });
+}
+
+void record(const char* op, std::vector<Tensor> inputs, Tensor& output, BackwardFn backward) {
+  output.set_requires_grad(true);
+  tape.push_back(Entry{op, std::move(inputs), output, std::move(backward)});
+}
+
+size_t tape_size() { return tape.size(); }
+void clear_tape() { tape.clear(); }
+
+void backward(const Tensor& loss) {
+  check(loss.numel() == 1, "backward",
+        "the loss must have one element, got shape " + to_string(loss.shape()));
+  backward(loss, Tensor::ones(loss.shape()));
+}
+
+void backward(const Tensor& output, const Tensor& grad_output) {
+  check(grad_output.shape() == output.shape(), "backward",
+        "gradient of shape " + to_string(grad_output.shape()) + " for an output of shape " +
+            to_string(output.shape()));
+  check(output.requires_grad(), "backward",
+        "the output does not require grad (no recorded op produced it; was it computed under "
+        "NoGradGuard or from tensors without requires_grad?)");
+  const auto produced_output = [&](const Entry& e) { return e.output.is_same(output); };
+  check(std::any_of(tape.begin(), tape.end(), produced_output), "backward",
+        "the output is not on the tape: backward was already called on this graph (the tape "
+        "is released after backward) or the graph was cleared");
+
+  Tensor seed = output;
+  float* seed_grad = seed.mutable_grad();
+  for (int64_t i = 0; i < output.numel(); ++i) seed_grad[i] += grad_output.data()[i];
+  for (auto entry = tape.rbegin(); entry != tape.rend(); ++entry) {
+    if (entry->output.has_grad()) entry->backward(entry->output.grad());
+  }
+  // Release: intermediate gradients go with the tape; leaves keep theirs.
+  for (Entry& entry : tape) entry.output.zero_grad();
+  tape.clear();
+}
+
+}  // namespace trit

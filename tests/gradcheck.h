@@ -1,0 +1,93 @@
+// Test helpers: finite-difference gradient checks and per-target kernel runs.
+//
+// gradcheck(f, inputs) compares backprop with central differences for the scalar
+// L = sum(r * f(inputs)), r a seeded random tensor (so every output element matters, as
+// dlib's test_layer does). Every input with requires_grad is checked element by element:
+// |analytic - numeric| <= atol + rtol * |numeric|. Keep inputs away from kinks (relu at 0,
+// max-pool ties, clipping bounds) or the finite difference is meaningless.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "autograd/graph.h"
+#include "autograd/kernels/targets.h"
+#include "autograd/random.h"
+#include "autograd/tensor.h"
+
+namespace trit::testing {
+
+struct GradcheckOptions {
+  float eps = 1e-3f;
+  float rtol = 1e-2f;
+  float atol = 1e-3f;
+  uint64_t seed = 1234;
+};
+
+using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;
+
+inline double weighted_sum(const Tensor& y, const Tensor& r) {
+  double total = 0.0;
+  for (int64_t i = 0; i < y.numel(); ++i) total += double(y.data()[i]) * r.data()[i];
+  return total;
+}
+
+inline void gradcheck(const TensorFn& f, std::vector<Tensor> inputs,
+                      const GradcheckOptions& options = {}) {
+  for (Tensor& x : inputs) x.zero_grad();
+  const Tensor y = f(inputs);
+  Rng rng(options.seed);
+  const Tensor r = Tensor::normal(y.shape(), 0.0f, 1.0f, rng);
+  backward(y, r);
+
+  NoGradGuard no_grad;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    Tensor x = inputs[k];
+    if (!x.requires_grad()) continue;
+    REQUIRE_MESSAGE(x.has_grad(), "input " << k << " received no gradient");
+    const Tensor analytic = x.grad().clone();
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      const float saved = x.data()[i];
+      x.data()[i] = saved + options.eps;
+      const double plus = weighted_sum(f(inputs), r);
+      x.data()[i] = saved - options.eps;
+      const double minus = weighted_sum(f(inputs), r);
+      x.data()[i] = saved;
+      const double numeric = (plus - minus) / (2.0 * options.eps);
+      const double got = analytic.data()[i];
+      CAPTURE(k);
+      CAPTURE(i);
+      CAPTURE(to_string(x.shape()));
+      CHECK(std::abs(got - numeric) <= options.atol + options.rtol * std::abs(numeric));
+      if (std::abs(got - numeric) > options.atol + options.rtol * std::abs(numeric)) {
+        MESSAGE("analytic " << got << " vs numeric " << numeric);
+        return;  // one failure per input is enough to read
+      }
+    }
+  }
+}
+
+// Runs `body` once with dispatch forced to each Highway target this CPU supports.
+template <class Body>
+void for_each_target(const Body& body) {
+  for (int64_t target : kernels::supported_targets()) {
+    kernels::force_target(target);
+    CAPTURE(kernels::target_name(target));
+    body();
+  }
+  kernels::force_target(0);
+}
+
+// A seeded random tensor (normal) that requires grad.
+inline Tensor random_input(const Shape& shape, uint64_t seed, float scale = 1.0f) {
+  Rng rng(seed);
+  Tensor t = Tensor::normal(shape, 0.0f, scale, rng);
+  t.set_requires_grad(true);
+  return t;
+}
+
+}  // namespace trit::testing
