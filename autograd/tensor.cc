@@ -106,7 +106,7 @@ Tensor& Tensor::set_requires_grad(bool requires_grad) {
 bool Tensor::has_grad() const { return impl().grad != nullptr; }
 Tensor Tensor::grad() const { return Tensor(impl().grad); }
 
-float* Tensor::mutable_grad() {
+float* Tensor::mutable_grad() const {
   Impl& self = impl();
   if (!self.grad) {
     self.grad = make_impl(self.shape);

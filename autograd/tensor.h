@@ -86,7 +86,9 @@ class Tensor {
   Tensor& set_requires_grad(bool requires_grad = true);
   bool has_grad() const;
   Tensor grad() const;   // undefined when there is no gradient yet
-  float* mutable_grad();  // the gradient buffer, created as zeros on first use
+  // The gradient buffer, created as zeros on first use. const because a Tensor is a
+  // handle (like shared_ptr): backward closures hold const copies of their inputs.
+  float* mutable_grad() const;
   void zero_grad();       // drops the gradient (the next backward starts from zero)
   void backward() const;  // trit::backward(*this); see graph.h
 
