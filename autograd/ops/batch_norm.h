@@ -1,0 +1,28 @@
+// Batch normalisation over the channels of x [N,C] or [N,C,H,W] (Ioffe & Szegedy 2015,
+// with PyTorch's conventions).
+//
+// Contract
+// - weight, bias, running_mean and running_var are [C]. Per channel, over its M = N*H*W
+//   values: out = (x - mean) / sqrt(var + eps) * weight + bias.
+// - training: mean and var are the batch statistics (var biased, divided by M); M must be
+//   at least 2. The running statistics are updated in place, even under NoGradGuard:
+//   running = (1 - momentum) * running + momentum * batch, with the unbiased variance
+//   (divided by M - 1) going into running_var.
+// - evaluation: mean and var are running_mean and running_var, which stay unchanged.
+// - Statistics use a fixed reduction order (kernels/batch_norm.h); channels run in
+//   parallel, so results are bit-identical for any thread count.
+// - Saved for backward: x, weight, and each channel's mean and 1/sqrt(var + eps) as used
+//   in the forward pass. Backward gives x, weight and bias their gradients; in training it
+//   is the full batch-statistics derivative, in evaluation the statistics are constants.
+// - Throws "batch_norm: ..." naming the shapes for a wrong rank or parameter shape, for a
+//   training batch with one value per channel, or for momentum outside [0, 1] or eps <= 0.
+#pragma once
+
+#include "autograd/tensor.h"
+
+namespace trit {
+
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& running_mean,
+                  Tensor& running_var, bool training, float momentum = 0.1f, float eps = 1e-5f);
+
+}  // namespace trit
