@@ -106,7 +106,9 @@ TEST_SUITE("ops") {
         {{300, 257}, {1, 0}},
         {{64, 40, 40}, {1, 0, 2}},
     };
-    for (const auto& [shape, perm] : cases) {
+    for (const auto& test : cases) {  // no structured bindings: clang 14 cannot CAPTURE them
+      const Shape& shape = test.first;
+      const std::vector<int64_t>& perm = test.second;
       CAPTURE(to_string(shape));
       CAPTURE(to_string(perm));
       const Tensor x = iota(shape);
@@ -149,19 +151,22 @@ TEST_SUITE("ops") {
 
   TEST_CASE("slice follows Python slicing with step 1") {
     const Tensor x = iota({3, 6, 2});
-    // (start, end) -> the Python range x[:, start:end] along axis 1 of size 6.
-    const std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t>> cases = {
+    // x[:, start:end] selects Python's range(begin, stop) along axis 1 of size 6.
+    struct Case {
+      int64_t start, end, begin, stop;
+    };
+    const std::vector<Case> cases = {
         {1, 4, 1, 4}, {0, 6, 0, 6},   {-2, 6, 4, 6}, {-100, 2, 0, 2}, {2, 100, 2, 6},
         {4, 1, 4, 4}, {-1, -3, 5, 5}, {3, -1, 3, 5}, {6, 9, 6, 6},    {-6, -5, 0, 1},
     };
-    for (const auto& [start, end, begin, stop] : cases) {
-      CAPTURE(start);
-      CAPTURE(end);
-      const Tensor y = slice(x, 1, start, end);
-      REQUIRE(y.shape() == Shape{3, stop - begin, 2});
+    for (const Case& c : cases) {
+      CAPTURE(c.start);
+      CAPTURE(c.end);
+      const Tensor y = slice(x, 1, c.start, c.end);
+      REQUIRE(y.shape() == Shape{3, c.stop - c.begin, 2});
       for (int64_t o = 0; o < y.numel(); ++o) {
         auto index = unravel(o, y.shape());
-        index[1] += begin;
+        index[1] += c.begin;
         CHECK(y.data()[o] == x.data()[ravel(index, x.shape())]);
       }
     }
