@@ -42,6 +42,20 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const std::string& op) {
   return out;
 }
 
+AxisSplit split_at_axis(const Shape& shape, int64_t axis, const std::string& op) {
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  check(axis >= -rank && axis < rank, op,
+        "axis " + std::to_string(axis) + " out of range for " + to_string(shape));
+  AxisSplit split;
+  split.axis = axis < 0 ? axis + rank : axis;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i < split.axis) split.outer *= shape[i];
+    if (i > split.axis) split.inner *= shape[i];
+  }
+  split.size = shape[split.axis];
+  return split;
+}
+
 std::vector<int64_t> contiguous_strides(const Shape& shape) {
   std::vector<int64_t> strides(shape.size(), 1);
   for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)

@@ -26,6 +26,15 @@ int64_t normalize_axis(int64_t axis, int64_t rank, const std::string& op);
 // Throws "<op>: [2,3] and [4]: shapes cannot be broadcast".
 Shape broadcast_shapes(const Shape& a, const Shape& b, const std::string& op);
 
+// `shape` viewed as [outer, size, inner] around one axis (negative counts from the end):
+// size = shape[axis], outer and inner the products of the dimensions before and after.
+// Throws "<op>: axis 2 out of range for [2,3]".
+struct AxisSplit {
+  int64_t axis = 0;  // normalised to [0, rank)
+  int64_t outer = 1, size = 1, inner = 1;
+};
+AxisSplit split_at_axis(const Shape& shape, int64_t axis, const std::string& op);
+
 // Row-major strides in elements (the last dimension has stride 1).
 std::vector<int64_t> contiguous_strides(const Shape& shape);
 

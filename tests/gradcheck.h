@@ -82,6 +82,15 @@ void for_each_target(const Body& body) {
   kernels::force_target(0);
 }
 
+// n seeded normal floats, scaled then shifted (kernel tests against scalar loops).
+inline std::vector<float> random_floats(size_t n, uint64_t seed, float scale = 1.0f,
+                                        float shift = 0.0f) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = scale * rng.normal() + shift;
+  return v;
+}
+
 // A seeded random tensor (normal) that requires grad.
 inline Tensor random_input(const Shape& shape, uint64_t seed, float scale = 1.0f) {
   Rng rng(seed);

@@ -49,12 +49,9 @@ const Reference kReferences[] = {
 };
 
 std::vector<float> random_inputs(size_t n, bool positive_only, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<float> v(n);
-  for (float& x : v) {
-    x = 4.0f * rng.normal();
-    if (positive_only) x = std::abs(x) + 0.01f;
-  }
+  auto v = trit::testing::random_floats(n, seed, 4.0f);
+  if (positive_only)
+    for (float& x : v) x = std::abs(x) + 0.01f;
   return v;
 }
 

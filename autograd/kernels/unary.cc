@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/kernels/loops-inl.h"
 #include "autograd/kernels/unary.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -152,15 +153,6 @@ void WithOp(UnaryOp op, const Body& body) {
     case UnaryOp::kSoftplus:
       return body(Softplus());
   }
-}
-
-// Runs apply(d, i) over full vectors, then over a one-lane tail.
-template <class Apply>
-void ForEachVector(size_t n, const Apply& apply) {
-  const hn::ScalableTag<float> d;
-  size_t i = 0;
-  for (; i + hn::Lanes(d) <= n; i += hn::Lanes(d)) apply(d, i);
-  for (; i < n; ++i) apply(hn::CappedTag<float, 1>(), i);
 }
 
 // out = f(x); NaN passes through whatever f does with it.
