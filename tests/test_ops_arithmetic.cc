@@ -38,7 +38,9 @@ TEST_SUITE("ops") {
     const std::vector<std::pair<Shape, Shape>> cases = {
         {{3, 4}, {3, 4}}, {{3, 4}, {4}},       {{2, 3, 4}, {3, 1}},
         {{5}, {}},        {{2, 1, 4}, {3, 1}}, {{4, 3, 2, 2}, {1, 3, 1, 1}}};
-    for (const auto& [sa, sb] : cases) {
+    for (const auto& shapes : cases) {
+      const Shape& sa = shapes.first;
+      const Shape& sb = shapes.second;
       CAPTURE(to_string(sa));
       CAPTURE(to_string(sb));
       const Tensor a = random_input(sa, 1);
