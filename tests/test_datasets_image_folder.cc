@@ -1,0 +1,126 @@
+// Image-folder datasets: PNG/JPEG files written with stb_image_write, read back and checked.
+#include <doctest/doctest.h>
+#include <stb_image_write.h>
+
+#include "autograd/error.h"
+#include "datasets/image_folder.h"
+#include "tests/dataset_files.h"
+
+using namespace trit;
+using namespace trit::datasets;
+using trit::testing::hwc_to_chw;
+using trit::testing::pattern_hwc;
+using trit::testing::TempDir;
+using trit::testing::write_bytes;
+
+namespace {
+
+void write_png(const std::string& path, int height, int width, int channels, int seed) {
+  const std::vector<uint8_t> pixels = pattern_hwc(height, width, channels, seed);
+  REQUIRE(stbi_write_png(path.c_str(), width, height, channels, pixels.data(), width * channels));
+}
+
+std::string load_error(const std::string& root, const ImageFolderOptions& options = {}) {
+  return trit::testing::error_of([&] { load_image_folder(root, Split::kTrain, options); });
+}
+
+}  // namespace
+
+TEST_SUITE("datasets") {
+  TEST_CASE("png folder: classes sorted by name, files by name, pixels exact as [C,H,W]") {
+    TempDir dir;
+    write_png(dir.file("train/bee/b.png"), 4, 5, 3, 1);
+    write_png(dir.file("train/bee/a.PNG"), 4, 5, 3, 2);
+    write_png(dir.file("train/ant/z.png"), 4, 5, 3, 3);
+    write_bytes(dir.file("train/ant/notes.txt"), {1, 2, 3});
+    write_bytes(dir.file("train/ant/.hidden.png"), {1, 2, 3});
+    const ImageDataset data = load_image_folder(dir.path(), Split::kTrain);
+    CHECK(data.class_names() == std::vector<std::string>{"ant", "bee"});
+    CHECK(data.labels() == std::vector<int64_t>{0, 1, 1});
+    REQUIRE(data.size() == 3);
+    CHECK(data.channels() == 3);
+    CHECK(data.height() == 4);
+    CHECK(data.width() == 5);
+    const int seeds[] = {3, 2, 1};  // ant/z, bee/a, bee/b
+    for (int i = 0; i < 3; ++i) {
+      CAPTURE(i);
+      const std::vector<uint8_t> expected = hwc_to_chw(pattern_hwc(4, 5, 3, seeds[i]), 4, 5, 3);
+      CHECK(std::vector<uint8_t>(data.image(i), data.image(i) + 60) == expected);
+    }
+    SUBCASE("a given class order sets the labels") {
+      ImageFolderOptions options;
+      options.classes = {"bee", "ant"};
+      const ImageDataset reordered = load_image_folder(dir.path(), Split::kTrain, options);
+      CHECK(reordered.labels() == std::vector<int64_t>{0, 0, 1});
+      CHECK(reordered.image(2)[0] == data.image(0)[0]);
+    }
+    SUBCASE("the given classes must match the folders") {
+      ImageFolderOptions options;
+      options.classes = {"ant", "bee", "cat"};
+      CHECK(load_error(dir.path(), options) ==
+            "image_folder: missing class folder " + dir.path() + "/train/cat");
+      options.classes = {"bee", "ant", "bee"};
+      CHECK(load_error(dir.path(), options) == "image_folder: class 'bee' is given twice");
+      options.classes = {"ant"};
+      CHECK(load_error(dir.path(), options) ==
+            "image_folder: " + dir.path() + "/train/bee is not one of the 1 given classes");
+    }
+  }
+
+  TEST_CASE("jpeg folder decodes close to the written colours; grey converts to RGB") {
+    TempDir dir;
+    const std::vector<uint8_t> colour = {200, 40, 90};
+    std::vector<uint8_t> flat;
+    for (int p = 0; p < 64; ++p) flat.insert(flat.end(), colour.begin(), colour.end());
+    REQUIRE(stbi_write_jpg(dir.file("train/c/0.jpg").c_str(), 8, 8, 3, flat.data(), 95));
+    const std::vector<uint8_t> grey(64, 77);
+    REQUIRE(stbi_write_jpg(dir.file("train/c/1.jpeg").c_str(), 8, 8, 1, grey.data(), 95));
+    ImageFolderOptions options;
+    options.channels = 3;
+    const ImageDataset data = load_image_folder(dir.path(), Split::kTrain, options);
+    REQUIRE(data.size() == 2);
+    for (int c = 0; c < 3; ++c) {
+      for (int p = 0; p < 64; ++p) {
+        CHECK(std::abs(data.image(0)[c * 64 + p] - colour[c]) <= 3);
+        CHECK(std::abs(data.image(1)[c * 64 + p] - 77) <= 1);
+      }
+    }
+  }
+
+  TEST_CASE("image folder errors name the folder or file") {
+    TempDir dir;
+    write_png(dir.file("train/a/0.png"), 4, 4, 3, 1);
+    SUBCASE("missing split folder") {
+      CHECK_THROWS_WITH_AS(load_image_folder(dir.path(), Split::kTest),
+                           ("image_folder: missing folder " + dir.path() + "/test (expected " +
+                            dir.path() + "/test/<class>/*.jpg|png)")
+                               .c_str(),
+                           Error);
+    }
+    SUBCASE("empty class") {
+      write_bytes(dir.file("train/b/readme.txt"), {1});
+      CHECK(load_error(dir.path()) ==
+            "image_folder: " + dir.path() + "/train/b: empty class (no .jpg/.jpeg/.png files)");
+    }
+    SUBCASE("wrong size, against the first image or the options") {
+      write_png(dir.file("train/a/1.png"), 4, 5, 3, 2);
+      CHECK(load_error(dir.path()) == "image_folder: " + dir.path() +
+                                          "/train/a/1.png: image is 4x5 (height x width), "
+                                          "expected 4x4");
+      ImageFolderOptions options;
+      options.height = 5;
+      options.width = 4;
+      CHECK(load_error(dir.path(), options) ==
+            "image_folder: " + dir.path() +
+                "/train/a/0.png: image is 4x4 (height x width), expected 5x4");
+    }
+    SUBCASE("undecodable files: the first in sample order is reported") {
+      write_bytes(dir.file("train/a/1.png"), {'n', 'o', 't', ' ', 'p', 'n', 'g'});
+      write_bytes(dir.file("train/b/0.jpg"), {0xFF, 0xD8, 0xFF});
+      CHECK(load_error(dir.path())
+                .rfind("image_folder: " + dir.path() +
+                           "/train/a/1.png: cannot decode image (stb_image: ",
+                       0) == 0);
+    }
+  }
+}
