@@ -21,3 +21,23 @@ void parallel_for(int64_t n, const Body& body) {
 }
 
 }  // namespace trit::kernels
+
+#include <algorithm>
+
+namespace trit::kernels {
+
+// How many chunks `items` items holding `work` units in all (e.g. multiply-adds) are worth:
+// at least `grain` units each (a parallel region costs microseconds, far more on a busy
+// machine), at most one per item and max_chunks; never less than 1.
+inline int64_t worthwhile_chunks(int64_t items, int64_t work, int64_t grain, int64_t max_chunks) {
+  return std::max<int64_t>(1, std::min({items, max_chunks, work / grain}));
+}
+
+// Splits [0, n) into `chunks` contiguous ranges (sizes differing by at most one, fixed by n
+// and chunks alone) and calls body(chunk, begin, end) once per range, in parallel.
+template <class Body>
+void parallel_for_chunks(int64_t n, int64_t chunks, const Body& body) {
+  parallel_for(chunks, [&](int64_t c) { body(c, n * c / chunks, n * (c + 1) / chunks); });
+}
+
+}  // namespace trit::kernels
