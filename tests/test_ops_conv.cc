@@ -1,0 +1,209 @@
+// conv2d: a hand-computed case, a naive direct convolution on odd shapes, gradient checks,
+// thread-count independence, shape errors; im2col/col2im against scalar loops.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "autograd/error.h"
+#include "autograd/kernels/conv.h"
+#include "autograd/kernels/parallel.h"
+#include "autograd/ops/conv.h"
+#include "tests/gradcheck.h"
+#include "tests/window_cases.h"
+
+using namespace trit;
+using trit::testing::gradcheck;
+using trit::testing::random_input;
+
+namespace {
+
+struct ConvCase {
+  const char* name;
+  Shape x, w;
+  Conv2dOptions options;
+  bool bias;
+};
+
+const ConvCase kCases[] = {
+    {"stride 2, padding 1, non-square", {2, 3, 7, 5}, {4, 3, 3, 3}, {2, 1, 1}, true},
+    {"padding 2, 3x2 kernel", {1, 2, 6, 9}, {3, 2, 3, 2}, {1, 2, 1}, true},
+    {"groups 2", {2, 4, 5, 6}, {6, 2, 3, 3}, {1, 1, 2}, true},
+    {"1x1 pointwise", {2, 6, 4, 5}, {5, 6, 1, 1}, {1, 0, 1}, true},
+    {"1x1 pointwise, groups 2, no bias", {2, 4, 4, 6}, {4, 2, 1, 1}, {1, 0, 2}, false},
+    {"1x1 stride 2", {1, 3, 7, 7}, {2, 3, 1, 1}, {2, 0, 1}, true},
+    {"kernel as large as the image", {3, 2, 5, 5}, {3, 2, 5, 5}, {1, 0, 1}, true},
+    {"stride 3, padding 1", {1, 1, 8, 8}, {2, 1, 3, 3}, {3, 1, 1}, true},
+};
+
+// The definition, one output at a time, accumulated in double.
+std::vector<float> naive_conv(const Tensor& x, const Tensor& w, const Tensor& b,
+                              const Conv2dOptions& o) {
+  const int64_t n_images = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
+  const int64_t cout = w.size(0), cg = w.size(1), kh = w.size(2), kw = w.size(3);
+  const int64_t oh = (h + 2 * o.padding - kh) / o.stride + 1;
+  const int64_t ow = (wd + 2 * o.padding - kw) / o.stride + 1;
+  const int64_t out_per_group = cout / o.groups;
+  std::vector<float> out;
+  for (int64_t n = 0; n < n_images; ++n)
+    for (int64_t co = 0; co < cout; ++co)
+      for (int64_t oy = 0; oy < oh; ++oy)
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          double acc = b.defined() ? b.data()[co] : 0.0;
+          for (int64_t ci = 0; ci < cg; ++ci)
+            for (int64_t ky = 0; ky < kh; ++ky)
+              for (int64_t kx = 0; kx < kw; ++kx) {
+                const int64_t iy = oy * o.stride - o.padding + ky;
+                const int64_t ix = ox * o.stride - o.padding + kx;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+                const int64_t c = co / out_per_group * cg + ci;
+                acc += double(x.data()[((n * cin + c) * h + iy) * wd + ix]) *
+                       w.data()[((co * cg + ci) * kh + ky) * kw + kx];
+              }
+          out.push_back(float(acc));
+        }
+  return out;
+}
+
+Tensor conv_case_output(const ConvCase& c, const std::vector<Tensor>& in) {
+  return conv2d(in[0], in[1], c.bias ? in[2] : Tensor(), c.options);
+}
+
+std::vector<Tensor> conv_case_inputs(const ConvCase& c) {
+  return {random_input(c.x, 1), random_input(c.w, 2, 0.5f), random_input({c.w[0]}, 3)};
+}
+
+}  // namespace
+
+TEST_SUITE("ops") {
+  TEST_CASE("conv2d of a 3x3 image with a 2x2 kernel matches hand computation") {
+    const Tensor x = Tensor::from({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    const Tensor w = Tensor::from({1, 1, 2, 2}, {1, 2, 3, 4});
+    const Tensor b = Tensor::from({1}, {0.5f});
+    const Tensor y = conv2d(x, w, b);
+    CHECK(y.shape() == Shape{1, 1, 2, 2});
+    // 1*1 + 2*2 + 3*4 + 4*5 = 37, then 47, 67, 77; plus the bias.
+    CHECK(y.to_vector() == std::vector<float>{37.5f, 47.5f, 67.5f, 77.5f});
+    CHECK(conv2d(x, w, Tensor(), {1, 1, 1}).data()[0] == 4 * 1.0f);  // corner: 4 * x[0][0]
+  }
+
+  TEST_CASE("conv2d matches a naive direct convolution on odd shapes") {
+    for (const ConvCase& c : kCases) {
+      CAPTURE(std::string(c.name));
+      const std::vector<Tensor> in = conv_case_inputs(c);
+      const Tensor y = conv_case_output(c, in);
+      const std::vector<float> want =
+          naive_conv(in[0], in[1], c.bias ? in[2] : Tensor(), c.options);
+      REQUIRE(y.numel() == int64_t(want.size()));
+      for (size_t i = 0; i < want.size(); ++i) {
+        CAPTURE(i);
+        REQUIRE(y.data()[i] == doctest::Approx(want[i]).epsilon(1e-5));
+      }
+    }
+  }
+
+  TEST_CASE("conv2d backward matches finite differences for x, weight and bias") {
+    for (const ConvCase& c : kCases) {
+      CAPTURE(std::string(c.name));
+      std::vector<Tensor> in = conv_case_inputs(c);
+      if (!c.bias) in.pop_back();
+      gradcheck([&c](const std::vector<Tensor>& v) { return conv_case_output(c, v); }, in);
+    }
+  }
+
+  TEST_CASE("conv2d gradients are bit-identical for any thread count") {
+    const Tensor x = random_input({21, 3, 12, 12}, 4);
+    const Tensor w = random_input({8, 3, 5, 5}, 5);
+    const Tensor b = random_input({8}, 6);
+    const Tensor dy = random_input({21, 8, 12, 12}, 7);
+    const int saved = kernels::num_threads();
+    std::vector<std::vector<float>> one_thread;
+    for (int threads : {1, 2, 3}) {
+      kernels::set_num_threads(threads);
+      for (Tensor t : {x, w, b}) t.zero_grad();
+      const Tensor y = conv2d(x, w, b, {1, 2, 1});
+      backward(y, dy);
+      const std::vector<std::vector<float>> got = {y.to_vector(), x.grad().to_vector(),
+                                                   w.grad().to_vector(), b.grad().to_vector()};
+      CAPTURE(threads);
+      if (threads == 1) one_thread = got;
+      CHECK(got == one_thread);
+    }
+    kernels::set_num_threads(saved);
+  }
+
+  TEST_CASE("conv2d shape errors name the op and the shapes") {
+    const Tensor x = Tensor::zeros({2, 3, 8, 8});
+    CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({4, 2, 3, 3}), Tensor()),
+                         "conv2d: input [2,3,8,8] has 3 channels, weight [4,2,3,3] expects 2 x "
+                         "groups 1",
+                         Error);
+    CHECK_THROWS_WITH_AS(conv2d(Tensor::zeros({3, 8, 8}), Tensor::zeros({4, 3, 3, 3}), Tensor()),
+                         "conv2d: input [3,8,8] must be 4-d [N,C,H,W]", Error);
+    CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({4, 3, 3}), Tensor()),
+                         "conv2d: weight [4,3,3] must be 4-d [Cout,Cin/groups,KH,KW]", Error);
+    CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({4, 1, 3, 3}), Tensor(), {1, 0, 3}),
+                         "conv2d: weight [4,1,3,3] has 4 output channels, not divisible by "
+                         "groups 3",
+                         Error);
+    CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({4, 3, 3, 3}), Tensor::zeros({3})),
+                         "conv2d: bias [3] must be [4] for weight [4,3,3,3]", Error);
+    CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({4, 3, 9, 9}), Tensor()),
+                         "conv2d: input [2,3,8,8] padded by 0 is smaller than the 9x9 kernel",
+                         Error);
+    CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({4, 3, 3, 3}), Tensor(), {0, 0, 1}),
+                         "conv2d: stride 0 must be >= 1", Error);
+    CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({4, 3, 3, 3}), Tensor(), {1, -1, 1}),
+                         "conv2d: padding -1 must be >= 0", Error);
+  }
+}
+
+namespace {
+
+// Scalar im2col (or, with add, col2im) by the definition in kernels/conv.h.
+void scalar_im2col(std::vector<float>& image, int64_t channels, const kernels::Window2d& w,
+                   std::vector<float>& columns, bool col2im) {
+  int64_t row = 0;
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t ky = 0; ky < w.kernel_h; ++ky)
+      for (int64_t kx = 0; kx < w.kernel_w; ++kx, ++row)
+        for (int64_t oy = 0; oy < w.out_height(); ++oy)
+          for (int64_t ox = 0; ox < w.out_width(); ++ox) {
+            const int64_t iy = oy * w.stride - w.padding + ky;
+            const int64_t ix = ox * w.stride - w.padding + kx;
+            const bool inside = iy >= 0 && iy < w.height && ix >= 0 && ix < w.width;
+            float& column = columns[(row * w.out_height() + oy) * w.out_width() + ox];
+            float* pixel = inside ? &image[(c * w.height + iy) * w.width + ix] : nullptr;
+            if (!col2im) column = inside ? *pixel : 0.0f;
+            if (col2im && inside) *pixel += column;
+          }
+}
+
+std::vector<float> random_values(int64_t n, uint64_t seed) {
+  const Tensor t = random_input({n}, seed);
+  return t.to_vector();
+}
+
+}  // namespace
+
+TEST_SUITE("kernels") {
+  TEST_CASE("im2col and col2im match scalar loops on every target") {
+    trit::testing::for_each_target([] {
+      trit::testing::for_each_window(false, [](const kernels::Window2d& w) {
+        const int64_t channels = w.width == 1000 ? 1 : 2;
+        std::vector<float> image = random_values(channels * w.plane(), 7);
+        const size_t column_size = size_t(channels * w.kernel_h * w.kernel_w * w.out_plane());
+        std::vector<float> columns(column_size, -1.0f), want(column_size, -2.0f);
+        kernels::im2col(image.data(), channels, w, columns.data());
+        scalar_im2col(image, channels, w, want, false);
+        REQUIRE(columns == want);
+
+        std::vector<float> added = image, want_added = image;
+        columns = random_values(int64_t(column_size), 8);
+        kernels::col2im(columns.data(), channels, w, added.data());
+        scalar_im2col(want_added, channels, w, columns, true);
+        REQUIRE(added == want_added);
+      });
+      kernels::im2col(nullptr, 0, kernels::Window2d{}, nullptr);  // no channels: no access
+    });
+  }
+}
