@@ -6,6 +6,7 @@
 // serially inside an outer parallel region.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 namespace trit::kernels {
@@ -21,8 +22,6 @@ void parallel_for(int64_t n, const Body& body) {
 }
 
 }  // namespace trit::kernels
-
-#include <algorithm>
 
 namespace trit::kernels {
 
