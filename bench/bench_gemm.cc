@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -63,25 +64,41 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Median over `repeats` of the GFLOP/s of `run`, which performs `flops` per call; each
+// CPU seconds used by the calling thread so far.
+double thread_cpu_seconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
+// GFLOP/s by the clock on the wall, and per CPU second of the calling thread (the latter
+// is robust when other processes share the cores, but only meaningful for one thread).
+struct Rate {
+  double wall, cpu;
+};
+
+// Medians over `repeats` of the GFLOP/s of `run`, which performs `flops` per call; each
 // repeat calls it enough times to last about 20 ms.
 template <class Run>
-double median_gflops(double flops, int repeats, const Run& run) {
+Rate median_gflops(double flops, int repeats, const Run& run) {
   run();  // warm caches and scratch buffers
   const auto probe = std::chrono::steady_clock::now();
   run();
   const int calls = std::max(1, int(0.02 / std::max(seconds_since(probe), 1e-9)));
-  std::vector<double> rates;
+  std::vector<double> wall, cpu;
   for (int r = 0; r < repeats; ++r) {
     const auto start = std::chrono::steady_clock::now();
+    const double cpu_start = thread_cpu_seconds();
     for (int i = 0; i < calls; ++i) run();
-    rates.push_back(flops * calls / seconds_since(start) * 1e-9);
+    wall.push_back(flops * calls / seconds_since(start) * 1e-9);
+    cpu.push_back(flops * calls / std::max(thread_cpu_seconds() - cpu_start, 1e-9) * 1e-9);
   }
-  std::sort(rates.begin(), rates.end());
-  return rates[rates.size() / 2];
+  std::sort(wall.begin(), wall.end());
+  std::sort(cpu.begin(), cpu.end());
+  return {wall[wall.size() / 2], cpu[cpu.size() / 2]};
 }
 
-double fma_peak_gflops() {
+Rate fma_peak_gflops() {
   volatile float sink = 0.0f;  // keeps the accumulators alive
   float result = 0.0f;
   const int64_t iterations = 1 << 22;
@@ -105,7 +122,7 @@ std::vector<float> random_matrix(int64_t count, uint64_t seed) {
   return v;
 }
 
-double gemm_gflops(const Shape& s, bool reference) {
+Rate gemm_gflops(const Shape& s, bool reference) {
   const auto a = random_matrix(s.m * s.k, 1), b = random_matrix(s.k * s.n, 2);
   auto c = random_matrix(s.m * s.n, 3);
   const int64_t lda = s.trans_a ? s.m : s.k, ldb = s.trans_b ? s.k : s.n;
@@ -118,8 +135,9 @@ double gemm_gflops(const Shape& s, bool reference) {
 
 void run() {
   std::printf("dispatch target: %s\n", kernels::dispatch_target().c_str());
-  const double peak = fma_peak_gflops();
-  std::printf("measured FP32 FMA peak, 1 thread: %.1f GFLOP/s\n\n", peak);
+  const Rate peak = fma_peak_gflops();
+  std::printf("measured FP32 FMA peak, 1 thread: %.1f GFLOP/s (%.1f per CPU second)\n\n", peak.wall,
+              peak.cpu);
 
   std::vector<Shape> shapes;
   for (int64_t s : {128, 256, 512, 768, 1024})
@@ -132,22 +150,24 @@ void run() {
   shapes.push_back({"fc2 bwd  dx = g W", false, false, 128, 500, 10});
   shapes.push_back({"fc2 bwd  dW = g^T x", true, false, 10, 500, 128});
 
-  std::printf("%-26s %16s %10s %10s %10s %10s\n", "sgemm (m x n x k)", "", "1 thread", "of peak",
-              "2 threads", "of 2 peak");
+  std::printf("GFLOP/s, median of repeats; \"cpu\" divides by the thread's CPU seconds\n");
+  std::printf("%-26s %15s %9s %8s %9s %9s %9s\n", "sgemm", "m x n x k", "1 thread", "of peak",
+              "1T cpu", "2 threads", "of 2 pk");
   const int saved = kernels::num_threads();
   for (const Shape& s : shapes) {
     kernels::set_num_threads(1);
-    const double one = gemm_gflops(s, false);
+    const Rate one = gemm_gflops(s, false);
     kernels::set_num_threads(2);
-    const double two = gemm_gflops(s, false);
+    const Rate two = gemm_gflops(s, false);
     const std::string dims =
         std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k);
-    std::printf("%-26s %16s %10.1f %9.0f%% %10.1f %9.0f%%\n", s.name.c_str(), dims.c_str(), one,
-                100 * one / peak, two, 100 * two / (2 * peak));
+    std::printf("%-26s %15s %9.1f %7.0f%% %9.1f %9.1f %8.0f%%\n", s.name.c_str(), dims.c_str(),
+                one.wall, 100 * one.wall / peak.wall, one.cpu, two.wall,
+                100 * two.wall / (2 * peak.wall));
   }
   kernels::set_num_threads(1);
   const Shape small{"reference 128^3", false, false, 128, 128, 128};
-  const double fast = gemm_gflops(small, false), slow = gemm_gflops(small, true);
+  const double fast = gemm_gflops(small, false).wall, slow = gemm_gflops(small, true).wall;
   std::printf("\ngemm_reference 128^3: %.2f GFLOP/s; gemm is %.0fx faster\n", slow, fast / slow);
   kernels::set_num_threads(saved);
 }

@@ -122,20 +122,23 @@ TEST_SUITE("kernels") {
   }
 
   TEST_CASE("gemm crosses every cache block boundary") {
-    // k above one k block (256), n above one column panel (512), m not a tile multiple.
+    // k over two k blocks (256), n above one column panel (1024), m not a tile multiple.
     for (int transposes = 0; transposes < 4; ++transposes) {
-      GemmCase t{37, 530, 300, bool(transposes & 1), bool(transposes & 2), 0.5f, 0.25f, 3};
+      GemmCase t{13, 1100, 600, bool(transposes & 1), bool(transposes & 2), 0.5f, 0.25f, 3};
       check_gemm(t);
     }
   }
 
   TEST_CASE("gemm results are bit-identical for 1 and 2 threads") {
     const int saved = kernels::num_threads();
-    // Tall, wide and thin shapes: the split runs over rows, columns or both.
+    // Tall, wide and thin shapes: the split runs over rows, columns or both; 24 rows
+    // become single-sliver blocks (B read in place) on 2 threads but not on 1.
     const GemmCase cases[] = {{200, 300, 100},
                               {150, 600, 300, true, true, 1.0f, 1.0f, 1},
+                              {5, 700, 700},
                               {5, 700, 700, false, true},
-                              {700, 9, 400, true, false}};
+                              {700, 9, 400, true, false},
+                              {24, 800, 300, false, false, 1.0f, 0.5f}};
     for (const GemmCase& t : cases) {
       CAPTURE(t.m);
       CAPTURE(t.n);

@@ -2,13 +2,15 @@
 //
 // C is split into one block of whole tiles per thread (rows x columns); blocks share
 // nothing, so one parallel loop runs them without barriers. Inside a block, outermost first:
-//   jc: columns in panels of kNc           (the packed B panel, kc x kNc, stays in L2)
-//   pc: k in blocks of at most kKc          (balanced, fixed by k alone: the reduction order)
-//       pack the B panel: slivers of kNr columns, zero padded
-//     ir: kMr rows of A packed into a sliver (kMr x kc, stays in L1)
-//       jr: kNr columns of the packed panel (streamed from L2)
-//         micro-kernel: kMr x kNr accumulators in registers, one broadcast of A and one
+//   jc: columns in panels of kNc            (the packed B panel, kc x kNc, stays in L2)
+//   pc: k in blocks of at most kKc           (balanced, fixed by k alone: the reduction order)
+//       pack the B panel in slivers of nr = 2 vectors of columns, zero padded
+//     ir: kMr rows of A packed into a sliver  (kMr x kc, stays in L1), prefetching the next
+//       jr: nr columns of the packed panel    (streamed from L2)
+//         micro-kernel: kMr x nr accumulators in registers, one broadcast of A and one
 //         MulAdd per accumulator per k; alpha/beta applied when the tile is written.
+// Packing reads every operand along its stored rows (transposing in 4 x 4 blocks where
+// needed). A block of a single row sliver reads a non-transposed B in place instead.
 // Every C element is summed over k in one order (k blocks in sequence, k in sequence
 // inside a block) whatever the thread count, block split or tile position, so results
 // are bit-identical for any number of threads. Edge tiles run the same full-size kernel
@@ -18,6 +20,7 @@
 #include "autograd/kernels/gemm.h"
 
 #include <hwy/aligned_allocator.h>
+#include <hwy/cache_control.h>
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
@@ -42,8 +45,8 @@ constexpr size_t kMr = 12;
 #else
 constexpr size_t kMr = 6;
 #endif
-constexpr size_t kKc = 256;  // k block: a kMr x kKc sliver of A fills about a third of L1
-constexpr size_t kNc = 512;  // columns per B panel: kKc x kNc floats = 512 KiB, half of L2
+constexpr size_t kKc = 256;   // k block: a kMr x kKc sliver of A (12 KiB) stays in L1
+constexpr size_t kNc = 1024;  // columns per B panel: kKc x kNc floats = 1 MiB, one L2
 // Below this many multiply-adds a gemm runs on the calling thread only.
 constexpr int64_t kParallelWork = int64_t{1} << 21;
 
@@ -68,6 +71,37 @@ struct Operand {
   bool trans;
 };
 
+// dst[p * width + j] = src[j * ld + p] for j < count, p < kc: a transposing copy, in 4 x 4
+// blocks of 128-bit vectors where the target has them, reading `count` sequential streams.
+void PackTransposed(const float* HWY_RESTRICT src, int64_t ld, size_t count, size_t kc,
+                    float* HWY_RESTRICT dst, size_t width) {
+  size_t j = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::Full128<float> d4;
+  for (; j + 4 <= count; j += 4) {
+    const float* HWY_RESTRICT row = src + j * ld;
+    size_t p = 0;
+    for (; p + 4 <= kc; p += 4) {
+      const auto r0 = hn::LoadU(d4, row + p), r1 = hn::LoadU(d4, row + ld + p);
+      const auto r2 = hn::LoadU(d4, row + 2 * ld + p), r3 = hn::LoadU(d4, row + 3 * ld + p);
+      const auto even_lo = hn::InterleaveLower(d4, r0, r1),
+                 odd_lo = hn::InterleaveLower(d4, r2, r3);
+      const auto even_hi = hn::InterleaveUpper(d4, r0, r1),
+                 odd_hi = hn::InterleaveUpper(d4, r2, r3);
+      float* out = dst + p * width + j;
+      hn::StoreU(hn::ConcatLowerLower(d4, odd_lo, even_lo), d4, out);
+      hn::StoreU(hn::ConcatUpperUpper(d4, odd_lo, even_lo), d4, out + width);
+      hn::StoreU(hn::ConcatLowerLower(d4, odd_hi, even_hi), d4, out + 2 * width);
+      hn::StoreU(hn::ConcatUpperUpper(d4, odd_hi, even_hi), d4, out + 3 * width);
+    }
+    for (; p < kc; ++p)
+      for (size_t q = 0; q < 4; ++q) dst[p * width + j + q] = row[q * ld + p];
+  }
+#endif
+  for (; j < count; ++j)
+    for (size_t p = 0; p < kc; ++p) dst[p * width + j] = src[j * ld + p];
+}
+
 // sliver[p * kMr + r] = op(A)(i0 + r, p0 + p) for r < rows, zero for rows <= r < kMr.
 void PackA(const Operand& a, int64_t i0, size_t rows, int64_t p0, size_t kc,
            float* HWY_RESTRICT sliver) {
@@ -76,25 +110,49 @@ void PackA(const Operand& a, int64_t i0, size_t rows, int64_t p0, size_t kc,
     for (size_t p = 0; p < kc; ++p)
       std::memcpy(sliver + p * kMr, a.x + (p0 + p) * a.ld + i0, rows * sizeof(float));
   } else {
-    for (size_t r = 0; r < rows; ++r) {
-      const float* HWY_RESTRICT row = a.x + (i0 + r) * a.ld + p0;
-      for (size_t p = 0; p < kc; ++p) sliver[p * kMr + r] = row[p];
-    }
+    PackTransposed(a.x + i0 * a.ld + p0, a.ld, rows, kc, sliver, kMr);
   }
 }
 
-// sliver[p * nr + j] = op(B)(p0 + p, j0 + j) for j < cols, zero for cols <= j < nr.
-void PackB(const Operand& b, int64_t p0, size_t kc, int64_t j0, size_t cols, size_t nr,
-           float* HWY_RESTRICT sliver) {
-  if (cols < nr) std::fill(sliver, sliver + kc * nr, 0.0f);
+// Prefetches part `part` of `parts` of what PackA will read for a sliver, so the next
+// sliver's rows arrive while the current one is multiplied.
+void PrefetchA(const Operand& a, int64_t i0, size_t rows, int64_t p0, size_t kc, size_t part,
+               size_t parts) {
+  const size_t lines = a.trans ? kc : rows, length = a.trans ? rows : kc;  // as stored
+  const float* first = a.trans ? a.x + p0 * a.ld + i0 : a.x + i0 * a.ld + p0;
+  const size_t line_floats = 64 / sizeof(float);
+  for (size_t line = lines * part / parts; line < lines * (part + 1) / parts; ++line)
+    for (size_t j = 0; j < length; j += line_floats) hwy::Prefetch(first + line * a.ld + j);
+}
+
+// Packs op(B) rows [p0, p0 + kc) x columns [j0, j0 + nc) into slivers of nr columns:
+// element (p, s * nr + j) goes to panel[s * kc * nr + p * nr + j]; the last sliver is zero
+// padded. Both layouts are read along their stored rows (long sequential streams).
+void PackPanel(const Operand& b, int64_t p0, size_t kc, int64_t j0, size_t nc,
+               float* HWY_RESTRICT panel) {
+  const D d;
+  const size_t lanes = hn::Lanes(d), nr = 2 * lanes;
+  const size_t full = nc / nr, tail = nc - full * nr;
   if (b.trans) {
-    for (size_t j = 0; j < cols; ++j) {
-      const float* HWY_RESTRICT col = b.x + (j0 + j) * b.ld + p0;
-      for (size_t p = 0; p < kc; ++p) sliver[p * nr + j] = col[p];
+    for (size_t s = 0; s * nr < nc; ++s) {
+      float* HWY_RESTRICT sliver = panel + s * kc * nr;
+      const size_t cols = std::min(nr, nc - s * nr);
+      if (cols < nr) std::fill(sliver, sliver + kc * nr, 0.0f);
+      PackTransposed(b.x + (j0 + s * nr) * b.ld + p0, b.ld, cols, kc, sliver, nr);
     }
-  } else {
-    for (size_t p = 0; p < kc; ++p)
-      std::memcpy(sliver + p * nr, b.x + (p0 + p) * b.ld + j0, cols * sizeof(float));
+    return;
+  }
+  for (size_t p = 0; p < kc; ++p) {
+    const float* HWY_RESTRICT row = b.x + (p0 + p) * b.ld + j0;
+    float* HWY_RESTRICT out = panel + p * nr;
+    for (size_t s = 0; s < full; ++s, row += nr, out += kc * nr) {
+      hn::Store(hn::LoadU(d, row), d, out);
+      hn::Store(hn::LoadU(d, row + lanes), d, out + lanes);
+    }
+    if (tail != 0) {
+      std::copy(row, row + tail, out);
+      std::fill(out + tail, out + nr, 0.0f);
+    }
   }
 }
 
@@ -110,15 +168,21 @@ HWY_INLINE void WriteRow(DU du, hn::Vec<DU> alpha, float beta, const float* ab, 
 }
 
 // The kMr x nr tile at c (rows x cols of it valid) = alpha * A_sliver B_sliver + beta * c.
-void MicroKernel(size_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT b, float alpha,
-                 float beta, float* HWY_RESTRICT c, int64_t ldc, size_t rows, size_t cols) {
+// Row p of the B sliver starts at b + p * b_step (nr when packed, ldb when read in place).
+void MicroKernel(size_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT b, size_t b_step,
+                 float alpha, float beta, float* HWY_RESTRICT c, int64_t ldc, size_t rows,
+                 size_t cols) {
   const D d;
   const size_t lanes = hn::Lanes(d);
+  for (size_t r = 0; r < rows; ++r) {  // the C tile is read or written at the end
+    hwy::Prefetch(c + r * ldc);
+    hwy::Prefetch(c + r * ldc + cols - 1);
+  }
   V acc0[kMr], acc1[kMr];
   HWY_UNROLL(kMr)
   for (size_t r = 0; r < kMr; ++r) acc0[r] = acc1[r] = hn::Zero(d);
-  for (size_t p = 0; p < kc; ++p, a += kMr, b += 2 * lanes) {
-    const V b0 = hn::Load(d, b), b1 = hn::Load(d, b + lanes);
+  for (size_t p = 0; p < kc; ++p, a += kMr, b += b_step) {
+    const V b0 = hn::LoadU(d, b), b1 = hn::LoadU(d, b + lanes);
     HWY_UNROLL(kMr)
     for (size_t r = 0; r < kMr; ++r) {
       const V ar = hn::Set(d, a[r]);
@@ -159,23 +223,35 @@ struct Block {
 };
 
 // The whole Goto loop nest for one block, with the task's own packed B panel and A sliver.
+// A block of one row sliver uses each element of B once: a non-transposed B is then read
+// in place, and only a partial last sliver of columns is packed (zero padded).
 void ComputeBlock(const Problem& pr, int64_t kc_max, const Block& block) {
   const size_t nr = Nr();
   float* panel = ThreadScratch(0, kc_max * (kNc / nr + 1) * nr);
   float* a_sliver = ThreadScratch(1, kMr * kc_max);
+  const bool b_in_place = !pr.b.trans && block.i_end - block.i_begin <= int64_t{kMr};
   for (int64_t j0 = block.j_begin; j0 < block.j_end; j0 += kNc) {
     const int64_t nc = std::min<int64_t>(kNc, block.j_end - j0);
+    const size_t col_tiles = (nc + nr - 1) / nr, full_tiles = nc / nr;
     for (int64_t p0 = 0; p0 < pr.k; p0 += kc_max) {
       const size_t kc = std::min(kc_max, pr.k - p0);
-      for (int64_t j = 0; j < nc; j += nr)
-        PackB(pr.b, p0, kc, j0 + j, std::min<int64_t>(nr, nc - j), nr, panel + j * kc);
+      const size_t packed_from = b_in_place ? full_tiles : 0;  // first packed tile
+      PackPanel(pr.b, p0, kc, j0 + packed_from * nr, nc - packed_from * nr, panel);
       const float beta = p0 == 0 ? pr.beta : 1.0f;  // later k blocks accumulate
       for (int64_t i0 = block.i_begin; i0 < block.i_end; i0 += kMr) {
         const size_t rows = std::min<int64_t>(kMr, block.i_end - i0);
         PackA(pr.a, i0, rows, p0, kc, a_sliver);
-        for (int64_t j = 0; j < nc; j += nr)
-          MicroKernel(kc, a_sliver, panel + j * kc, pr.alpha, beta, pr.c + i0 * pr.ldc + j0 + j,
-                      pr.ldc, rows, std::min<int64_t>(nr, nc - j));
+        const int64_t next = i0 + kMr;
+        const size_t next_rows = std::max<int64_t>(0, std::min<int64_t>(kMr, block.i_end - next));
+        for (size_t t = 0; t < col_tiles; ++t) {
+          if (next_rows != 0) PrefetchA(pr.a, next, next_rows, p0, kc, t, col_tiles);
+          const size_t j = t * nr;
+          const bool in_place = t < packed_from;
+          const float* b =
+              in_place ? pr.b.x + p0 * pr.b.ld + j0 + j : panel + (t - packed_from) * kc * nr;
+          MicroKernel(kc, a_sliver, b, in_place ? pr.b.ld : nr, pr.alpha, beta,
+                      pr.c + i0 * pr.ldc + j0 + j, pr.ldc, rows, std::min<size_t>(nr, nc - j));
+        }
       }
     }
   }
@@ -187,21 +263,20 @@ std::vector<Block> SplitC(int64_t m, int64_t n, int64_t threads) {
   const int64_t mr = kMr, nr = Nr();
   const int64_t row_tiles = (m + mr - 1) / mr, col_tiles = (n + nr - 1) / nr;
   const auto ceil_div = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
-  int64_t best_rows = 1, best_cost = -1;
+  int64_t grid_rows = 1, grid_cols = 1, best_cost = row_tiles * col_tiles;
   for (int64_t rows = 1; rows <= threads; ++rows) {
-    if (threads % rows != 0 || rows > row_tiles || threads / rows > col_tiles) continue;
-    const int64_t cost = ceil_div(row_tiles, rows) * ceil_div(col_tiles, threads / rows);
-    if (best_cost < 0 || cost <= best_cost) best_rows = rows, best_cost = cost;
+    const int64_t cols = threads / rows;
+    if (threads % rows != 0 || rows > row_tiles || cols > col_tiles) continue;
+    const int64_t cost = ceil_div(row_tiles, rows) * ceil_div(col_tiles, cols);
+    if (cost <= best_cost) grid_rows = rows, grid_cols = cols, best_cost = cost;
   }
-  const int64_t cols = best_cost < 0 ? 1 : threads / best_rows;
-  if (best_cost < 0) best_rows = 1;
   std::vector<Block> blocks;
-  for (int64_t r = 0; r < best_rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      blocks.push_back({std::min(m, row_tiles * r / best_rows * mr),
-                        std::min(m, row_tiles * (r + 1) / best_rows * mr),
-                        std::min(n, col_tiles * c / cols * nr),
-                        std::min(n, col_tiles * (c + 1) / cols * nr)});
+  for (int64_t r = 0; r < grid_rows; ++r)
+    for (int64_t c = 0; c < grid_cols; ++c)
+      blocks.push_back({std::min(m, row_tiles * r / grid_rows * mr),
+                        std::min(m, row_tiles * (r + 1) / grid_rows * mr),
+                        std::min(n, col_tiles * c / grid_cols * nr),
+                        std::min(n, col_tiles * (c + 1) / grid_cols * nr)});
   return blocks;
 }
 
