@@ -1,0 +1,75 @@
+// Small modules for the nn and optim tests (the real layers are tested on their own).
+//
+//   Affine(n):  y = x * weight + bias, weight [n] and bias [n] parameters
+//   Counter(n): identity; a buffer "calls" [n] counting forward calls made in training
+//   Chain:      children "0", "1", ... applied in order
+//   ToyNet:     features = Chain{Affine(3), Counter(3)}, head = Affine(3), so its names are
+//               features.0.weight, features.0.bias, features.1.calls, head.weight, head.bias
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "autograd/ops/arithmetic.h"
+#include "autograd/random.h"
+#include "nn/module.h"
+
+namespace trit::testing {
+
+class Affine : public nn::Module {
+ public:
+  explicit Affine(int64_t n) : Module("Affine") {
+    weight = register_parameter("weight", Tensor::ones({n}));
+    bias = register_parameter("bias", Tensor::zeros({n}));
+  }
+  Tensor forward(const Tensor& x) override { return x * weight + bias; }
+  Tensor weight, bias;
+};
+
+class Counter : public nn::Module {
+ public:
+  explicit Counter(int64_t n) : Module("Counter") {
+    calls = register_buffer("calls", Tensor::zeros({n}));
+  }
+  Tensor forward(const Tensor& x) override {
+    if (is_training())
+      for (int64_t i = 0; i < calls.numel(); ++i) calls.data()[i] += 1.0f;
+    return x;
+  }
+  Tensor calls;
+};
+
+class Chain : public nn::Module {
+ public:
+  explicit Chain(std::vector<std::shared_ptr<nn::Module>> modules) : Module("Chain") {
+    for (size_t i = 0; i < modules.size(); ++i) register_module(std::to_string(i), modules[i]);
+  }
+  Tensor forward(const Tensor& x) override {
+    Tensor y = x;
+    for (const auto& child : children()) y = child.second->forward(y);
+    return y;
+  }
+};
+
+class ToyNet : public nn::Module {
+ public:
+  ToyNet() : Module("ToyNet") {
+    features = register_module("features",
+                               std::make_shared<Chain>(std::vector<std::shared_ptr<nn::Module>>{
+                                   std::make_shared<Affine>(3), std::make_shared<Counter>(3)}));
+    head = register_module("head", std::make_shared<Affine>(3));
+  }
+  Tensor forward(const Tensor& x) override { return head->forward(features->forward(x)); }
+  std::shared_ptr<Chain> features;
+  std::shared_ptr<Affine> head;
+};
+
+// Fills every parameter and buffer of `module` with seeded normal values.
+inline void randomize(nn::Module& module, uint64_t seed) {
+  Rng rng(seed);
+  for (auto& [name, tensor] : module.state_dict())
+    for (int64_t i = 0; i < tensor.numel(); ++i) tensor.data()[i] = rng.normal();
+}
+
+}  // namespace trit::testing
