@@ -1,0 +1,45 @@
+// Training checkpoints: a model, optionally its optimiser, and where training stood, in one
+// safetensors file (see safetensors.h; written atomically).
+//
+// Tensors: the model's state_dict() under its own names ("conv1.weight", so the file loads
+// as a plain state dict elsewhere) and the optimiser's state under "optimizer.", e.g.
+// "optimizer.group0.param3.exp_avg". __metadata__ (all strings):
+//   format "trit-checkpoint-1", model (Module::name()), optimizer (kind, or "" when none),
+//   config (the run's config JSON, verbatim), epoch, step (decimal), rng (the training
+//   Rng's four state words as 16 hex digits each, joined by ':'), plus `extra` entries.
+// Resuming with the same config, the restored Rng and the lr schedule at (epoch, step)
+// continues the run bit-identically.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "autograd/random.h"
+#include "nn/module.h"
+#include "nn/safetensors.h"
+#include "optim/optimizer.h"
+
+namespace trit::nn {
+
+struct TrainingState {
+  std::string config;  // JSON text
+  int64_t epoch = 0;   // epochs completed
+  int64_t step = 0;    // optimiser steps taken
+  Rng::State rng{};
+  Metadata extra;  // more metadata; keys must not clash with the ones above
+};
+
+// optimizer may be null (a model-only checkpoint).
+void save_checkpoint(const std::string& path, const Module& model,
+                     const optim::Optimizer* optimizer, const TrainingState& state);
+
+// Loads the model's state (strict) and, when optimizer is not null, the optimiser's. Throws
+// Error naming the file when the checkpoint's model name or optimiser kind differs from
+// the objects given, or it has no optimiser state but one is asked for; nothing is
+// changed then. Returns the training state stored with it.
+TrainingState load_checkpoint(const std::string& path, Module& model, optim::Optimizer* optimizer);
+
+std::string rng_state_to_string(const Rng::State& state);
+Rng::State rng_state_from_string(const std::string& text);  // throws Error if malformed
+
+}  // namespace trit::nn

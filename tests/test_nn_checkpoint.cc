@@ -1,0 +1,108 @@
+// Checkpoints: model + optimiser + training state through a file, resumed bit-identically.
+#include <doctest/doctest.h>
+
+#include "autograd/error.h"
+#include "autograd/graph.h"
+#include "autograd/ops/arithmetic.h"
+#include "nn/checkpoint.h"
+#include "optim/adam.h"
+#include "optim/sgd.h"
+#include "tests/dataset_files.h"
+#include "tests/toy_modules.h"
+
+using namespace trit;
+using trit::testing::TempDir;
+using trit::testing::ToyNet;
+
+namespace {
+
+// One training step on ToyNet: loss = sum((net(x) - x)^2) for a random x drawn from rng.
+void train_step(ToyNet& net, optim::Optimizer& optimizer, Rng& rng) {
+  const Tensor x = Tensor::normal({3}, 0.0f, 1.0f, rng);
+  const Tensor diff = net.forward(x) - x;
+  backward(diff * diff, Tensor::ones({3}));
+  optimizer.step();
+  optimizer.zero_grad();
+}
+
+std::vector<float> all_values(const nn::Module& module) {
+  std::vector<float> out;
+  for (const auto& [name, tensor] : module.state_dict())
+    for (float v : tensor.to_vector()) out.push_back(v);
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("nn") {
+  TEST_CASE("a resumed run repeats an uninterrupted one bit for bit") {
+    TempDir dir;
+    const std::string path = dir.file("run.safetensors");
+    ToyNet straight, first;
+    trit::testing::randomize(straight, 9);
+    first.load_state_dict(straight.state_dict());
+    optim::Adam opt_straight(straight.parameters(), {});
+    optim::Adam opt_first(first.parameters(), {});
+    Rng rng_straight(5), rng_first(5);
+    for (int i = 0; i < 6; ++i) train_step(straight, opt_straight, rng_straight);
+    for (int i = 0; i < 4; ++i) train_step(first, opt_first, rng_first);
+    nn::save_checkpoint(path, first, &opt_first,
+                        {"{\"lr\":0.001}", 1, 4, rng_first.state(), {{"note", "half way"}}});
+
+    ToyNet resumed;
+    optim::Adam opt_resumed(resumed.parameters(), {});
+    const nn::TrainingState state = nn::load_checkpoint(path, resumed, &opt_resumed);
+    CHECK(state.config == "{\"lr\":0.001}");
+    CHECK(state.epoch == 1);
+    CHECK(state.step == 4);
+    CHECK(state.extra == nn::Metadata{{"note", "half way"}});
+    Rng rng_resumed(0);
+    rng_resumed.set_state(state.rng);
+    for (int i = 0; i < 2; ++i) train_step(resumed, opt_resumed, rng_resumed);
+    CHECK(all_values(resumed) == all_values(straight));
+  }
+
+  TEST_CASE("a checkpoint for another model or optimiser is refused, leaving things as they were") {
+    TempDir dir;
+    const std::string path = dir.file("ckpt.safetensors");
+    ToyNet saved;
+    saved.set_name("toy-a");
+    trit::testing::randomize(saved, 1);
+    optim::SGD sgd(saved.parameters(), {0.1f, 0.9f, 0.0f, 0.0f, false});
+    nn::save_checkpoint(path, saved, nullptr, {});
+
+    ToyNet other;
+    other.set_name("toy-b");
+    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, other, nullptr),
+                         ("load_checkpoint: " + path + ": it holds model toy-a, not toy-b").c_str(),
+                         Error);
+    other.set_name("toy-a");
+    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, other, &sgd),
+                         ("load_checkpoint: " + path +
+                          ": it was saved without optimiser state; load it without an optimiser")
+                             .c_str(),
+                         Error);
+    optim::Adam adam(other.parameters(), {});
+    nn::save_checkpoint(path, saved, &sgd, {});
+    CHECK_THROWS_WITH_AS(
+        nn::load_checkpoint(path, other, &adam),
+        ("load_checkpoint: " + path + ": it holds sgd state, but the optimiser is adam").c_str(),
+        Error);
+    CHECK(all_values(other) == all_values(ToyNet()));  // untouched by the failed loads
+    nn::load_checkpoint(path, other, nullptr);         // model only: fine
+    CHECK(all_values(other) == all_values(saved));
+    CHECK_THROWS_WITH_AS(
+        nn::save_checkpoint(path, saved, nullptr, {"", 0, 0, {}, {{"epoch", "9"}}}),
+        doctest::Contains("extra metadata key epoch is reserved"), Error);
+  }
+
+  TEST_CASE("the Rng state survives its text form exactly") {
+    Rng rng(123);
+    rng.next_u64();
+    const std::string text = nn::rng_state_to_string(rng.state());
+    CHECK(text.size() == 67);
+    CHECK(nn::rng_state_from_string(text) == rng.state());
+    CHECK_THROWS_AS(nn::rng_state_from_string("12:34"), Error);
+    CHECK_THROWS_AS(nn::rng_state_from_string(std::string(67, 'g')), Error);
+  }
+}
