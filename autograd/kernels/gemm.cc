@@ -25,7 +25,6 @@
 #include <hwy/highway.h>
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "autograd/kernels/parallel.h"
@@ -71,23 +70,33 @@ struct Operand {
   bool trans;
 };
 
-// dst[p * width + j] = src[j * ld + p] for j < count, p < kc: a transposing copy, in 4 x 4
-// blocks of 128-bit vectors where the target has them, reading `count` sequential streams.
+// dst[p * width + j] = src[j * ld + p] for j < count, p < kc, and zero for
+// count <= j < width: a transposing copy, in 4 x 4 blocks of 128-bit vectors where the
+// target has them, reading `count` sequential streams.
 void PackTransposed(const float* HWY_RESTRICT src, int64_t ld, size_t count, size_t kc,
                     float* HWY_RESTRICT dst, size_t width) {
   size_t j = 0;
 #if HWY_TARGET != HWY_SCALAR
+  static constexpr float kZeros[4] = {0.0f, 0.0f, 0.0f, 0.0f};
   const hn::Full128<float> d4;
-  for (; j + 4 <= count; j += 4) {
-    const float* HWY_RESTRICT row = src + j * ld;
+  for (; j + 4 <= width; j += 4) {
+    // Source rows j..j+3; a row at or past `count` reads kZeros again and again (step 0).
+    const float* row[4];
+    size_t step[4];
+    for (size_t q = 0; q < 4; ++q) {
+      const bool valid = j + q < count;
+      row[q] = valid ? src + (j + q) * ld : kZeros;
+      step[q] = valid ? 4 : 0;
+    }
     size_t p = 0;
     for (; p + 4 <= kc; p += 4) {
-      const auto r0 = hn::LoadU(d4, row + p), r1 = hn::LoadU(d4, row + ld + p);
-      const auto r2 = hn::LoadU(d4, row + 2 * ld + p), r3 = hn::LoadU(d4, row + 3 * ld + p);
-      const auto even_lo = hn::InterleaveLower(d4, r0, r1),
-                 odd_lo = hn::InterleaveLower(d4, r2, r3);
-      const auto even_hi = hn::InterleaveUpper(d4, r0, r1),
-                 odd_hi = hn::InterleaveUpper(d4, r2, r3);
+      const auto r0 = hn::LoadU(d4, row[0]), r1 = hn::LoadU(d4, row[1]);
+      const auto r2 = hn::LoadU(d4, row[2]), r3 = hn::LoadU(d4, row[3]);
+      for (size_t q = 0; q < 4; ++q) row[q] += step[q];
+      const auto even_lo = hn::InterleaveLower(d4, r0, r1);
+      const auto odd_lo = hn::InterleaveLower(d4, r2, r3);
+      const auto even_hi = hn::InterleaveUpper(d4, r0, r1);
+      const auto odd_hi = hn::InterleaveUpper(d4, r2, r3);
       float* out = dst + p * width + j;
       hn::StoreU(hn::ConcatLowerLower(d4, odd_lo, even_lo), d4, out);
       hn::StoreU(hn::ConcatUpperUpper(d4, odd_lo, even_lo), d4, out + width);
@@ -95,20 +104,23 @@ void PackTransposed(const float* HWY_RESTRICT src, int64_t ld, size_t count, siz
       hn::StoreU(hn::ConcatUpperUpper(d4, odd_hi, even_hi), d4, out + 3 * width);
     }
     for (; p < kc; ++p)
-      for (size_t q = 0; q < 4; ++q) dst[p * width + j + q] = row[q * ld + p];
+      for (size_t q = 0; q < 4; ++q)
+        dst[p * width + j + q] = step[q] ? src[(j + q) * ld + p] : 0.0f;
   }
 #endif
-  for (; j < count; ++j)
-    for (size_t p = 0; p < kc; ++p) dst[p * width + j] = src[j * ld + p];
+  for (; j < width; ++j)
+    for (size_t p = 0; p < kc; ++p) dst[p * width + j] = j < count ? src[j * ld + p] : 0.0f;
 }
 
 // sliver[p * kMr + r] = op(A)(i0 + r, p0 + p) for r < rows, zero for rows <= r < kMr.
 void PackA(const Operand& a, int64_t i0, size_t rows, int64_t p0, size_t kc,
            float* HWY_RESTRICT sliver) {
-  if (rows < kMr) std::fill(sliver, sliver + kc * kMr, 0.0f);
   if (a.trans) {
-    for (size_t p = 0; p < kc; ++p)
-      std::memcpy(sliver + p * kMr, a.x + (p0 + p) * a.ld + i0, rows * sizeof(float));
+    for (size_t p = 0; p < kc; ++p) {
+      float* out = sliver + p * kMr;
+      std::copy_n(a.x + (p0 + p) * a.ld + i0, rows, out);
+      std::fill(out + rows, out + kMr, 0.0f);
+    }
   } else {
     PackTransposed(a.x + i0 * a.ld + p0, a.ld, rows, kc, sliver, kMr);
   }
@@ -137,7 +149,6 @@ void PackPanel(const Operand& b, int64_t p0, size_t kc, int64_t j0, size_t nc,
     for (size_t s = 0; s * nr < nc; ++s) {
       float* HWY_RESTRICT sliver = panel + s * kc * nr;
       const size_t cols = std::min(nr, nc - s * nr);
-      if (cols < nr) std::fill(sliver, sliver + kc * nr, 0.0f);
       PackTransposed(b.x + (j0 + s * nr) * b.ld + p0, b.ld, cols, kc, sliver, nr);
     }
     return;
