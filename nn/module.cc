@@ -7,6 +7,8 @@
 namespace trit::nn {
 namespace {
 
+thread_local ForwardObserver forward_observer;
+
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
@@ -15,7 +17,15 @@ std::string join(const std::vector<std::string>& names) {
 
 }  // namespace
 
+void set_forward_observer(ForwardObserver observer) { forward_observer = std::move(observer); }
+
 Module::Module(std::string type) : type_(std::move(type)), name_(type_) {}
+
+Tensor Module::operator()(const Tensor& input) {
+  Tensor output = forward(input);
+  if (forward_observer) forward_observer(*this, output);
+  return output;
+}
 
 void Module::check_new_name(const std::string& name, const char* where) const {
   check(!name.empty() && name.find('.') == std::string::npos, where,
@@ -103,7 +113,9 @@ StateDict Module::state_dict() const {
 }
 
 void Module::load_state_dict(const StateDict& state, bool strict) {
-  StateDict own = state_dict();
+  // In registration order (parameters, then buffers), so messages read like the model.
+  NamedTensors own = named_parameters();
+  for (auto& entry : named_buffers()) own.push_back(std::move(entry));
   std::vector<std::string> problems, missing, unexpected;
   for (const auto& [name, tensor] : own) {
     const auto it = state.find(name);
@@ -115,8 +127,10 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
                          name_);
     }
   }
-  for (const auto& entry : state)
-    if (own.count(entry.first) == 0) unexpected.push_back(entry.first);
+  for (const auto& entry : state) {
+    const auto known = [&](const auto& o) { return o.first == entry.first; };
+    if (std::none_of(own.begin(), own.end(), known)) unexpected.push_back(entry.first);
+  }
   if (strict && !missing.empty())
     problems.push_back("the checkpoint lacks " + join(missing) + " of model " + name_);
   if (strict && !unexpected.empty())

@@ -14,6 +14,7 @@
 // - Modules are neither copyable nor movable (children are shared by pointer).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -36,9 +37,13 @@ class Module {
   Module& operator=(const Module&) = delete;
 
   virtual Tensor forward(const Tensor& input) = 0;
-  Tensor operator()(const Tensor& input) { return forward(input); }
+  // forward(), reported to the thread's forward observer if one is set (summary() uses it).
+  // Containers call their children this way.
+  Tensor operator()(const Tensor& input);
 
   const std::string& type() const { return type_; }
+  // One line for summaries, e.g. "Linear(800, 500)"; defaults to type().
+  virtual std::string repr() const { return type_; }
   // The name used in messages ("model lenet5-classic"); defaults to type().
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
@@ -93,5 +98,10 @@ class Module {
   NamedTensors buffers_;
   NamedModules children_;
 };
+
+// Called after every Module::operator() on this thread while set (an empty function
+// clears it). For tools that trace a forward pass, like summary().
+using ForwardObserver = std::function<void(const Module& module, const Tensor& output)>;
+void set_forward_observer(ForwardObserver observer);
 
 }  // namespace trit::nn

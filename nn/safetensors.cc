@@ -1,11 +1,11 @@
 #include "nn/safetensors.h"
 
 #include <algorithm>
-#include <optional>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <vector>

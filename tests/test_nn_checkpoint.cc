@@ -8,7 +8,7 @@
 #include "optim/adam.h"
 #include "optim/sgd.h"
 #include "tests/dataset_files.h"
-#include "tests/toy_modules.h"
+#include "tests/module_helpers.h"
 
 using namespace trit;
 using trit::testing::TempDir;

@@ -4,7 +4,7 @@
 #include "autograd/error.h"
 #include "autograd/graph.h"
 #include "nn/module.h"
-#include "tests/toy_modules.h"
+#include "tests/module_helpers.h"
 
 using namespace trit;
 using trit::testing::Affine;
@@ -127,7 +127,7 @@ TEST_SUITE("nn") {
       state.erase("features.1.calls");
       state["head.scale"] = Tensor::zeros({3});
       CHECK_THROWS_WITH_AS(net.load_state_dict(state),
-                           "load_state_dict: the checkpoint lacks features.1.calls, head.bias of "
+                           "load_state_dict: the checkpoint lacks head.bias, features.1.calls of "
                            "model toy; the checkpoint has head.scale, which model toy does not "
                            "have",
                            Error);

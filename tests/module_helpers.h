@@ -1,10 +1,13 @@
-// Small modules for the nn and optim tests (the real layers are tested on their own).
+// Test helpers for modules: small toy modules for the Module/checkpoint tests, seeded
+// parameter values, and the gradient check of a layer.
 //
 //   Affine(n):  y = x * weight + bias, weight [n] and bias [n] parameters
 //   Counter(n): identity; a buffer "calls" [n] counting forward calls made in training
 //   Chain:      children "0", "1", ... applied in order
 //   ToyNet:     features = Chain{Affine(3), Counter(3)}, head = Affine(3), so its names are
 //               features.0.weight, features.0.bias, features.1.calls, head.weight, head.bias
+//   randomize(module, seed):   fills every parameter and buffer with seeded normal values
+//   gradcheck_layer(layer, x): gradcheck (gradcheck.h) of layer(x) on x and every parameter
 #pragma once
 
 #include <memory>
@@ -14,6 +17,7 @@
 #include "autograd/ops/arithmetic.h"
 #include "autograd/random.h"
 #include "nn/module.h"
+#include "tests/gradcheck.h"
 
 namespace trit::testing {
 
@@ -47,7 +51,7 @@ class Chain : public nn::Module {
   }
   Tensor forward(const Tensor& x) override {
     Tensor y = x;
-    for (const auto& child : children()) y = child.second->forward(y);
+    for (const auto& child : children()) y = (*child.second)(y);
     return y;
   }
 };
@@ -60,7 +64,7 @@ class ToyNet : public nn::Module {
                                    std::make_shared<Affine>(3), std::make_shared<Counter>(3)}));
     head = register_module("head", std::make_shared<Affine>(3));
   }
-  Tensor forward(const Tensor& x) override { return head->forward(features->forward(x)); }
+  Tensor forward(const Tensor& x) override { return (*head)((*features)(x)); }
   std::shared_ptr<Chain> features;
   std::shared_ptr<Affine> head;
 };
@@ -70,6 +74,12 @@ inline void randomize(nn::Module& module, uint64_t seed) {
   Rng rng(seed);
   for (auto& [name, tensor] : module.state_dict())
     for (int64_t i = 0; i < tensor.numel(); ++i) tensor.data()[i] = rng.normal();
+}
+
+inline void gradcheck_layer(nn::Module& layer, const Tensor& x) {
+  std::vector<Tensor> inputs = {x};
+  for (const Tensor& p : layer.parameters()) inputs.push_back(p);
+  gradcheck([&](const std::vector<Tensor>& in) { return layer(in[0]); }, inputs);
 }
 
 }  // namespace trit::testing
