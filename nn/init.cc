@@ -67,4 +67,12 @@ void default_bias_(Tensor& bias, const Shape& weight_shape, Rng& rng) {
   uniform_(bias, -bound, bound, rng);
 }
 
+void glorot_(Module& module, Rng& rng) {
+  for (auto& [name, tensor] : module.named_parameters()) {
+    const std::string leaf = name.substr(name.rfind('.') + 1);  // npos + 1 == 0
+    if (leaf == "weight" && tensor.dim() >= 2) xavier_uniform_(tensor, rng);
+    if (leaf == "bias") constant_(tensor, 0.0f);
+  }
+}
+
 }  // namespace trit::nn::init

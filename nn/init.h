@@ -16,6 +16,7 @@
 
 #include "autograd/random.h"
 #include "autograd/tensor.h"
+#include "nn/module.h"
 
 namespace trit::nn::init {
 
@@ -41,5 +42,11 @@ void xavier_normal_(Tensor& tensor, Rng& rng, float gain = 1.0f);
 // U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with the weight's fan_in. Weight first, then bias.
 void default_weight_(Tensor& weight, Rng& rng);
 void default_bias_(Tensor& bias, const Shape& weight_shape, Rng& rng);
+
+// Keras-style Glorot initialisation of a whole model (the VNQ paper pre-trains LeNet-5
+// "from Glorot init"): every parameter named "weight" (last path component) with at least
+// two dimensions gets xavier_uniform_, every "bias" gets zeros, in named_parameters()
+// order; others (BatchNorm's 1-d weight) are left alone.
+void glorot_(Module& module, Rng& rng);
 
 }  // namespace trit::nn::init
