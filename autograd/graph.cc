@@ -58,7 +58,8 @@ void backward(const Tensor& output, const Tensor& grad_output) {
 
   Tensor seed = output;
   float* seed_grad = seed.mutable_grad();
-  for (int64_t i = 0; i < output.numel(); ++i) seed_grad[i] += grad_output.data()[i];
+  const float* seed_values = grad_output.data();
+  for (int64_t i = 0, n = output.numel(); i < n; ++i) seed_grad[i] += seed_values[i];
   for (auto entry = tape.rbegin(); entry != tape.rend(); ++entry) {
     if (entry->output.has_grad()) entry->backward(entry->output.grad());
   }

@@ -24,7 +24,8 @@ std::shared_ptr<Tensor::Impl> Tensor::make_impl(const Shape& shape) {
 }
 
 Tensor::Impl& Tensor::impl() const {
-  check(impl_ != nullptr, "Tensor", "use of an undefined tensor");
+  // No check(): its std::string arguments would allocate on every data() call.
+  if (impl_ == nullptr) throw Error("Tensor: use of an undefined tensor");
   return *impl_;
 }
 
