@@ -1,12 +1,16 @@
 // conv2d speed: GFLOP/s of forward and backward (dx + dW) for the LeNet-5 and DenseNet-BC-40
 // convolution shapes, at 1 and 2 threads. Medians of repeats; build with --buildtype=release.
 //
-//   ninja -C build-full bench/bench_conv && build-full/bench/bench_conv [repeats]
+//   ninja -C build-full bench/bench_conv && build-full/bench/bench_conv [repeats [filter [threads]]]
+// (filter: only the shapes whose name contains it, e.g. "lenet"; threads: one count only).
+// "cpu" columns divide by the process CPU time instead of wall time (all threads together):
+// on a shared, busy machine they show what the code does when it runs, per core.
 //
 // FLOPs are 2 per multiply-add of the convolution itself: forward N*Cout*(Cin/g*KH*KW)*OH*OW
 // multiply-adds, backward twice that (input and weight gradients; bias sums not counted).
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -38,9 +42,15 @@ const Shape4 kShapes[] = {
     {"densenet 1x1 120->48 8x8", 64, 120, 48, 8, 1, 0},
 };
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
+// Wall and process CPU seconds from one point on.
+struct Stopwatch {
+  std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
+  std::clock_t cpu = std::clock();
+  double wall_seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
+  }
+  double cpu_seconds() const { return double(std::clock() - cpu) / CLOCKS_PER_SEC; }
+};
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -48,7 +58,7 @@ double median(std::vector<double> v) {
 }
 
 struct Timing {
-  double forward, backward;  // median seconds
+  double forward, backward, forward_cpu, backward_cpu;  // median seconds
 };
 
 Timing time_conv(const Shape4& s, int repeats) {
@@ -58,39 +68,47 @@ Timing time_conv(const Shape4& s, int repeats) {
   Tensor b = Tensor::zeros({s.out_channels});
   for (Tensor* t : {&x, &w, &b}) t->set_requires_grad(true);
   const Conv2dOptions options{1, s.padding, 1};
-  std::vector<double> forward, backward_times;
+  std::vector<double> times[4];  // forward, backward; wall then cpu
   for (int r = 0; r <= repeats; ++r) {  // r == 0 warms up
-    auto start = std::chrono::steady_clock::now();
+    const Stopwatch forward;
     const Tensor y = conv2d(x, w, b, options);
-    const double f = seconds_since(start);
-    const Tensor dy = Tensor::ones(y.shape());
-    start = std::chrono::steady_clock::now();
+    const double f[2] = {forward.wall_seconds(), forward.cpu_seconds()};
+    const Tensor dy = Tensor::normal(y.shape(), 0.0f, 1.0f, rng);
+    const Stopwatch backward;
     trit::backward(y, dy);
-    const double bwd = seconds_since(start);
+    const double bwd[2] = {backward.wall_seconds(), backward.cpu_seconds()};
     if (r == 0) continue;
-    forward.push_back(f);
-    backward_times.push_back(bwd);
+    times[0].push_back(f[0]);
+    times[1].push_back(bwd[0]);
+    times[2].push_back(f[1]);
+    times[3].push_back(bwd[1]);
   }
-  return {median(forward), median(backward_times)};
+  return {median(times[0]), median(times[1]), median(times[2]), median(times[3])};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const int repeats = argc > 1 ? std::max(1, std::atoi(argv[1])) : 9;
+  const std::string filter = argc > 2 ? argv[2] : "";
+  std::vector<int> thread_counts = {1, 2};
+  if (argc > 3) thread_counts = {std::max(1, std::atoi(argv[3]))};
   std::printf("bench_conv: target %s, median of %d repeats\n", kernels::dispatch_target().c_str(),
               repeats);
-  std::printf("%-30s %7s %10s %10s %10s %10s\n", "shape (batch 128 lenet, 64 densenet)", "threads",
-              "fwd ms", "fwd GF/s", "bwd ms", "bwd GF/s");
+  std::printf("%-30s %7s %8s %8s %8s %8s %8s %8s\n", "shape (batch: lenet 128, densenet 64)",
+              "threads", "fwd ms", "fwd GF/s", "cpu GF/s", "bwd ms", "bwd GF/s", "cpu GF/s");
   for (const Shape4& s : kShapes) {
+    if (std::string(s.name).find(filter) == std::string::npos) continue;
     const int64_t out = s.size + 2 * s.padding - s.kernel + 1;
     const double flops =
         2.0 * s.batch * s.out_channels * s.in_channels * s.kernel * s.kernel * out * out;
-    for (int threads : {1, 2}) {
+    for (int threads : thread_counts) {
       kernels::set_num_threads(threads);
       const Timing t = time_conv(s, repeats);
-      std::printf("%-30s %7d %10.3f %10.1f %10.3f %10.1f\n", s.name, threads, t.forward * 1e3,
-                  flops / t.forward * 1e-9, t.backward * 1e3, 2 * flops / t.backward * 1e-9);
+      std::printf("%-30s %7d %8.2f %8.1f %8.1f %8.2f %8.1f %8.1f\n", s.name, threads,
+                  t.forward * 1e3, flops / t.forward * 1e-9, flops / t.forward_cpu * 1e-9,
+                  t.backward * 1e3, 2 * flops / t.backward * 1e-9,
+                  2 * flops / t.backward_cpu * 1e-9);
     }
   }
   return 0;
