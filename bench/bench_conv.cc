@@ -1,7 +1,8 @@
 // conv2d speed: GFLOP/s of forward and backward (dx + dW) for the LeNet-5 and DenseNet-BC-40
 // convolution shapes, at 1 and 2 threads. Medians of repeats; build with --buildtype=release.
 //
-//   ninja -C build-full bench/bench_conv && build-full/bench/bench_conv [repeats [filter [threads]]]
+//   ninja -C build-full bench/bench_conv && build-full/bench/bench_conv [repeats [filter
+//   [threads]]]
 // (filter: only the shapes whose name contains it, e.g. "lenet"; threads: one count only).
 // "cpu" columns divide by the process CPU time instead of wall time (all threads together):
 // on a shared, busy machine they show what the code does when it runs, per core.
@@ -10,9 +11,9 @@
 // multiply-adds, backward twice that (input and weight gradients; bias sums not counted).
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -68,12 +69,13 @@ Timing time_conv(const Shape4& s, int repeats) {
   Tensor b = Tensor::zeros({s.out_channels});
   for (Tensor* t : {&x, &w, &b}) t->set_requires_grad(true);
   const Conv2dOptions options{1, s.padding, 1};
-  std::vector<double> times[4];  // forward, backward; wall then cpu
+  const Tensor dy = Tensor::normal(conv2d(x, w, b, options).shape(), 0.0f, 1.0f, rng);
+  clear_tape();
+  std::vector<double> times[4];         // forward, backward; wall then cpu
   for (int r = 0; r <= repeats; ++r) {  // r == 0 warms up
     const Stopwatch forward;
     const Tensor y = conv2d(x, w, b, options);
     const double f[2] = {forward.wall_seconds(), forward.cpu_seconds()};
-    const Tensor dy = Tensor::normal(y.shape(), 0.0f, 1.0f, rng);
     const Stopwatch backward;
     trit::backward(y, dy);
     const double bwd[2] = {backward.wall_seconds(), backward.cpu_seconds()};

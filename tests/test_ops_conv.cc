@@ -33,6 +33,8 @@ const ConvCase kCases[] = {
     {"1x1 stride 2", {1, 3, 7, 7}, {2, 3, 1, 1}, {2, 0, 1}, true},
     {"kernel as large as the image", {3, 2, 5, 5}, {3, 2, 5, 5}, {1, 0, 1}, true},
     {"stride 3, padding 1", {1, 1, 8, 8}, {2, 1, 3, 3}, {3, 1, 1}, true},
+    {"2x3 kernel, padding 1, 7 channels out", {1, 2, 9, 13}, {7, 2, 2, 3}, {1, 1, 1}, true},
+    {"5x5, padding 2, one channel in", {3, 1, 9, 6}, {4, 1, 5, 5}, {1, 2, 1}, false},
 };
 
 // The definition, one output at a time, accumulated in double.
@@ -186,6 +188,55 @@ std::vector<float> random_values(int64_t n, uint64_t seed) {
 }  // namespace
 
 TEST_SUITE("kernels") {
+  TEST_CASE("wide_conv and wide_conv_weight_grad match scalar loops on every target") {
+    trit::testing::for_each_target([] {
+      for (int64_t width : {1, 6, 15, 16, 17, 40})
+        for (int64_t kernel : {1, 2, 3})
+          for (int64_t out_channels : {1, 5, 7, 13}) {
+            const kernels::WideConv g{2, 4, width + kernel - 1, kernel, kernel};
+            CAPTURE(width);
+            CAPTURE(kernel);
+            CAPTURE(out_channels);
+            const int64_t taps = g.taps(), ld = g.padded_positions() + 3;
+            const std::vector<float> input = random_values(g.input_size(), 9);
+            const std::vector<float> weight = random_values(out_channels * taps, 10);
+            // Tap k at position q of the image at `image`, by the definition.
+            const auto tap = [&](const float* image, int64_t k, int64_t q) {
+              const int64_t c = k / (kernel * kernel), ky = k / kernel % kernel, kx = k % kernel;
+              return double(image[c * g.plane() + q + ky * g.width + kx]);
+            };
+            std::vector<float> out(size_t(out_channels * ld), -7.0f);
+            kernels::wide_conv(input.data(), g, weight.data(), out_channels, out.data(), ld);
+            for (int64_t co = 0; co < out_channels; ++co)
+              for (int64_t q = 0; q < g.padded_positions(); ++q) {
+                double want = 0.0;
+                for (int64_t k = 0; k < taps; ++k)
+                  want += weight[size_t(co * taps + k)] * tap(input.data(), k, q);
+                REQUIRE(out[size_t(co * ld + q)] == doctest::Approx(want).epsilon(1e-5));
+              }
+            REQUIRE(out[size_t(ld - 1)] == -7.0f);  // nothing written past padded_positions
+
+            // Two images: the second one's input and dy follow the first at fixed strides.
+            const std::vector<float> dy = random_values(2 * out_channels * ld, 11);
+            std::vector<float> inputs = input;
+            inputs.insert(inputs.end(), input.rbegin(), input.rend());
+            std::vector<float> dw = random_values(out_channels * taps, 12), want_dw = dw;
+            const kernels::WideImages images{
+                inputs.data(), g.input_size(), dy.data(), out_channels * ld, ld, 2};
+            kernels::wide_conv_weight_grad(images, g, out_channels, dw.data());
+            for (int64_t co = 0; co < out_channels; ++co)
+              for (int64_t k = 0; k < taps; ++k) {
+                double want = want_dw[size_t(co * taps + k)];
+                for (int64_t i = 0; i < 2; ++i)
+                  for (int64_t q = 0; q < g.padded_positions(); ++q)
+                    want += dy[size_t((i * out_channels + co) * ld + q)] *
+                            tap(inputs.data() + i * g.input_size(), k, q);
+                REQUIRE(dw[size_t(co * taps + k)] == doctest::Approx(want).epsilon(1e-4));
+              }
+          }
+    });
+  }
+
   TEST_CASE("im2col and col2im match scalar loops on every target") {
     trit::testing::for_each_target([] {
       trit::testing::for_each_window(false, [](const kernels::Window2d& w) {

@@ -7,6 +7,8 @@
 #include <hwy/highway.h>
 
 #include <algorithm>
+#include <cstring>
+#include <vector>
 
 #include "autograd/kernels/strided-inl.h"
 
@@ -74,6 +76,144 @@ void Col2imImpl(const float* columns, int64_t channels, const Window2d& w, float
   });
 }
 
+// ---- Stride-1 convolution on wide rows (see WideConv) ----------------------------------
+
+// Register tiles: kRows output channels x kVecs vectors of positions (forward), and
+// kGradRows channels x kGradTaps taps (weight gradient); 32 vector registers with AVX-512,
+// 16 on the other x86 targets.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+constexpr size_t kMaxRows = 6, kVecs = 4, kGradRows = 4, kGradTaps = 6;
+#else
+constexpr size_t kMaxRows = 4, kVecs = 2, kGradRows = 2, kGradTaps = 4;
+#endif
+
+// Offset of every tap (c, ky, kx) from position 0.
+std::vector<int64_t> TapOffsets(const WideConv& g) {
+  std::vector<int64_t> offsets;
+  offsets.reserve(size_t(g.taps()));
+  for (int64_t c = 0; c < g.channels; ++c)
+    for (int64_t ky = 0; ky < g.kernel_h; ++ky)
+      for (int64_t kx = 0; kx < g.kernel_w; ++kx)
+        offsets.push_back(c * g.plane() + ky * g.width + kx);
+  return offsets;
+}
+
+// out rows [co, co + rows) at positions [q, q + vecs * lanes): rows past `rows` repeat the
+// last weight row and are not stored, so every tile runs the same full-size loop.
+template <size_t kRows, size_t kTileVecs>
+HWY_INLINE void WideConvTile(const float* HWY_RESTRICT input, const int64_t* HWY_RESTRICT offsets,
+                             int64_t taps, const float* HWY_RESTRICT weight, size_t rows,
+                             float* HWY_RESTRICT out, int64_t ldo, int64_t q) {
+  const hn::ScalableTag<float> d;
+  const size_t lanes = hn::Lanes(d);
+  const float* w[kRows];
+  for (size_t r = 0; r < kRows; ++r) w[r] = weight + std::min(r, rows - 1) * taps;
+  hn::Vec<decltype(d)> acc[kRows][kTileVecs];
+  for (size_t r = 0; r < kRows; ++r)
+    for (size_t v = 0; v < kTileVecs; ++v) acc[r][v] = hn::Zero(d);
+  const float* at_q = input + q;
+  for (int64_t k = 0; k < taps; ++k) {
+    const float* src = at_q + offsets[k];
+    hn::Vec<decltype(d)> x[kTileVecs];
+    for (size_t v = 0; v < kTileVecs; ++v) x[v] = hn::LoadU(d, src + v * lanes);
+    for (size_t r = 0; r < kRows; ++r) {
+      const auto wr = hn::Set(d, w[r][k]);
+      for (size_t v = 0; v < kTileVecs; ++v) acc[r][v] = hn::MulAdd(wr, x[v], acc[r][v]);
+    }
+  }
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t v = 0; v < kTileVecs; ++v) hn::StoreU(acc[r][v], d, out + r * ldo + q + v * lanes);
+}
+
+template <size_t kRows>
+void WideConvRows(const float* input, const WideConv& g, const int64_t* offsets,
+                  const float* weight, int64_t out_channels, float* out, int64_t ldo) {
+  const int64_t lanes = int64_t(hn::Lanes(hn::ScalableTag<float>()));
+  const int64_t end = g.padded_positions(), block = int64_t(kVecs) * lanes, taps = g.taps();
+  for (int64_t co = 0; co < out_channels; co += kRows) {
+    const size_t rows = size_t(std::min<int64_t>(kRows, out_channels - co));
+    const float* w = weight + co * taps;
+    float* o = out + co * ldo;
+    int64_t q = 0;
+    for (; q + block <= end; q += block)
+      WideConvTile<kRows, kVecs>(input, offsets, taps, w, rows, o, ldo, q);
+    // The tail, in one tile of its exact number of vectors (< kVecs).
+    const int64_t tail = (end - q) / lanes;
+    if (tail == 3 && kVecs > 3) WideConvTile<kRows, 3>(input, offsets, taps, w, rows, o, ldo, q);
+    if (tail == 2 && kVecs > 2) WideConvTile<kRows, 2>(input, offsets, taps, w, rows, o, ldo, q);
+    if (tail == 1) WideConvTile<kRows, 1>(input, offsets, taps, w, rows, o, ldo, q);
+  }
+}
+
+// Runs WideConvRows with the tile height `rows` (1..kRows) as a compile-time constant.
+template <size_t kRows>
+void WideConvWithRows(size_t rows, const float* input, const WideConv& g, const int64_t* offsets,
+                      const float* weight, int64_t out_channels, float* out, int64_t ldo) {
+  if constexpr (kRows > 1) {
+    if (rows < kRows)
+      return WideConvWithRows<kRows - 1>(rows, input, g, offsets, weight, out_channels, out, ldo);
+  }
+  WideConvRows<kRows>(input, g, offsets, weight, out_channels, out, ldo);
+}
+
+void WideConvImpl(const float* input, const WideConv& g, const float* weight, int64_t out_channels,
+                  float* out, int64_t ldo) {
+  const std::vector<int64_t> offsets = TapOffsets(g);
+  // The tile height with the fewest instructions per tap over all row blocks: each block
+  // spends rows * kVecs MulAdds, kVecs loads and `rows` broadcasts.
+  const auto cost = [&](size_t rows) {
+    const size_t blocks = (size_t(out_channels) + rows - 1) / rows;
+    return blocks * (rows * kVecs + kVecs + rows);
+  };
+  size_t best = kMaxRows;
+  for (size_t rows = kMaxRows - 1; rows >= 1; --rows)
+    if (cost(rows) < cost(best)) best = rows;
+  WideConvWithRows<kMaxRows>(best, input, g, offsets.data(), weight, out_channels, out, ldo);
+}
+
+// dw rows [co, co + rows) x taps [k, k + taps) += kGradRows x kGradTaps vector sums over
+// all positions of all images, then one horizontal sum each. Missing rows and taps repeat
+// the last ones and are not stored.
+void WideGradTile(const WideImages& images, const int64_t* HWY_RESTRICT offsets, size_t taps,
+                  const float* HWY_RESTRICT dy, size_t rows, int64_t positions,
+                  float* HWY_RESTRICT dw, int64_t ldw) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = int64_t(hn::Lanes(d));
+  hn::Vec<decltype(d)> acc[kGradRows][kGradTaps];
+  for (size_t r = 0; r < kGradRows; ++r)
+    for (size_t t = 0; t < kGradTaps; ++t) acc[r][t] = hn::Zero(d);
+  for (int64_t i = 0; i < images.count; ++i) {
+    const float* dy_row[kGradRows];
+    const float* tap[kGradTaps];
+    for (size_t r = 0; r < kGradRows; ++r)
+      dy_row[r] = dy + i * images.dy_stride + std::min(r, rows - 1) * images.ldd;
+    for (size_t t = 0; t < kGradTaps; ++t)
+      tap[t] = images.input + i * images.input_stride + offsets[std::min(t, taps - 1)];
+    for (int64_t q = 0; q < positions; q += lanes) {
+      hn::Vec<decltype(d)> x[kGradTaps];
+      for (size_t t = 0; t < kGradTaps; ++t) x[t] = hn::LoadU(d, tap[t] + q);
+      for (size_t r = 0; r < kGradRows; ++r) {
+        const auto g = hn::LoadU(d, dy_row[r] + q);
+        for (size_t t = 0; t < kGradTaps; ++t) acc[r][t] = hn::MulAdd(g, x[t], acc[r][t]);
+      }
+    }
+  }
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t t = 0; t < taps; ++t) dw[r * ldw + t] += hn::GetLane(hn::SumOfLanes(d, acc[r][t]));
+}
+
+void WideConvWeightGradImpl(const WideImages& images, const WideConv& g, int64_t out_channels,
+                            float* dw) {
+  const std::vector<int64_t> offsets = TapOffsets(g);
+  const int64_t taps = g.taps(), positions = g.padded_positions();
+  for (int64_t co = 0; co < out_channels; co += kGradRows)
+    for (int64_t k = 0; k < taps; k += kGradTaps)
+      WideGradTile(images, offsets.data() + k, size_t(std::min<int64_t>(kGradTaps, taps - k)),
+                   images.dy + co * images.ldd,
+                   size_t(std::min<int64_t>(kGradRows, out_channels - co)), positions,
+                   dw + co * taps + k, taps);
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace trit::kernels
 HWY_AFTER_NAMESPACE();
@@ -83,12 +223,54 @@ namespace trit::kernels {
 
 HWY_EXPORT(Im2colImpl);
 HWY_EXPORT(Col2imImpl);
+HWY_EXPORT(WideConvImpl);
+HWY_EXPORT(WideConvWeightGradImpl);
 
 void im2col(const float* image, int64_t channels, const Window2d& w, float* columns) {
   HWY_DYNAMIC_DISPATCH(Im2colImpl)(image, channels, w, columns);
 }
 void col2im(const float* columns, int64_t channels, const Window2d& w, float* image) {
   HWY_DYNAMIC_DISPATCH(Col2imImpl)(columns, channels, w, image);
+}
+
+void wide_conv(const float* input, const WideConv& g, const float* weight, int64_t out_channels,
+               float* out, int64_t ldo) {
+  HWY_DYNAMIC_DISPATCH(WideConvImpl)(input, g, weight, out_channels, out, ldo);
+}
+void wide_conv_weight_grad(const WideImages& images, const WideConv& g, int64_t out_channels,
+                           float* dw) {
+  HWY_DYNAMIC_DISPATCH(WideConvWeightGradImpl)(images, g, out_channels, dw);
+}
+
+void wide_input(const float* x, const WideConv& g, int64_t pad_h, int64_t pad_w, float* input) {
+  const int64_t h = g.height - 2 * pad_h, w = g.width - 2 * pad_w;
+  std::fill(input, input + g.input_size(), 0.0f);
+  for (int64_t c = 0; c < g.channels; ++c)
+    for (int64_t y = 0; y < h; ++y)
+      std::memcpy(input + c * g.plane() + (y + pad_h) * g.width + pad_w, x + (c * h + y) * w,
+                  size_t(w) * sizeof(float));
+}
+
+void widen_planes(const float* x, int64_t planes, int64_t h, int64_t w, int64_t wide_w, int64_t ldw,
+                  float* wide) {
+  std::fill(wide, wide + planes * ldw, 0.0f);
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t y = 0; y < h; ++y)
+      std::memcpy(wide + p * ldw + y * wide_w, x + (p * h + y) * w, size_t(w) * sizeof(float));
+}
+
+void narrow_planes(const float* wide, int64_t planes, int64_t ldw, int64_t h, int64_t wide_w,
+                   int64_t w, float* out, bool accumulate) {
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t y = 0; y < h; ++y) {
+      const float* src = wide + p * ldw + y * wide_w;
+      float* dst = out + (p * h + y) * w;
+      if (accumulate) {
+        for (int64_t x = 0; x < w; ++x) dst[x] += src[x];
+      } else {
+        std::memcpy(dst, src, size_t(w) * sizeof(float));
+      }
+    }
 }
 
 }  // namespace trit::kernels

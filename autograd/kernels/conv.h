@@ -18,4 +18,59 @@ namespace trit::kernels {
 void im2col(const float* image, int64_t channels, const Window2d& w, float* columns);
 void col2im(const float* columns, int64_t channels, const Window2d& w, float* image);
 
+// Stride-1 convolution without a column matrix ("wide rows", an implicit GEMM).
+//
+// The input is `channels` planes of height x width, already zero-padded (wide_input).
+// Output position q = oy * width + ox runs over out_height() whole input-width rows: the
+// last kernel_w - 1 columns of each row are garbage that callers drop (narrow_planes). Tap
+// k = (c, ky, kx) at position q reads input[c * plane + q + ky * width + kx], so every tap
+// is one shifted contiguous run and the GEMM's B operand needs no copy. Positions are
+// computed up to padded_positions(), a multiple of the widest vector; the reads past the
+// last plane stay inside input_size() and only reach positions >= positions().
+struct WideConv {
+  static constexpr int64_t kAlign = 16;  // lanes of the widest vector
+
+  int64_t channels, height, width, kernel_h, kernel_w;
+
+  int64_t taps() const { return channels * kernel_h * kernel_w; }
+  int64_t plane() const { return height * width; }
+  int64_t out_height() const { return height - kernel_h + 1; }
+  int64_t positions() const { return out_height() * width; }
+  int64_t padded_positions() const { return (positions() + kAlign - 1) / kAlign * kAlign; }
+  int64_t input_size() const { return channels * plane() + kernel_w + kAlign; }
+};
+
+// out[co * ldo + q] = sum over taps k of weight[co * taps + k] * (tap k at q), for
+// co < out_channels and q < padded_positions(); weight is [out_channels, C, KH, KW].
+void wide_conv(const float* input, const WideConv& g, const float* weight, int64_t out_channels,
+               float* out, int64_t ldo);
+
+// `count` images for wide_conv_weight_grad: image i's input (as wide_conv's) at
+// input + i * input_stride, its output gradient [out_channels][ldd] at dy + i * dy_stride.
+struct WideImages {
+  const float* input;
+  int64_t input_stride;
+  const float* dy;
+  int64_t dy_stride, ldd, count;
+};
+
+// dw[co * taps + k] += sum over the images and q < padded_positions() of
+// dy[co * ldd + q] * (tap k at q): the weight gradient, each element reduced in one fixed
+// order. dy must be zero wherever it must not count (garbage columns, the rounding tail).
+// Several images per call share the final horizontal sums (small images need that).
+void wide_conv_weight_grad(const WideImages& images, const WideConv& g, int64_t out_channels,
+                           float* dw);
+
+// Layout copies. wide_input: the input of g (input_size() floats) from `g.channels` planes
+// of (height - 2 pad_h) x (width - 2 pad_w) inside a zero border, zeros after the last plane.
+void wide_input(const float* x, const WideConv& g, int64_t pad_h, int64_t pad_w, float* input);
+// widen_planes: wide[p * ldw + oy * wide_w + ox] = x[p][oy][ox], zeros in the other columns
+// and up to ldw (the layout of wide_conv's output, for wide_conv_weight_grad's dy).
+void widen_planes(const float* x, int64_t planes, int64_t h, int64_t w, int64_t wide_w, int64_t ldw,
+                  float* wide);
+// narrow_planes: out[p][oy][ox] (+)= wide[p * ldw + oy * wide_w + ox] for ox < w: drops the
+// garbage columns; adds into out when `accumulate`, else overwrites.
+void narrow_planes(const float* wide, int64_t planes, int64_t ldw, int64_t h, int64_t wide_w,
+                   int64_t w, float* out, bool accumulate);
+
 }  // namespace trit::kernels

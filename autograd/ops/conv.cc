@@ -1,49 +1,30 @@
 #include "autograd/ops/conv.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
-#include "autograd/kernels/conv.h"
 #include "autograd/kernels/elementwise.h"
-#include "autograd/kernels/gemm.h"
 #include "autograd/kernels/parallel.h"
 #include "autograd/kernels/reduce.h"
+#include "autograd/ops/conv_image.h"
 #include "autograd/ops/window.h"
 
 namespace trit {
 namespace {
+
+using conv_image::ConvPlan;
 
 // Weight-gradient chunks: a fixed function of the shapes (never of the thread count).
 constexpr int64_t kMaxWeightGradChunks = 16;
 // Multiply-adds below which a chunk of images is not worth a thread of its own.
 constexpr int64_t kGrain = 1 << 18;
 
-// The sizes of one conv2d call and where group g of image n lives in each array.
-struct ConvPlan {
-  int64_t batch, in_channels, out_channels, groups;
-  kernels::Window2d window;
-
-  int64_t group_in() const { return in_channels / groups; }
-  int64_t group_out() const { return out_channels / groups; }
-  int64_t kernel_size() const { return window.kernel_h * window.kernel_w; }
-  int64_t column_rows() const { return group_in() * kernel_size(); }  // GEMM inner size
-  int64_t positions() const { return window.out_plane(); }            // output pixels
-  bool pointwise() const { return kernel_size() == 1 && window.stride == 1 && window.padding == 0; }
-  int64_t scratch_size() const { return pointwise() ? 0 : column_rows() * positions(); }
-  int64_t multiply_adds() const { return batch * out_channels * column_rows() * positions(); }
-  int64_t chunks(int64_t max_chunks) const {
-    return kernels::worthwhile_chunks(batch, multiply_adds(), kGrain, max_chunks);
-  }
-
-  int64_t input_offset(int64_t n, int64_t g) const {
-    return (n * in_channels + g * group_in()) * window.plane();
-  }
-  int64_t output_offset(int64_t n, int64_t g) const {
-    return (n * out_channels + g * group_out()) * positions();
-  }
-  int64_t weight_offset(int64_t g) const { return g * group_out() * column_rows(); }
-};
+int64_t image_chunks(const ConvPlan& p, int64_t max_chunks) {
+  return kernels::worthwhile_chunks(p.batch, p.multiply_adds(), kGrain, max_chunks);
+}
 
 ConvPlan plan_conv(const Tensor& x, const Tensor& weight, const Tensor& bias,
                    const Conv2dOptions& options) {
@@ -69,80 +50,61 @@ ConvPlan plan_conv(const Tensor& x, const Tensor& weight, const Tensor& bias,
   return ConvPlan{x.size(0), x.size(1), out_channels, groups, window};
 }
 
-// The [column_rows, positions] matrix of group g of image n: the input itself for a
-// pointwise conv, else its im2col in `scratch`.
-const float* columns(const ConvPlan& p, const float* x, int64_t n, int64_t g, float* scratch) {
-  const float* image = x + p.input_offset(n, g);
-  if (p.pointwise()) return image;
-  kernels::im2col(image, p.group_in(), p.window, scratch);
-  return scratch;
-}
+// Elements of output below which the bias passes stay on one thread.
+constexpr int64_t kBiasGrain = int64_t{1} << 15;
 
-// out[n] = weight * columns(n) (+ bias), one GEMM per group.
-void forward_image(const ConvPlan& p, const float* x, const float* weight, const float* bias,
-                   float* out, int64_t n, float* scratch) {
-  const int64_t k = p.column_rows(), positions = p.positions();
-  for (int64_t g = 0; g < p.groups; ++g)
-    kernels::gemm(false, false, p.group_out(), positions, k, 1.0f, weight + p.weight_offset(g), k,
-                  columns(p, x, n, g, scratch), positions, 0.0f, out + p.output_offset(n, g),
-                  positions);
-  if (bias == nullptr) return;
-  for (int64_t c = 0; c < p.out_channels; ++c) {
-    float* plane = out + (n * p.out_channels + c) * positions;
-    kernels::binary(kernels::BinaryOp::kAdd, plane, 1, bias + c, 0, plane, positions);
-  }
-}
-
-// For images [begin, end): dw_chunk = sum of dy columns^T (overwritten), dx += col2im(W^T dy).
-// Either output may be nullptr (not wanted).
-void backward_images(const ConvPlan& p, const float* x, const float* weight, const float* dy,
-                     float* dx, float* dw_chunk, int64_t begin, int64_t end, float* scratch) {
-  const int64_t k = p.column_rows(), positions = p.positions(), out_g = p.group_out();
-  for (int64_t n = begin; n < end; ++n)
-    for (int64_t g = 0; g < p.groups; ++g) {
-      const float* dy_g = dy + p.output_offset(n, g);
-      const float* w_g = weight + p.weight_offset(g);
-      if (dw_chunk != nullptr)
-        kernels::gemm(false, true, out_g, k, positions, 1.0f, dy_g, positions,
-                      columns(p, x, n, g, scratch), positions, n == begin ? 0.0f : 1.0f,
-                      dw_chunk + p.weight_offset(g), k);
-      if (dx == nullptr) continue;
-      float* dx_g = dx + p.input_offset(n, g);
-      if (p.pointwise()) {
-        kernels::gemm(true, false, k, positions, out_g, 1.0f, w_g, k, dy_g, positions, 1.0f, dx_g,
-                      positions);
-      } else {
-        kernels::gemm(true, false, k, positions, out_g, 1.0f, w_g, k, dy_g, positions, 0.0f,
-                      scratch, positions);
-        kernels::col2im(scratch, p.group_in(), p.window, dx_g);
-      }
+void add_bias(const ConvPlan& p, const float* bias, float* out) {
+  const int64_t planes = p.batch * p.out_channels, positions = p.positions();
+  const int64_t chunks = kernels::worthwhile_chunks(planes, planes * positions, kBiasGrain,
+                                                    kernels::num_threads());
+  kernels::parallel_for_chunks(planes, chunks, [&](int64_t, int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      float* values = out + plane * positions;
+      const float* b = bias + plane % p.out_channels;
+      kernels::binary(kernels::BinaryOp::kAdd, values, 1, b, 0, values, size_t(positions));
     }
+  });
 }
 
 // db[c] += sum of dy over images and positions (image order, per channel).
 void bias_backward(const ConvPlan& p, const float* dy, float* db) {
-  kernels::parallel_for(p.out_channels, [&](int64_t c) {
-    double total = 0.0;
-    for (int64_t n = 0; n < p.batch; ++n)
-      total += kernels::sum(dy + (n * p.out_channels + c) * p.positions(), p.positions());
-    db[c] += float(total);
+  const int64_t positions = p.positions(), work = p.batch * p.out_channels * positions;
+  const int64_t chunks = kernels::worthwhile_chunks(p.out_channels, work, kBiasGrain,
+                                                    kernels::num_threads());
+  kernels::parallel_for_chunks(p.out_channels, chunks, [&](int64_t, int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c) {
+      double total = 0.0;
+      for (int64_t n = 0; n < p.batch; ++n)
+        total += kernels::sum(dy + (n * p.out_channels + c) * positions, size_t(positions));
+      db[c] += float(total);
+    }
   });
 }
 
+// dx += and dw += for all images. Each chunk of images sums its weight gradient in its own
+// zeroed buffer; the buffers are added to dw in chunk order.
 void conv_backward(const ConvPlan& p, const Tensor& x, const Tensor& weight, const Tensor& dy,
                    float* dx, float* dw) {
-  const int64_t chunks = p.chunks(kMaxWeightGradChunks);
+  const int64_t chunks = image_chunks(p, kMaxWeightGradChunks);
   const int64_t dw_size = weight.numel();
-  Buffer dw_chunks(dw != nullptr ? size_t(chunks * dw_size) : 0);
+  Buffer dw_chunks(dw != nullptr ? size_t(chunks * dw_size) : 0, 0.0f);
+  std::vector<float> flipped;
+  if (dx != nullptr && p.algorithm() == conv_image::Algorithm::kWide)
+    flipped = conv_image::flip_weight(p, weight.data());
   kernels::parallel_for_chunks(p.batch, chunks, [&](int64_t c, int64_t begin, int64_t end) {
-    Buffer scratch(p.scratch_size());
-    float* dw_chunk = dw != nullptr ? dw_chunks.data() + c * dw_size : nullptr;
-    backward_images(p, x.data(), weight.data(), dy.data(), dx, dw_chunk, begin, end,
-                    scratch.data());
+    Buffer scratch(size_t(conv_image::backward_scratch(p)));
+    const conv_image::BackwardArrays arrays{
+        x.data(),
+        weight.data(),
+        flipped.data(),
+        dy.data(),
+        dx,
+        dw != nullptr ? dw_chunks.data() + c * dw_size : nullptr};
+    conv_image::backward_images(p, arrays, begin, end, scratch.data());
   });
   if (dw == nullptr) return;
   for (int64_t c = 0; c < chunks; ++c)  // fixed order: thread-count independent
-    kernels::axpy(1.0f, dw_chunks.data() + c * dw_size, dw, dw_size);
+    kernels::axpy(1.0f, dw_chunks.data() + c * dw_size, dw, size_t(dw_size));
 }
 
 }  // namespace
@@ -152,13 +114,13 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
   const ConvPlan p = plan_conv(x, weight, bias, options);
   Tensor out =
       Tensor::empty({p.batch, p.out_channels, p.window.out_height(), p.window.out_width()});
-  const float* bias_data = bias.defined() ? bias.data() : nullptr;
-  kernels::parallel_for_chunks(
-      p.batch, p.chunks(kernels::num_threads()), [&](int64_t, int64_t begin, int64_t end) {
-        Buffer scratch(p.scratch_size());
-        for (int64_t n = begin; n < end; ++n)
-          forward_image(p, x.data(), weight.data(), bias_data, out.data(), n, scratch.data());
-      });
+  const int64_t chunks = image_chunks(p, kernels::num_threads());
+  kernels::parallel_for_chunks(p.batch, chunks, [&](int64_t, int64_t begin, int64_t end) {
+    Buffer scratch(size_t(conv_image::forward_scratch(p)));
+    for (int64_t n = begin; n < end; ++n)
+      conv_image::forward_image(p, x.data(), weight.data(), out.data(), n, scratch.data());
+  });
+  if (bias.defined()) add_bias(p, bias.data(), out.data());
   if (needs_grad({x, weight, bias})) {
     std::vector<Tensor> inputs{x, weight};
     if (bias.defined()) inputs.push_back(bias);
