@@ -8,7 +8,8 @@
 // on a shared, busy machine they show what the code does when it runs, per core.
 //
 // FLOPs are 2 per multiply-add of the convolution itself: forward N*Cout*(Cin/g*KH*KW)*OH*OW
-// multiply-adds, backward twice that (input and weight gradients; bias sums not counted).
+// multiply-adds, backward twice that (input and weight gradients; bias sums not counted),
+// or once for a first layer (conv1, stem), whose input needs no gradient.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -30,17 +31,19 @@ namespace {
 struct Shape4 {
   const char* name;
   int64_t batch, in_channels, out_channels, size, kernel, padding;
+  bool input_grad;  // false for a network's first layer: its backward computes dW only
 };
 
 const Shape4 kShapes[] = {
-    {"lenet conv1 1->20 5x5 28x28", 128, 1, 20, 28, 5, 0},
-    {"lenet conv2 20->50 5x5 12x12", 128, 20, 50, 12, 5, 0},
-    {"densenet 3x3 48->12 32x32", 64, 48, 12, 32, 3, 1},
-    {"densenet 3x3 48->12 16x16", 64, 48, 12, 16, 3, 1},
-    {"densenet 3x3 48->12 8x8", 64, 48, 12, 8, 3, 1},
-    {"densenet 1x1 84->48 32x32", 64, 84, 48, 32, 1, 0},
-    {"densenet 1x1 108->48 16x16", 64, 108, 48, 16, 1, 0},
-    {"densenet 1x1 120->48 8x8", 64, 120, 48, 8, 1, 0},
+    {"lenet conv1 1->20 5x5 28x28", 128, 1, 20, 28, 5, 0, false},
+    {"lenet conv2 20->50 5x5 12x12", 128, 20, 50, 12, 5, 0, true},
+    {"densenet stem 3->24 3x3 32x32", 64, 3, 24, 32, 3, 1, false},
+    {"densenet 3x3 48->12 32x32", 64, 48, 12, 32, 3, 1, true},
+    {"densenet 3x3 48->12 16x16", 64, 48, 12, 16, 3, 1, true},
+    {"densenet 3x3 48->12 8x8", 64, 48, 12, 8, 3, 1, true},
+    {"densenet 1x1 84->48 32x32", 64, 84, 48, 32, 1, 0, true},
+    {"densenet 1x1 108->48 16x16", 64, 108, 48, 16, 1, 0, true},
+    {"densenet 1x1 120->48 8x8", 64, 120, 48, 8, 1, 0, true},
 };
 
 // Wall and process CPU seconds from one point on.
@@ -67,7 +70,9 @@ Timing time_conv(const Shape4& s, int repeats) {
   Tensor x = Tensor::normal({s.batch, s.in_channels, s.size, s.size}, 0.0f, 1.0f, rng);
   Tensor w = Tensor::normal({s.out_channels, s.in_channels, s.kernel, s.kernel}, 0.0f, 0.1f, rng);
   Tensor b = Tensor::zeros({s.out_channels});
-  for (Tensor* t : {&x, &w, &b}) t->set_requires_grad(true);
+  x.set_requires_grad(s.input_grad);
+  w.set_requires_grad(true);
+  b.set_requires_grad(true);
   const Conv2dOptions options{1, s.padding, 1};
   const Tensor dy = Tensor::normal(conv2d(x, w, b, options).shape(), 0.0f, 1.0f, rng);
   clear_tape();
@@ -104,13 +109,14 @@ int main(int argc, char** argv) {
     const int64_t out = s.size + 2 * s.padding - s.kernel + 1;
     const double flops =
         2.0 * s.batch * s.out_channels * s.in_channels * s.kernel * s.kernel * out * out;
+    const double backward_flops = (s.input_grad ? 2 : 1) * flops;
     for (int threads : thread_counts) {
       kernels::set_num_threads(threads);
       const Timing t = time_conv(s, repeats);
       std::printf("%-30s %7d %8.2f %8.1f %8.1f %8.2f %8.1f %8.1f\n", s.name, threads,
                   t.forward * 1e3, flops / t.forward * 1e-9, flops / t.forward_cpu * 1e-9,
-                  t.backward * 1e3, 2 * flops / t.backward * 1e-9,
-                  2 * flops / t.backward_cpu * 1e-9);
+                  t.backward * 1e3, backward_flops / t.backward * 1e-9,
+                  backward_flops / t.backward_cpu * 1e-9);
     }
   }
   return 0;

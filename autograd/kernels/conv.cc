@@ -98,21 +98,33 @@ std::vector<int64_t> TapOffsets(const WideConv& g) {
   return offsets;
 }
 
-// out rows [co, co + rows) at positions [q, q + vecs * lanes): rows past `rows` repeat the
-// last weight row and are not stored, so every tile runs the same full-size loop.
+// One wide_conv call as its tiles see it.
+struct WideProblem {
+  const float* input;
+  const int64_t* offsets;  // of every tap from position 0
+  int64_t taps;
+  const float* weight;  // [out_channels][taps]
+  int64_t out_channels;
+  float* out;
+  int64_t ldo;
+  bool accumulate;
+};
+
+// out rows [co, co + rows) at positions [q, q + kTileVecs * lanes): rows past `rows` repeat
+// the last weight row and are not stored, so every tile runs the same full-size loop.
 template <size_t kRows, size_t kTileVecs>
-HWY_INLINE void WideConvTile(const float* HWY_RESTRICT input, const int64_t* HWY_RESTRICT offsets,
-                             int64_t taps, const float* HWY_RESTRICT weight, size_t rows,
-                             float* HWY_RESTRICT out, int64_t ldo, int64_t q) {
+HWY_INLINE void WideConvTile(const WideProblem& pr, int64_t co, size_t rows, int64_t q) {
   const hn::ScalableTag<float> d;
   const size_t lanes = hn::Lanes(d);
   const float* w[kRows];
-  for (size_t r = 0; r < kRows; ++r) w[r] = weight + std::min(r, rows - 1) * taps;
+  for (size_t r = 0; r < kRows; ++r)
+    w[r] = pr.weight + (co + int64_t(std::min(r, rows - 1))) * pr.taps;
   hn::Vec<decltype(d)> acc[kRows][kTileVecs];
   for (size_t r = 0; r < kRows; ++r)
     for (size_t v = 0; v < kTileVecs; ++v) acc[r][v] = hn::Zero(d);
-  const float* at_q = input + q;
-  for (int64_t k = 0; k < taps; ++k) {
+  const float* HWY_RESTRICT at_q = pr.input + q;
+  const int64_t* HWY_RESTRICT offsets = pr.offsets;
+  for (int64_t k = 0; k < pr.taps; ++k) {
     const float* src = at_q + offsets[k];
     hn::Vec<decltype(d)> x[kTileVecs];
     for (size_t v = 0; v < kTileVecs; ++v) x[v] = hn::LoadU(d, src + v * lanes);
@@ -122,42 +134,39 @@ HWY_INLINE void WideConvTile(const float* HWY_RESTRICT input, const int64_t* HWY
     }
   }
   for (size_t r = 0; r < rows; ++r)
-    for (size_t v = 0; v < kTileVecs; ++v) hn::StoreU(acc[r][v], d, out + r * ldo + q + v * lanes);
+    for (size_t v = 0; v < kTileVecs; ++v) {
+      float* o = pr.out + (co + int64_t(r)) * pr.ldo + q + int64_t(v * lanes);
+      hn::StoreU(pr.accumulate ? hn::Add(hn::LoadU(d, o), acc[r][v]) : acc[r][v], d, o);
+    }
 }
 
 template <size_t kRows>
-void WideConvRows(const float* input, const WideConv& g, const int64_t* offsets,
-                  const float* weight, int64_t out_channels, float* out, int64_t ldo) {
+void WideConvRows(const WideProblem& pr, int64_t positions) {
   const int64_t lanes = int64_t(hn::Lanes(hn::ScalableTag<float>()));
-  const int64_t end = g.padded_positions(), block = int64_t(kVecs) * lanes, taps = g.taps();
-  for (int64_t co = 0; co < out_channels; co += kRows) {
-    const size_t rows = size_t(std::min<int64_t>(kRows, out_channels - co));
-    const float* w = weight + co * taps;
-    float* o = out + co * ldo;
+  const int64_t block = int64_t(kVecs) * lanes;
+  for (int64_t co = 0; co < pr.out_channels; co += kRows) {
+    const size_t rows = size_t(std::min<int64_t>(kRows, pr.out_channels - co));
     int64_t q = 0;
-    for (; q + block <= end; q += block)
-      WideConvTile<kRows, kVecs>(input, offsets, taps, w, rows, o, ldo, q);
+    for (; q + block <= positions; q += block) WideConvTile<kRows, kVecs>(pr, co, rows, q);
     // The tail, in one tile of its exact number of vectors (< kVecs).
-    const int64_t tail = (end - q) / lanes;
-    if (tail == 3 && kVecs > 3) WideConvTile<kRows, 3>(input, offsets, taps, w, rows, o, ldo, q);
-    if (tail == 2 && kVecs > 2) WideConvTile<kRows, 2>(input, offsets, taps, w, rows, o, ldo, q);
-    if (tail == 1) WideConvTile<kRows, 1>(input, offsets, taps, w, rows, o, ldo, q);
+    const int64_t tail = (positions - q) / lanes;
+    if (tail == 3 && kVecs > 3) WideConvTile<kRows, 3>(pr, co, rows, q);
+    if (tail == 2 && kVecs > 2) WideConvTile<kRows, 2>(pr, co, rows, q);
+    if (tail == 1) WideConvTile<kRows, 1>(pr, co, rows, q);
   }
 }
 
 // Runs WideConvRows with the tile height `rows` (1..kRows) as a compile-time constant.
 template <size_t kRows>
-void WideConvWithRows(size_t rows, const float* input, const WideConv& g, const int64_t* offsets,
-                      const float* weight, int64_t out_channels, float* out, int64_t ldo) {
+void WideConvWithRows(size_t rows, const WideProblem& pr, int64_t positions) {
   if constexpr (kRows > 1) {
-    if (rows < kRows)
-      return WideConvWithRows<kRows - 1>(rows, input, g, offsets, weight, out_channels, out, ldo);
+    if (rows < kRows) return WideConvWithRows<kRows - 1>(rows, pr, positions);
   }
-  WideConvRows<kRows>(input, g, offsets, weight, out_channels, out, ldo);
+  WideConvRows<kRows>(pr, positions);
 }
 
 void WideConvImpl(const float* input, const WideConv& g, const float* weight, int64_t out_channels,
-                  float* out, int64_t ldo) {
+                  float* out, int64_t ldo, bool accumulate) {
   const std::vector<int64_t> offsets = TapOffsets(g);
   // The tile height with the fewest instructions per tap over all row blocks: each block
   // spends rows * kVecs MulAdds, kVecs loads and `rows` broadcasts.
@@ -168,7 +177,8 @@ void WideConvImpl(const float* input, const WideConv& g, const float* weight, in
   size_t best = kMaxRows;
   for (size_t rows = kMaxRows - 1; rows >= 1; --rows)
     if (cost(rows) < cost(best)) best = rows;
-  WideConvWithRows<kMaxRows>(best, input, g, offsets.data(), weight, out_channels, out, ldo);
+  const WideProblem pr{input, offsets.data(), g.taps(), weight, out_channels, out, ldo, accumulate};
+  WideConvWithRows<kMaxRows>(best, pr, g.padded_positions());
 }
 
 // dw rows [co, co + rows) x taps [k, k + taps) += kGradRows x kGradTaps vector sums over
@@ -234,8 +244,8 @@ void col2im(const float* columns, int64_t channels, const Window2d& w, float* im
 }
 
 void wide_conv(const float* input, const WideConv& g, const float* weight, int64_t out_channels,
-               float* out, int64_t ldo) {
-  HWY_DYNAMIC_DISPATCH(WideConvImpl)(input, g, weight, out_channels, out, ldo);
+               float* out, int64_t ldo, bool accumulate) {
+  HWY_DYNAMIC_DISPATCH(WideConvImpl)(input, g, weight, out_channels, out, ldo, accumulate);
 }
 void wide_conv_weight_grad(const WideImages& images, const WideConv& g, int64_t out_channels,
                            float* dw) {

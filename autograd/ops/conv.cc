@@ -55,8 +55,8 @@ constexpr int64_t kBiasGrain = int64_t{1} << 15;
 
 void add_bias(const ConvPlan& p, const float* bias, float* out) {
   const int64_t planes = p.batch * p.out_channels, positions = p.positions();
-  const int64_t chunks = kernels::worthwhile_chunks(planes, planes * positions, kBiasGrain,
-                                                    kernels::num_threads());
+  const int64_t chunks =
+      kernels::worthwhile_chunks(planes, planes * positions, kBiasGrain, kernels::num_threads());
   kernels::parallel_for_chunks(planes, chunks, [&](int64_t, int64_t begin, int64_t end) {
     for (int64_t plane = begin; plane < end; ++plane) {
       float* values = out + plane * positions;
@@ -69,8 +69,8 @@ void add_bias(const ConvPlan& p, const float* bias, float* out) {
 // db[c] += sum of dy over images and positions (image order, per channel).
 void bias_backward(const ConvPlan& p, const float* dy, float* db) {
   const int64_t positions = p.positions(), work = p.batch * p.out_channels * positions;
-  const int64_t chunks = kernels::worthwhile_chunks(p.out_channels, work, kBiasGrain,
-                                                    kernels::num_threads());
+  const int64_t chunks =
+      kernels::worthwhile_chunks(p.out_channels, work, kBiasGrain, kernels::num_threads());
   kernels::parallel_for_chunks(p.out_channels, chunks, [&](int64_t, int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
       double total = 0.0;
@@ -89,7 +89,7 @@ void conv_backward(const ConvPlan& p, const Tensor& x, const Tensor& weight, con
   const int64_t dw_size = weight.numel();
   Buffer dw_chunks(dw != nullptr ? size_t(chunks * dw_size) : 0, 0.0f);
   std::vector<float> flipped;
-  if (dx != nullptr && p.algorithm() == conv_image::Algorithm::kWide)
+  if (dx != nullptr && p.algorithm() != conv_image::Algorithm::kIm2col)
     flipped = conv_image::flip_weight(p, weight.data());
   kernels::parallel_for_chunks(p.batch, chunks, [&](int64_t c, int64_t begin, int64_t end) {
     Buffer scratch(size_t(conv_image::backward_scratch(p)));

@@ -6,10 +6,9 @@
 // Backward: gradients for x, weight and bias, each only when it requires grad. Saves x and
 // weight only: backward recomputes the columns.
 //
-// Implementation (Caffe's scheme): per image and group, im2col into a [Cin/groups*KH*KW,
-// OH*OW] column matrix, then one GEMM with the weight; a 1x1 stride-1 unpadded conv skips
-// im2col (the input plane already is that matrix). Backward: d columns = W^T dy, col2im
-// into dx; dW = dy columns^T; db = sums of dy.
+// Implementation: stride-1 convs run on Highway implicit-GEMM kernels over zero-padded
+// rows (kernels::wide_conv; 1x1 convs on the arrays themselves), strided ones on im2col +
+// gemm; see ops/conv_image.h for the algorithms and why.
 // Threads: images are split over the threads (per-image GEMMs are small: 20x25x576 and
 // 50x500x64 for LeNet); a single image leaves the threads to the GEMM. dW is accumulated
 // per fixed chunk of images (at most 16, a function of the shapes alone) into its own

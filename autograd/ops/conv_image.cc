@@ -6,53 +6,83 @@
 
 namespace trit::conv_image {
 
+using kernels::WideConv;
+
 Algorithm ConvPlan::algorithm() const {
   const kernels::Window2d& w = window;
-  if (kernel_size() == 1 && w.stride == 1 && w.padding == 0) return Algorithm::kPointwise;
-  if (w.stride == 1 && w.padding < w.kernel_h && w.padding < w.kernel_w) return Algorithm::kWide;
-  return Algorithm::kIm2col;
+  if (w.stride != 1 || w.padding >= w.kernel_h || w.padding >= w.kernel_w)
+    return Algorithm::kIm2col;
+  if (kernel_size() == 1 && w.padding == 0 && w.plane() % WideConv::kAlign == 0)
+    return Algorithm::kPointwise;
+  return Algorithm::kWide;
 }
 
-kernels::WideConv ConvPlan::wide_forward() const {
+WideConv ConvPlan::wide_forward() const {
   const kernels::Window2d& w = window;
   return {group_in(), w.height + 2 * w.padding, w.width + 2 * w.padding, w.kernel_h, w.kernel_w};
 }
 
-kernels::WideConv ConvPlan::wide_input_grad() const {
+WideConv ConvPlan::wide_input_grad() const {
   const kernels::Window2d& w = window;
   return {group_out(), w.out_height() + 2 * (w.kernel_h - 1 - w.padding),
           w.out_width() + 2 * (w.kernel_w - 1 - w.padding), w.kernel_h, w.kernel_w};
 }
 
-int64_t forward_scratch(const ConvPlan& p) {
-  switch (p.algorithm()) {
-    case Algorithm::kPointwise:
-      return 0;
-    case Algorithm::kWide: {
-      const kernels::WideConv g = p.wide_forward();
-      return g.input_size() + p.group_out() * g.padded_positions();
-    }
-    case Algorithm::kIm2col:
-      break;
-  }
-  return p.column_rows() * p.positions();
-}
-
 namespace {
 
-// The [column_rows, positions] matrix of group g of image n: the input itself for a
-// pointwise conv, else its im2col in `scratch`.
-const float* columns(const ConvPlan& p, const float* x, int64_t n, int64_t g, float* scratch) {
-  const float* image = x + p.input_offset(n, g);
-  if (p.algorithm() == Algorithm::kPointwise) return image;
-  kernels::im2col(image, p.group_in(), p.window, scratch);
+// Images per wide weight-gradient call: as many as fit kWideGradFloats of scratch (they
+// share the kernel's horizontal sums), at least one; pointwise convs need no scratch and
+// take the whole chunk. A function of the shapes alone.
+constexpr int64_t kWideGradFloats = int64_t{1} << 16;
+
+int64_t wide_grad_image_floats(const ConvPlan& p) {
+  const WideConv wide = p.wide_forward();
+  return wide.input_size() + p.group_out() * wide.padded_positions();
+}
+
+int64_t wide_grad_images(const ConvPlan& p) {
+  if (p.algorithm() == Algorithm::kPointwise) return p.batch;
+  return std::max<int64_t>(1, std::min(p.batch, kWideGradFloats / wide_grad_image_floats(p)));
+}
+
+// ---- im2col + gemm (strided convs) ------------------------------------------------------
+
+const float* im2col(const ConvPlan& p, const float* x, int64_t n, int64_t g, float* scratch) {
+  kernels::im2col(x + p.input_offset(n, g), p.group_in(), p.window, scratch);
   return scratch;
 }
 
-void wide_forward_group(const ConvPlan& p, const float* x, const float* weight, float* out,
-                        int64_t n, int64_t g, float* scratch) {
-  const kernels::WideConv wide = p.wide_forward();
+void im2col_forward(const ConvPlan& p, const float* x, const float* weight, float* out, int64_t n,
+                    int64_t g, float* scratch) {
+  const int64_t k = p.column_rows(), positions = p.positions();
+  kernels::gemm(false, false, p.group_out(), positions, k, 1.0f, weight + p.weight_offset(g), k,
+                im2col(p, x, n, g, scratch), positions, 0.0f, out + p.output_offset(n, g),
+                positions);
+}
+
+// dw += dy columns^T; dx += col2im(W^T dy).
+void im2col_backward(const ConvPlan& p, const BackwardArrays& a, int64_t n, int64_t g,
+                     float* scratch) {
+  const int64_t k = p.column_rows(), positions = p.positions(), out_g = p.group_out();
+  const float* dy = a.dy + p.output_offset(n, g);
+  if (a.dw != nullptr)
+    kernels::gemm(false, true, out_g, k, positions, 1.0f, dy, positions,
+                  im2col(p, a.x, n, g, scratch), positions, 1.0f, a.dw + p.weight_offset(g), k);
+  if (a.dx == nullptr) return;
+  kernels::gemm(true, false, k, positions, out_g, 1.0f, a.weight + p.weight_offset(g), k, dy,
+                positions, 0.0f, scratch, positions);
+  kernels::col2im(scratch, p.group_in(), p.window, a.dx + p.input_offset(n, g));
+}
+
+// ---- wide rows (stride 1): the pointwise case runs on the arrays themselves -------------
+
+void wide_forward(const ConvPlan& p, const float* x, const float* weight, float* out, int64_t n,
+                  int64_t g, float* scratch) {
+  const WideConv wide = p.wide_forward();
   const kernels::Window2d& w = p.window;
+  if (p.algorithm() == Algorithm::kPointwise)
+    return kernels::wide_conv(x + p.input_offset(n, g), wide, weight + p.weight_offset(g),
+                              p.group_out(), out + p.output_offset(n, g), p.positions());
   float* input = scratch;
   float* result = scratch + wide.input_size();
   kernels::wide_input(x + p.input_offset(n, g), wide, w.padding, w.padding, input);
@@ -62,26 +92,23 @@ void wide_forward_group(const ConvPlan& p, const float* x, const float* weight, 
                          w.out_width(), out + p.output_offset(n, g), false);
 }
 
-// Images per wide_conv_weight_grad call: as many as fit kWideGradFloats of scratch (they
-// share the kernel's horizontal sums), at least one. A function of the shapes alone.
-constexpr int64_t kWideGradFloats = int64_t{1} << 16;
-
-int64_t wide_grad_image_floats(const ConvPlan& p) {
-  const kernels::WideConv wide = p.wide_forward();
-  return wide.input_size() + p.group_out() * wide.padded_positions();
-}
-
-int64_t wide_grad_images(const ConvPlan& p) {
-  return std::max<int64_t>(1, std::min(p.batch, kWideGradFloats / wide_grad_image_floats(p)));
-}
-
-// dw += dy x^T for images [begin, end) of group g, over the wide positions (dy widened with
+// dw += dy x^T for images [begin, end) of group g over the wide positions (dy widened with
 // zeros in the garbage columns).
-void wide_weight_grad_group(const ConvPlan& p, const BackwardArrays& a, int64_t begin, int64_t end,
-                            int64_t g, float* scratch) {
-  const kernels::WideConv wide = p.wide_forward();
+void wide_weight_grad(const ConvPlan& p, const BackwardArrays& a, int64_t begin, int64_t end,
+                      int64_t g, float* scratch) {
+  const WideConv wide = p.wide_forward();
   const kernels::Window2d& w = p.window;
   const int64_t count = end - begin, ldd = wide.padded_positions();
+  float* dw = a.dw + p.weight_offset(g);
+  if (p.algorithm() == Algorithm::kPointwise) {
+    const kernels::WideImages images{a.x + p.input_offset(begin, g),
+                                     p.in_channels * w.plane(),
+                                     a.dy + p.output_offset(begin, g),
+                                     p.out_channels * p.positions(),
+                                     p.positions(),
+                                     count};
+    return kernels::wide_conv_weight_grad(images, wide, p.group_out(), dw);
+  }
   float* inputs = scratch;
   float* dys = scratch + count * wide.input_size();
   for (int64_t i = 0; i < count; ++i) {
@@ -91,80 +118,73 @@ void wide_weight_grad_group(const ConvPlan& p, const BackwardArrays& a, int64_t 
                           w.out_width(), wide.width, ldd, dys + i * p.group_out() * ldd);
   }
   const kernels::WideImages images{inputs, wide.input_size(), dys, p.group_out() * ldd, ldd, count};
-  kernels::wide_conv_weight_grad(images, wide, p.group_out(), a.dw + p.weight_offset(g));
+  kernels::wide_conv_weight_grad(images, wide, p.group_out(), dw);
 }
 
 // dx += the full correlation of dy (padded by kernel - 1 - padding) with the flipped weight.
-void wide_input_grad_group(const ConvPlan& p, const BackwardArrays& a, int64_t n, int64_t g,
-                           float* scratch) {
-  const kernels::WideConv wide = p.wide_input_grad();
+void wide_input_grad(const ConvPlan& p, const BackwardArrays& a, int64_t n, int64_t g,
+                     float* scratch) {
+  const WideConv wide = p.wide_input_grad();
   const kernels::Window2d& w = p.window;
+  const float* flipped = a.flipped + g * p.group_in() * p.group_out() * p.kernel_size();
+  float* dx = a.dx + p.input_offset(n, g);
+  if (p.algorithm() == Algorithm::kPointwise)
+    return kernels::wide_conv(a.dy + p.output_offset(n, g), wide, flipped, p.group_in(), dx,
+                              w.plane(), true);
   float* input = scratch;
   float* result = scratch + wide.input_size();
   kernels::wide_input(a.dy + p.output_offset(n, g), wide, w.kernel_h - 1 - w.padding,
                       w.kernel_w - 1 - w.padding, input);
-  kernels::wide_conv(input, wide, a.flipped + g * p.group_in() * p.group_out() * p.kernel_size(),
-                     p.group_in(), result, wide.padded_positions());
+  kernels::wide_conv(input, wide, flipped, p.group_in(), result, wide.padded_positions());
   kernels::narrow_planes(result, p.group_in(), wide.padded_positions(), w.height, wide.width,
-                         w.width, a.dx + p.input_offset(n, g), true);
-}
-
-// dw += dy columns^T; dx += W^T dy (directly, or through col2im).
-void gemm_backward_group(const ConvPlan& p, const BackwardArrays& a, int64_t n, int64_t g,
-                         float* scratch) {
-  const int64_t k = p.column_rows(), positions = p.positions(), out_g = p.group_out();
-  const float* dy = a.dy + p.output_offset(n, g);
-  const float* w = a.weight + p.weight_offset(g);
-  if (a.dw != nullptr)
-    kernels::gemm(false, true, out_g, k, positions, 1.0f, dy, positions,
-                  columns(p, a.x, n, g, scratch), positions, 1.0f, a.dw + p.weight_offset(g), k);
-  if (a.dx == nullptr) return;
-  float* dx = a.dx + p.input_offset(n, g);
-  if (p.algorithm() == Algorithm::kPointwise) {
-    kernels::gemm(true, false, k, positions, out_g, 1.0f, w, k, dy, positions, 1.0f, dx, positions);
-  } else {
-    kernels::gemm(true, false, k, positions, out_g, 1.0f, w, k, dy, positions, 0.0f, scratch,
-                  positions);
-    kernels::col2im(scratch, p.group_in(), p.window, dx);
-  }
+                         w.width, dx, true);
 }
 
 }  // namespace
 
-void forward_image(const ConvPlan& p, const float* x, const float* weight, float* out, int64_t n,
-                   float* scratch) {
-  const int64_t k = p.column_rows(), positions = p.positions();
-  for (int64_t g = 0; g < p.groups; ++g) {
-    if (p.algorithm() == Algorithm::kWide) {
-      wide_forward_group(p, x, weight, out, n, g, scratch);
-      continue;
-    }
-    kernels::gemm(false, false, p.group_out(), positions, k, 1.0f, weight + p.weight_offset(g), k,
-                  columns(p, x, n, g, scratch), positions, 0.0f, out + p.output_offset(n, g),
-                  positions);
+int64_t forward_scratch(const ConvPlan& p) {
+  switch (p.algorithm()) {
+    case Algorithm::kPointwise:
+      return 0;
+    case Algorithm::kWide:
+      return wide_grad_image_floats(p);
+    case Algorithm::kIm2col:
+      break;
   }
+  return p.column_rows() * p.positions();
 }
 
 int64_t backward_scratch(const ConvPlan& p) {
   if (p.algorithm() != Algorithm::kWide) return forward_scratch(p);
-  const kernels::WideConv gy = p.wide_input_grad();
+  const WideConv gy = p.wide_input_grad();
   return std::max(wide_grad_images(p) * wide_grad_image_floats(p),
                   gy.input_size() + p.group_in() * gy.padded_positions());
+}
+
+void forward_image(const ConvPlan& p, const float* x, const float* weight, float* out, int64_t n,
+                   float* scratch) {
+  for (int64_t g = 0; g < p.groups; ++g) {
+    if (p.algorithm() == Algorithm::kIm2col) {
+      im2col_forward(p, x, weight, out, n, g, scratch);
+    } else {
+      wide_forward(p, x, weight, out, n, g, scratch);
+    }
+  }
 }
 
 void backward_images(const ConvPlan& p, const BackwardArrays& a, int64_t begin, int64_t end,
                      float* scratch) {
   for (int64_t g = 0; g < p.groups; ++g) {
-    if (p.algorithm() != Algorithm::kWide) {
-      for (int64_t n = begin; n < end; ++n) gemm_backward_group(p, a, n, g, scratch);
+    if (p.algorithm() == Algorithm::kIm2col) {
+      for (int64_t n = begin; n < end; ++n) im2col_backward(p, a, n, g, scratch);
       continue;
     }
     const int64_t step = wide_grad_images(p);
     if (a.dw != nullptr)
       for (int64_t n = begin; n < end; n += step)
-        wide_weight_grad_group(p, a, n, std::min(end, n + step), g, scratch);
+        wide_weight_grad(p, a, n, std::min(end, n + step), g, scratch);
     if (a.dx != nullptr)
-      for (int64_t n = begin; n < end; ++n) wide_input_grad_group(p, a, n, g, scratch);
+      for (int64_t n = begin; n < end; ++n) wide_input_grad(p, a, n, g, scratch);
   }
 }
 
