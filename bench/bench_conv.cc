@@ -79,8 +79,9 @@ Timing time_conv(const Shape4& s, int repeats) {
   std::vector<double> times[4];         // forward, backward; wall then cpu
   for (int r = 0; r <= repeats; ++r) {  // r == 0 warms up
     const Stopwatch forward;
-    const Tensor y = conv2d(x, w, b, options);
+    Tensor y = conv2d(x, w, b, options);
     const double f[2] = {forward.wall_seconds(), forward.cpu_seconds()};
+    y.mutable_grad();  // allocated and zeroed here: backward times seeding + the conv only
     const Stopwatch backward;
     trit::backward(y, dy);
     const double bwd[2] = {backward.wall_seconds(), backward.cpu_seconds()};

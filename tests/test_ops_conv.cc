@@ -207,10 +207,12 @@ TEST_SUITE("kernels") {
               return double(image[c * g.plane() + q + ky * g.width + kx]);
             };
             std::vector<float> out(size_t(out_channels * ld), -7.0f);
-            kernels::wide_conv(input.data(), g, weight.data(), out_channels, out.data(), ld);
+            const std::vector<float> bias = random_values(out_channels, 13);
+            kernels::wide_conv(input.data(), g, weight.data(), bias.data(), out_channels,
+                               out.data(), ld);
             for (int64_t co = 0; co < out_channels; ++co)
               for (int64_t q = 0; q < g.padded_positions(); ++q) {
-                double want = 0.0;
+                double want = bias[size_t(co)];
                 for (int64_t k = 0; k < taps; ++k)
                   want += weight[size_t(co * taps + k)] * tap(input.data(), k, q);
                 REQUIRE(out[size_t(co * ld + q)] == doctest::Approx(want).epsilon(1e-5));

@@ -104,6 +104,7 @@ struct WideProblem {
   const int64_t* offsets;  // of every tap from position 0
   int64_t taps;
   const float* weight;  // [out_channels][taps]
+  const float* bias;    // [out_channels], or nullptr
   int64_t out_channels;
   float* out;
   int64_t ldo;
@@ -120,8 +121,10 @@ HWY_INLINE void WideConvTile(const WideProblem& pr, int64_t co, size_t rows, int
   for (size_t r = 0; r < kRows; ++r)
     w[r] = pr.weight + (co + int64_t(std::min(r, rows - 1))) * pr.taps;
   hn::Vec<decltype(d)> acc[kRows][kTileVecs];
-  for (size_t r = 0; r < kRows; ++r)
-    for (size_t v = 0; v < kTileVecs; ++v) acc[r][v] = hn::Zero(d);
+  for (size_t r = 0; r < kRows; ++r) {
+    const float start = pr.bias != nullptr ? pr.bias[co + int64_t(std::min(r, rows - 1))] : 0.0f;
+    for (size_t v = 0; v < kTileVecs; ++v) acc[r][v] = hn::Set(d, start);
+  }
   const float* HWY_RESTRICT at_q = pr.input + q;
   const int64_t* HWY_RESTRICT offsets = pr.offsets;
   for (int64_t k = 0; k < pr.taps; ++k) {
@@ -165,8 +168,8 @@ void WideConvWithRows(size_t rows, const WideProblem& pr, int64_t positions) {
   WideConvRows<kRows>(pr, positions);
 }
 
-void WideConvImpl(const float* input, const WideConv& g, const float* weight, int64_t out_channels,
-                  float* out, int64_t ldo, bool accumulate) {
+void WideConvImpl(const float* input, const WideConv& g, const float* weight, const float* bias,
+                  int64_t out_channels, float* out, int64_t ldo, bool accumulate) {
   const std::vector<int64_t> offsets = TapOffsets(g);
   // The tile height with the fewest instructions per tap over all row blocks: each block
   // spends rows * kVecs MulAdds, kVecs loads and `rows` broadcasts.
@@ -177,7 +180,8 @@ void WideConvImpl(const float* input, const WideConv& g, const float* weight, in
   size_t best = kMaxRows;
   for (size_t rows = kMaxRows - 1; rows >= 1; --rows)
     if (cost(rows) < cost(best)) best = rows;
-  const WideProblem pr{input, offsets.data(), g.taps(), weight, out_channels, out, ldo, accumulate};
+  const WideProblem pr{input, offsets.data(), g.taps(), weight, bias, out_channels, out,
+                       ldo,   accumulate};
   WideConvWithRows<kMaxRows>(best, pr, g.padded_positions());
 }
 
@@ -243,30 +247,45 @@ void col2im(const float* columns, int64_t channels, const Window2d& w, float* im
   HWY_DYNAMIC_DISPATCH(Col2imImpl)(columns, channels, w, image);
 }
 
-void wide_conv(const float* input, const WideConv& g, const float* weight, int64_t out_channels,
-               float* out, int64_t ldo, bool accumulate) {
-  HWY_DYNAMIC_DISPATCH(WideConvImpl)(input, g, weight, out_channels, out, ldo, accumulate);
+void wide_conv(const float* input, const WideConv& g, const float* weight, const float* bias,
+               int64_t out_channels, float* out, int64_t ldo, bool accumulate) {
+  HWY_DYNAMIC_DISPATCH(WideConvImpl)(input, g, weight, bias, out_channels, out, ldo, accumulate);
 }
 void wide_conv_weight_grad(const WideImages& images, const WideConv& g, int64_t out_channels,
                            float* dw) {
   HWY_DYNAMIC_DISPATCH(WideConvWeightGradImpl)(images, g, out_channels, dw);
 }
 
+namespace {
+
+// Each plane_stride-float plane of out = zeros holding x's h x w plane at row `top`,
+// column `left` (rows of row_stride floats); every float of out is written once.
+void embed_planes(const float* x, int64_t planes, int64_t h, int64_t w, int64_t top, int64_t left,
+                  int64_t row_stride, int64_t plane_stride, float* out) {
+  for (int64_t p = 0; p < planes; ++p) {
+    float* plane = out + p * plane_stride;
+    float* unwritten = plane;
+    for (int64_t y = 0; y < h; ++y) {
+      float* row = plane + (top + y) * row_stride + left;
+      std::fill(unwritten, row, 0.0f);
+      std::memcpy(row, x + (p * h + y) * w, size_t(w) * sizeof(float));
+      unwritten = row + w;
+    }
+    std::fill(unwritten, plane + plane_stride, 0.0f);
+  }
+}
+
+}  // namespace
+
 void wide_input(const float* x, const WideConv& g, int64_t pad_h, int64_t pad_w, float* input) {
-  const int64_t h = g.height - 2 * pad_h, w = g.width - 2 * pad_w;
-  std::fill(input, input + g.input_size(), 0.0f);
-  for (int64_t c = 0; c < g.channels; ++c)
-    for (int64_t y = 0; y < h; ++y)
-      std::memcpy(input + c * g.plane() + (y + pad_h) * g.width + pad_w, x + (c * h + y) * w,
-                  size_t(w) * sizeof(float));
+  embed_planes(x, g.channels, g.height - 2 * pad_h, g.width - 2 * pad_w, pad_h, pad_w, g.width,
+               g.plane(), input);
+  std::fill(input + g.channels * g.plane(), input + g.input_size(), 0.0f);
 }
 
 void widen_planes(const float* x, int64_t planes, int64_t h, int64_t w, int64_t wide_w, int64_t ldw,
                   float* wide) {
-  std::fill(wide, wide + planes * ldw, 0.0f);
-  for (int64_t p = 0; p < planes; ++p)
-    for (int64_t y = 0; y < h; ++y)
-      std::memcpy(wide + p * ldw + y * wide_w, x + (p * h + y) * w, size_t(w) * sizeof(float));
+  embed_planes(x, planes, h, w, 0, 0, wide_w, ldw, wide);
 }
 
 void narrow_planes(const float* wide, int64_t planes, int64_t ldw, int64_t h, int64_t wide_w,

@@ -40,11 +40,11 @@ struct WideConv {
   int64_t input_size() const { return channels * plane() + kernel_w + kAlign; }
 };
 
-// out[co * ldo + q] (+)= sum over taps k of weight[co * taps + k] * (tap k at q), for
-// co < out_channels and q < padded_positions(); weight is [out_channels, C, KH, KW]. Adds
-// into out when `accumulate`, else overwrites.
-void wide_conv(const float* input, const WideConv& g, const float* weight, int64_t out_channels,
-               float* out, int64_t ldo, bool accumulate = false);
+// out[co * ldo + q] (+)= bias[co] + sum over taps k of weight[co * taps + k] * (tap k at q),
+// for co < out_channels and q < padded_positions(); weight is [out_channels, C, KH, KW],
+// bias may be nullptr (none). Adds into out when `accumulate`, else overwrites.
+void wide_conv(const float* input, const WideConv& g, const float* weight, const float* bias,
+               int64_t out_channels, float* out, int64_t ldo, bool accumulate = false);
 
 // `count` images for wide_conv_weight_grad: image i's input (as wide_conv's) at
 // input + i * input_stride, its output gradient [out_channels][ldd] at dy + i * dy_stride.

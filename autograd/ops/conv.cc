@@ -50,21 +50,8 @@ ConvPlan plan_conv(const Tensor& x, const Tensor& weight, const Tensor& bias,
   return ConvPlan{x.size(0), x.size(1), out_channels, groups, window};
 }
 
-// Elements of output below which the bias passes stay on one thread.
+// Elements of dy below which the bias gradient stays on one thread.
 constexpr int64_t kBiasGrain = int64_t{1} << 15;
-
-void add_bias(const ConvPlan& p, const float* bias, float* out) {
-  const int64_t planes = p.batch * p.out_channels, positions = p.positions();
-  const int64_t chunks =
-      kernels::worthwhile_chunks(planes, planes * positions, kBiasGrain, kernels::num_threads());
-  kernels::parallel_for_chunks(planes, chunks, [&](int64_t, int64_t begin, int64_t end) {
-    for (int64_t plane = begin; plane < end; ++plane) {
-      float* values = out + plane * positions;
-      const float* b = bias + plane % p.out_channels;
-      kernels::binary(kernels::BinaryOp::kAdd, values, 1, b, 0, values, size_t(positions));
-    }
-  });
-}
 
 // db[c] += sum of dy over images and positions (image order, per channel).
 void bias_backward(const ConvPlan& p, const float* dy, float* db) {
@@ -115,12 +102,12 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
   Tensor out =
       Tensor::empty({p.batch, p.out_channels, p.window.out_height(), p.window.out_width()});
   const int64_t chunks = image_chunks(p, kernels::num_threads());
+  const conv_image::ForwardArrays arrays{x.data(), weight.data(),
+                                         bias.defined() ? bias.data() : nullptr, out.data()};
   kernels::parallel_for_chunks(p.batch, chunks, [&](int64_t, int64_t begin, int64_t end) {
     Buffer scratch(size_t(conv_image::forward_scratch(p)));
-    for (int64_t n = begin; n < end; ++n)
-      conv_image::forward_image(p, x.data(), weight.data(), out.data(), n, scratch.data());
+    for (int64_t n = begin; n < end; ++n) conv_image::forward_image(p, arrays, n, scratch.data());
   });
-  if (bias.defined()) add_bias(p, bias.data(), out.data());
   if (needs_grad({x, weight, bias})) {
     std::vector<Tensor> inputs{x, weight};
     if (bias.defined()) inputs.push_back(bias);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "autograd/kernels/elementwise.h"
 #include "autograd/kernels/gemm.h"
 
 namespace trit::conv_image {
@@ -52,12 +53,17 @@ const float* im2col(const ConvPlan& p, const float* x, int64_t n, int64_t g, flo
   return scratch;
 }
 
-void im2col_forward(const ConvPlan& p, const float* x, const float* weight, float* out, int64_t n,
-                    int64_t g, float* scratch) {
+// out = W columns (+ bias, a pass of its own).
+void im2col_forward(const ConvPlan& p, const ForwardArrays& a, int64_t n, int64_t g,
+                    float* scratch) {
   const int64_t k = p.column_rows(), positions = p.positions();
-  kernels::gemm(false, false, p.group_out(), positions, k, 1.0f, weight + p.weight_offset(g), k,
-                im2col(p, x, n, g, scratch), positions, 0.0f, out + p.output_offset(n, g),
-                positions);
+  float* out = a.out + p.output_offset(n, g);
+  kernels::gemm(false, false, p.group_out(), positions, k, 1.0f, a.weight + p.weight_offset(g), k,
+                im2col(p, a.x, n, g, scratch), positions, 0.0f, out, positions);
+  if (a.bias == nullptr) return;
+  for (int64_t c = 0; c < p.group_out(); ++c)
+    kernels::binary(kernels::BinaryOp::kAdd, out + c * positions, 1, a.bias + g * p.group_out() + c,
+                    0, out + c * positions, size_t(positions));
 }
 
 // dw += dy columns^T; dx += col2im(W^T dy).
@@ -76,20 +82,21 @@ void im2col_backward(const ConvPlan& p, const BackwardArrays& a, int64_t n, int6
 
 // ---- wide rows (stride 1): the pointwise case runs on the arrays themselves -------------
 
-void wide_forward(const ConvPlan& p, const float* x, const float* weight, float* out, int64_t n,
-                  int64_t g, float* scratch) {
+void wide_forward(const ConvPlan& p, const ForwardArrays& a, int64_t n, int64_t g, float* scratch) {
   const WideConv wide = p.wide_forward();
   const kernels::Window2d& w = p.window;
+  const float* weight = a.weight + p.weight_offset(g);
+  const float* bias = a.bias != nullptr ? a.bias + g * p.group_out() : nullptr;
+  float* out = a.out + p.output_offset(n, g);
   if (p.algorithm() == Algorithm::kPointwise)
-    return kernels::wide_conv(x + p.input_offset(n, g), wide, weight + p.weight_offset(g),
-                              p.group_out(), out + p.output_offset(n, g), p.positions());
+    return kernels::wide_conv(a.x + p.input_offset(n, g), wide, weight, bias, p.group_out(), out,
+                              p.positions());
   float* input = scratch;
   float* result = scratch + wide.input_size();
-  kernels::wide_input(x + p.input_offset(n, g), wide, w.padding, w.padding, input);
-  kernels::wide_conv(input, wide, weight + p.weight_offset(g), p.group_out(), result,
-                     wide.padded_positions());
+  kernels::wide_input(a.x + p.input_offset(n, g), wide, w.padding, w.padding, input);
+  kernels::wide_conv(input, wide, weight, bias, p.group_out(), result, wide.padded_positions());
   kernels::narrow_planes(result, p.group_out(), wide.padded_positions(), w.out_height(), wide.width,
-                         w.out_width(), out + p.output_offset(n, g), false);
+                         w.out_width(), out, false);
 }
 
 // dw += dy x^T for images [begin, end) of group g over the wide positions (dy widened with
@@ -129,13 +136,13 @@ void wide_input_grad(const ConvPlan& p, const BackwardArrays& a, int64_t n, int6
   const float* flipped = a.flipped + g * p.group_in() * p.group_out() * p.kernel_size();
   float* dx = a.dx + p.input_offset(n, g);
   if (p.algorithm() == Algorithm::kPointwise)
-    return kernels::wide_conv(a.dy + p.output_offset(n, g), wide, flipped, p.group_in(), dx,
-                              w.plane(), true);
+    return kernels::wide_conv(a.dy + p.output_offset(n, g), wide, flipped, nullptr, p.group_in(),
+                              dx, w.plane(), true);
   float* input = scratch;
   float* result = scratch + wide.input_size();
   kernels::wide_input(a.dy + p.output_offset(n, g), wide, w.kernel_h - 1 - w.padding,
                       w.kernel_w - 1 - w.padding, input);
-  kernels::wide_conv(input, wide, flipped, p.group_in(), result, wide.padded_positions());
+  kernels::wide_conv(input, wide, flipped, nullptr, p.group_in(), result, wide.padded_positions());
   kernels::narrow_planes(result, p.group_in(), wide.padded_positions(), w.height, wide.width,
                          w.width, dx, true);
 }
@@ -161,13 +168,12 @@ int64_t backward_scratch(const ConvPlan& p) {
                   gy.input_size() + p.group_in() * gy.padded_positions());
 }
 
-void forward_image(const ConvPlan& p, const float* x, const float* weight, float* out, int64_t n,
-                   float* scratch) {
+void forward_image(const ConvPlan& p, const ForwardArrays& a, int64_t n, float* scratch) {
   for (int64_t g = 0; g < p.groups; ++g) {
     if (p.algorithm() == Algorithm::kIm2col) {
-      im2col_forward(p, x, weight, out, n, g, scratch);
+      im2col_forward(p, a, n, g, scratch);
     } else {
-      wide_forward(p, x, weight, out, n, g, scratch);
+      wide_forward(p, a, n, g, scratch);
     }
   }
 }

@@ -54,9 +54,14 @@ struct ConvPlan {
 int64_t forward_scratch(const ConvPlan& p);
 int64_t backward_scratch(const ConvPlan& p);
 
-// out[n] = conv(x[n], weight), no bias.
-void forward_image(const ConvPlan& p, const float* x, const float* weight, float* out, int64_t n,
-                   float* scratch);
+struct ForwardArrays {
+  const float* x;
+  const float* weight;
+  const float* bias;  // nullptr: none
+  float* out;
+};
+// out[n] = conv(x[n], weight) + bias.
+void forward_image(const ConvPlan& p, const ForwardArrays& a, int64_t n, float* scratch);
 
 // What backward_image reads and writes; dx or dw may be nullptr (not wanted).
 struct BackwardArrays {
