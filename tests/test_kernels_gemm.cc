@@ -155,4 +155,15 @@ TEST_SUITE("kernels") {
     }
     kernels::set_num_threads(saved);
   }
+
+  TEST_CASE("gemm called inside a parallel loop matches the serial result bit for bit") {
+    const GemmCase t{100, 300, 200};  // large enough to split when not nested
+    const Matrix a(t.m, t.k, 0, 7), b(t.k, t.n, 0, 8);
+    Matrix serial(t.m, t.n, 0, 9);
+    std::vector<Matrix> nested(2, serial);
+    run_gemm(t, a, b, serial);
+    kernels::parallel_for(2, [&](int64_t i) { run_gemm(t, a, b, nested[size_t(i)]); });
+    CHECK(nested[0].v == serial.v);
+    CHECK(nested[1].v == serial.v);
+  }
 }

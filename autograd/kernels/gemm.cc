@@ -23,6 +23,7 @@
 #include <hwy/cache_control.h>
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <vector>
@@ -307,9 +308,10 @@ void GemmImpl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float
   if (k <= 0 || alpha == 0.0f) return ScaleC(pr);
   const int64_t k_blocks = (k + kKc - 1) / kKc;
   const int64_t kc_max = (k + k_blocks - 1) / k_blocks;  // balanced k blocks, fixed by k
-  if (m * n * k < kParallelWork || num_threads() == 1)
-    return ComputeBlock(pr, kc_max, {0, m, 0, n});
-  const std::vector<Block> blocks = SplitC(m, n, num_threads());
+  // Inside another op's parallel loop the nested loop would run serially: use one block.
+  const int64_t threads = omp_in_parallel() ? 1 : num_threads();
+  if (m * n * k < kParallelWork || threads == 1) return ComputeBlock(pr, kc_max, {0, m, 0, n});
+  const std::vector<Block> blocks = SplitC(m, n, threads);
   parallel_for(int64_t(blocks.size()),
                [&](int64_t t) { ComputeBlock(pr, kc_max, blocks[size_t(t)]); });
 }
