@@ -105,7 +105,7 @@ std::optional<DType> dtype_from_name(const std::string& name) {
 void decode(DType dtype, const char* bytes, size_t n, float* out) {
   const Codec& c = codec(dtype);
   if (dtype == DType::kF32) {
-    std::memcpy(out, bytes, n * 4);
+    if (n > 0) std::memcpy(out, bytes, n * 4);  // an empty tensor's data() may be null
     return;
   }
   for (size_t i = 0; i < n; ++i) out[i] = c.read(bytes + i * c.size);

@@ -120,7 +120,9 @@ TEST_SUITE("nn") {
     nn::Sequential net;
     net.add("conv", nn::make_model("lenet5", rng)).add("bn", std::make_shared<nn::BatchNorm2d>(3));
     nn::init::glorot_(net, rng);
-    for (const auto& [name, t] : net.named_parameters()) {
+    for (const auto& entry : net.named_parameters()) {
+      const std::string& name = entry.first;  // a plain variable: clang 14 cannot capture bindings
+      const Tensor& t = entry.second;
       CAPTURE(name);
       const std::vector<float> v = t.to_vector();
       const float largest = std::abs(*std::max_element(

@@ -130,7 +130,9 @@ TEST_SUITE("nn") {
     const nn::SafetensorsContents loaded = nn::load_safetensors(path);
     CHECK(loaded.metadata == metadata);
     REQUIRE(loaded.tensors.size() == tensors.size());
-    for (const auto& [name, tensor] : tensors) {
+    for (const auto& entry : tensors) {
+      const std::string& name = entry.first;  // a plain variable: clang 14 cannot capture bindings
+      const Tensor& tensor = entry.second;
       CAPTURE(name);
       CHECK(loaded.tensors.at(name).shape() == tensor.shape());
       CHECK(loaded.tensors.at(name).to_vector() == tensor.to_vector());
@@ -153,7 +155,9 @@ TEST_SUITE("nn") {
         {"i32", DType::kI32}, {"i64", DType::kI64}, {"f64", DType::kF64}};
     nn::save_safetensors(dir.file("t.safetensors"), tensors, {}, dtypes);
     const nn::SafetensorsContents loaded = nn::load_safetensors(dir.file("t.safetensors"));
-    for (const auto& [name, dtype] : dtypes) {
+    for (const auto& entry : dtypes) {
+      const std::string& name = entry.first;
+      const DType dtype = entry.second;
       CAPTURE(name);
       CHECK(loaded.dtypes.at(name) == dtype);
       CHECK(loaded.tensors.at(name).shape() == tensors.at(name).shape());
