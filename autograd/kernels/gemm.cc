@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "autograd/kernels/gemm_tile-inl.h"
 #include "autograd/kernels/parallel.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -38,19 +39,10 @@ namespace hn = hwy::HWY_NAMESPACE;
 using D = hn::ScalableTag<float>;
 using V = hn::Vec<D>;
 
-// Micro-tile rows: kMr x 2 accumulators, 2 B vectors and one broadcast must fit the
-// register file (32 vector registers with AVX-512, 16 on the narrower x86 targets).
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-constexpr size_t kMr = 12;
-#else
-constexpr size_t kMr = 6;
-#endif
 constexpr size_t kKc = 256;   // k block: a kMr x kKc sliver of A (12 KiB) stays in L1
 constexpr size_t kNc = 1024;  // columns per B panel: kKc x kNc floats = 1 MiB, one L2
 // Below this many multiply-adds a gemm runs on the calling thread only.
 constexpr int64_t kParallelWork = int64_t{1} << 21;
-
-size_t Nr() { return 2 * hn::Lanes(D()); }  // micro-tile columns: two vectors
 
 // A grow-only, 64-byte aligned buffer owned by the calling thread.
 float* ThreadScratch(size_t slot, size_t floats) {
@@ -70,48 +62,6 @@ struct Operand {
   int64_t ld;
   bool trans;
 };
-
-// dst[p * width + j] = src[j * ld + p] for j < count, p < kc, and zero for
-// count <= j < width: a transposing copy, in 4 x 4 blocks of 128-bit vectors where the
-// target has them, reading `count` sequential streams.
-void PackTransposed(const float* HWY_RESTRICT src, int64_t ld, size_t count, size_t kc,
-                    float* HWY_RESTRICT dst, size_t width) {
-  size_t j = 0;
-#if HWY_TARGET != HWY_SCALAR
-  static constexpr float kZeros[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-  const hn::Full128<float> d4;
-  for (; j + 4 <= width; j += 4) {
-    // Source rows j..j+3; a row at or past `count` reads kZeros again and again (step 0).
-    const float* row[4];
-    size_t step[4];
-    for (size_t q = 0; q < 4; ++q) {
-      const bool valid = j + q < count;
-      row[q] = valid ? src + (j + q) * ld : kZeros;
-      step[q] = valid ? 4 : 0;
-    }
-    size_t p = 0;
-    for (; p + 4 <= kc; p += 4) {
-      const auto r0 = hn::LoadU(d4, row[0]), r1 = hn::LoadU(d4, row[1]);
-      const auto r2 = hn::LoadU(d4, row[2]), r3 = hn::LoadU(d4, row[3]);
-      for (size_t q = 0; q < 4; ++q) row[q] += step[q];
-      const auto even_lo = hn::InterleaveLower(d4, r0, r1);
-      const auto odd_lo = hn::InterleaveLower(d4, r2, r3);
-      const auto even_hi = hn::InterleaveUpper(d4, r0, r1);
-      const auto odd_hi = hn::InterleaveUpper(d4, r2, r3);
-      float* out = dst + p * width + j;
-      hn::StoreU(hn::ConcatLowerLower(d4, odd_lo, even_lo), d4, out);
-      hn::StoreU(hn::ConcatUpperUpper(d4, odd_lo, even_lo), d4, out + width);
-      hn::StoreU(hn::ConcatLowerLower(d4, odd_hi, even_hi), d4, out + 2 * width);
-      hn::StoreU(hn::ConcatUpperUpper(d4, odd_hi, even_hi), d4, out + 3 * width);
-    }
-    for (; p < kc; ++p)
-      for (size_t q = 0; q < 4; ++q)
-        dst[p * width + j + q] = step[q] ? src[(j + q) * ld + p] : 0.0f;
-  }
-#endif
-  for (; j < width; ++j)
-    for (size_t p = 0; p < kc; ++p) dst[p * width + j] = j < count ? src[j * ld + p] : 0.0f;
-}
 
 // sliver[p * kMr + r] = op(A)(i0 + r, p0 + p) for r < rows, zero for rows <= r < kMr.
 void PackA(const Operand& a, int64_t i0, size_t rows, int64_t p0, size_t kc,
@@ -191,17 +141,7 @@ void MicroKernel(size_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRI
     hwy::Prefetch(c + r * ldc + cols - 1);
   }
   V acc0[kMr], acc1[kMr];
-  HWY_UNROLL(kMr)
-  for (size_t r = 0; r < kMr; ++r) acc0[r] = acc1[r] = hn::Zero(d);
-  for (size_t p = 0; p < kc; ++p, a += kMr, b += b_step) {
-    const V b0 = hn::LoadU(d, b), b1 = hn::LoadU(d, b + lanes);
-    HWY_UNROLL(kMr)
-    for (size_t r = 0; r < kMr; ++r) {
-      const V ar = hn::Set(d, a[r]);
-      acc0[r] = hn::MulAdd(ar, b0, acc0[r]);
-      acc1[r] = hn::MulAdd(ar, b1, acc1[r]);
-    }
-  }
+  MultiplySlivers(kc, a, b, b_step, acc0, acc1);
   const V valpha = hn::Set(d, alpha);
   const hn::CappedTag<float, 1> d1;
   HWY_ALIGN float row[2 * HWY_MAX_BYTES / sizeof(float)];
@@ -226,12 +166,6 @@ struct Problem {
   float alpha, beta;
   float* c;
   int64_t ldc;
-};
-
-// A task: C rows [i_begin, i_end) x columns [j_begin, j_end), all of k. Tasks share
-// nothing, so one parallel loop over them needs no barrier.
-struct Block {
-  int64_t i_begin, i_end, j_begin, j_end;
 };
 
 // The whole Goto loop nest for one block, with the task's own packed B panel and A sliver.
@@ -267,29 +201,6 @@ void ComputeBlock(const Problem& pr, int64_t kc_max, const Block& block) {
       }
     }
   }
-}
-
-// Splits C into `threads` blocks of whole tiles, rows x columns, choosing the grid whose
-// largest block has the fewest tiles (rows first on ties: they re-pack the smaller B).
-std::vector<Block> SplitC(int64_t m, int64_t n, int64_t threads) {
-  const int64_t mr = kMr, nr = Nr();
-  const int64_t row_tiles = (m + mr - 1) / mr, col_tiles = (n + nr - 1) / nr;
-  const auto ceil_div = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
-  int64_t grid_rows = 1, grid_cols = 1, best_cost = row_tiles * col_tiles;
-  for (int64_t rows = 1; rows <= threads; ++rows) {
-    const int64_t cols = threads / rows;
-    if (threads % rows != 0 || rows > row_tiles || cols > col_tiles) continue;
-    const int64_t cost = ceil_div(row_tiles, rows) * ceil_div(col_tiles, cols);
-    if (cost <= best_cost) grid_rows = rows, grid_cols = cols, best_cost = cost;
-  }
-  std::vector<Block> blocks;
-  for (int64_t r = 0; r < grid_rows; ++r)
-    for (int64_t c = 0; c < grid_cols; ++c)
-      blocks.push_back({std::min(m, row_tiles * r / grid_rows * mr),
-                        std::min(m, row_tiles * (r + 1) / grid_rows * mr),
-                        std::min(n, col_tiles * c / grid_cols * nr),
-                        std::min(n, col_tiles * (c + 1) / grid_cols * nr)});
-  return blocks;
 }
 
 // C = beta * C, with beta == 0 writing zeros (the whole result when k == 0 or alpha == 0).
