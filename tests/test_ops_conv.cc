@@ -114,22 +114,30 @@ TEST_SUITE("ops") {
   }
 
   TEST_CASE("conv2d gradients are bit-identical for any thread count") {
-    const Tensor x = random_input({21, 3, 12, 12}, 4);
-    const Tensor w = random_input({8, 3, 5, 5}, 5);
-    const Tensor b = random_input({8}, 6);
-    const Tensor dy = random_input({21, 8, 12, 12}, 7);
+    // A batch split into chunks of images, and one image large enough to split its tiles.
+    const std::vector<std::pair<Shape, Shape>> cases = {{{21, 3, 12, 12}, {8, 3, 5, 5}},
+                                                        {{1, 16, 32, 32}, {16, 16, 3, 3}}};
     const int saved = kernels::num_threads();
-    std::vector<std::vector<float>> one_thread;
-    for (int threads : {1, 2, 3}) {
-      kernels::set_num_threads(threads);
-      for (Tensor t : {x, w, b}) t.zero_grad();
-      const Tensor y = conv2d(x, w, b, {1, 2, 1});
-      backward(y, dy);
-      const std::vector<std::vector<float>> got = {y.to_vector(), x.grad().to_vector(),
-                                                   w.grad().to_vector(), b.grad().to_vector()};
-      CAPTURE(threads);
-      if (threads == 1) one_thread = got;
-      CHECK(got == one_thread);
+    for (const auto& shapes : cases) {
+      CAPTURE(to_string(shapes.first));
+      const Tensor x = random_input(shapes.first, 4);
+      const Tensor w = random_input(shapes.second, 5);
+      const Tensor b = random_input({shapes.second[0]}, 6);
+      const Conv2dOptions options{1, shapes.second[2] / 2, 1};
+      const Tensor dy = random_input(conv2d(x, w, b, options).shape(), 7);
+      clear_tape();
+      std::vector<std::vector<float>> one_thread;
+      for (int threads : {1, 2, 3}) {
+        kernels::set_num_threads(threads);
+        for (Tensor t : {x, w, b}) t.zero_grad();
+        const Tensor y = conv2d(x, w, b, options);
+        backward(y, dy);
+        const std::vector<std::vector<float>> got = {y.to_vector(), x.grad().to_vector(),
+                                                     w.grad().to_vector(), b.grad().to_vector()};
+        CAPTURE(threads);
+        if (threads == 1) one_thread = got;
+        CHECK(got == one_thread);
+      }
     }
     kernels::set_num_threads(saved);
   }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "autograd/kernels/parallel.h"
 #include "autograd/kernels/strided-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -87,6 +88,9 @@ constexpr size_t kMaxRows = 6, kVecs = 4, kGradRows = 4, kGradTaps = 6;
 constexpr size_t kMaxRows = 4, kVecs = 2, kGradRows = 2, kGradTaps = 4;
 #endif
 
+// Multiply-adds below which one wide call stays on the calling thread.
+constexpr int64_t kParallelWork = int64_t{1} << 21;
+
 // Offset of every tap (c, ky, kx) from position 0.
 std::vector<int64_t> TapOffsets(const WideConv& g) {
   std::vector<int64_t> offsets;
@@ -143,20 +147,36 @@ HWY_INLINE void WideConvTile(const WideProblem& pr, int64_t co, size_t rows, int
     }
 }
 
+// Calls tile(t) for t < tiles: on the calling thread for small problems (and inside an outer
+// parallel region), else split over the threads. Tiles write disjoint outputs, each in a
+// fixed order, so the split never changes a result.
+template <class Tile>
+void ForEachTile(int64_t tiles, int64_t multiply_adds, const Tile& tile) {
+  if (multiply_adds < kParallelWork) {
+    for (int64_t t = 0; t < tiles; ++t) tile(t);
+  } else {
+    parallel_for(tiles, tile);
+  }
+}
+
+// Tiles of kRows output channels x kVecs vectors of positions; the positions left over at
+// the end of each row block form one tile of their exact number of vectors.
 template <size_t kRows>
 void WideConvRows(const WideProblem& pr, int64_t positions) {
   const int64_t lanes = int64_t(hn::Lanes(hn::ScalableTag<float>()));
-  const int64_t block = int64_t(kVecs) * lanes;
-  for (int64_t co = 0; co < pr.out_channels; co += kRows) {
+  const int64_t block = int64_t(kVecs) * lanes, full = positions / block;
+  const int64_t col_tiles = full + (positions % block != 0 ? 1 : 0);
+  const int64_t row_tiles = (pr.out_channels + int64_t(kRows) - 1) / int64_t(kRows);
+  const auto tile = [&](int64_t t) HWY_ATTR {
+    const int64_t co = t / col_tiles * int64_t(kRows), q = t % col_tiles * block;
     const size_t rows = size_t(std::min<int64_t>(kRows, pr.out_channels - co));
-    int64_t q = 0;
-    for (; q + block <= positions; q += block) WideConvTile<kRows, kVecs>(pr, co, rows, q);
-    // The tail, in one tile of its exact number of vectors (< kVecs).
+    if (q / block < full) return WideConvTile<kRows, kVecs>(pr, co, rows, q);
     const int64_t tail = (positions - q) / lanes;
     if (tail == 3 && kVecs > 3) WideConvTile<kRows, 3>(pr, co, rows, q);
     if (tail == 2 && kVecs > 2) WideConvTile<kRows, 2>(pr, co, rows, q);
     if (tail == 1) WideConvTile<kRows, 1>(pr, co, rows, q);
-  }
+  };
+  ForEachTile(row_tiles * col_tiles, pr.out_channels * pr.taps * positions, tile);
 }
 
 // Runs WideConvRows with the tile height `rows` (1..kRows) as a compile-time constant.
@@ -220,12 +240,16 @@ void WideConvWeightGradImpl(const WideImages& images, const WideConv& g, int64_t
                             float* dw) {
   const std::vector<int64_t> offsets = TapOffsets(g);
   const int64_t taps = g.taps(), positions = g.padded_positions();
-  for (int64_t co = 0; co < out_channels; co += kGradRows)
-    for (int64_t k = 0; k < taps; k += kGradTaps)
-      WideGradTile(images, offsets.data() + k, size_t(std::min<int64_t>(kGradTaps, taps - k)),
-                   images.dy + co * images.ldd,
-                   size_t(std::min<int64_t>(kGradRows, out_channels - co)), positions,
-                   dw + co * taps + k, taps);
+  const int64_t tap_tiles = (taps + int64_t(kGradTaps) - 1) / int64_t(kGradTaps);
+  const int64_t row_tiles = (out_channels + int64_t(kGradRows) - 1) / int64_t(kGradRows);
+  const auto tile = [&](int64_t t) HWY_ATTR {
+    const int64_t co = t / tap_tiles * int64_t(kGradRows), k = t % tap_tiles * int64_t(kGradTaps);
+    WideGradTile(images, offsets.data() + k, size_t(std::min<int64_t>(kGradTaps, taps - k)),
+                 images.dy + co * images.ldd,
+                 size_t(std::min<int64_t>(kGradRows, out_channels - co)), positions,
+                 dw + co * taps + k, taps);
+  };
+  ForEachTile(row_tiles * tap_tiles, out_channels * taps * positions * images.count, tile);
 }
 
 }  // namespace HWY_NAMESPACE

@@ -10,7 +10,7 @@
 // rows (kernels::wide_conv; 1x1 convs on the arrays themselves), strided ones on im2col +
 // gemm; see ops/conv_image.h for the algorithms and why.
 // Threads: images are split over the threads (per-image GEMMs are small: 20x25x576 and
-// 50x500x64 for LeNet); a single image leaves the threads to the GEMM. dW is accumulated
+// 50x500x64 for LeNet); a single image leaves the threads to the kernels' tiles. dW is accumulated
 // per fixed chunk of images (at most 16, a function of the shapes alone) into its own
 // buffer, and the chunk buffers are summed in chunk order, so every result is bit-identical
 // for any thread count.
