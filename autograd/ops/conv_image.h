@@ -6,8 +6,10 @@
 //   wide       stride-1 convs with padding < kernel: kernels::wide_conv, an implicit GEMM
 //              reading shifted rows of a zero-padded copy of the image (no column matrix,
 //              no packing: 2-3x the im2col + gemm speed on the LeNet/DenseNet shapes); dx is
-//              the same kernel on the padded dy with the weights flipped and transposed;
-//              dW is kernels::wide_conv_weight_grad over several images per call.
+//              the same kernel on the padded dy with the weights flipped and transposed
+//              (unless that dy is mostly padding: then gemm + col2im, see
+//              wide_input_grad_pays); dW is kernels::wide_conv_weight_grad over several
+//              images per call.
 //   pointwise  1x1 stride-1 unpadded convs whose planes are a multiple of 16 pixels: the
 //              wide kernels run on the input, output and gradient arrays themselves (a
 //              plane already is the GEMM's B matrix [Cin/groups, H*W]), with no copies.
@@ -40,6 +42,9 @@ struct ConvPlan {
   // The padded input of the wide forward (and of dW), and the padded dy of the wide dx.
   kernels::WideConv wide_forward() const;
   kernels::WideConv wide_input_grad() const;
+  // Whether dx runs on the wide kernel (else gemm + col2im): not when the padded dy is mostly
+  // zeros, as with small outputs of large kernels.
+  bool wide_input_grad_pays() const;
 
   int64_t input_offset(int64_t n, int64_t g) const {
     return (n * in_channels + g * group_in()) * window.plane();
