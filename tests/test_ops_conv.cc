@@ -31,6 +31,7 @@ const ConvCase kCases[] = {
     {"1x1 on 4x5 planes (copied)", {2, 6, 4, 5}, {5, 6, 1, 1}, {1, 0, 1}, true},
     {"1x1 on 4x8 planes (in place)", {3, 5, 4, 8}, {7, 5, 1, 1}, {1, 0, 1}, true},
     {"1x1 on 4x4 planes, groups 2, no bias", {2, 4, 4, 4}, {4, 2, 1, 1}, {1, 0, 2}, false},
+    {"1x1 on 16x32 planes (in place)", {1, 3, 16, 32}, {4, 3, 1, 1}, {1, 0, 1}, true},
     {"1x1 stride 2", {1, 3, 7, 7}, {2, 3, 1, 1}, {2, 0, 1}, true},
     {"kernel as large as the image", {3, 2, 5, 5}, {3, 2, 5, 5}, {1, 0, 1}, true},
     {"stride 3, padding 1", {1, 1, 8, 8}, {2, 1, 3, 3}, {3, 1, 1}, true},
