@@ -11,8 +11,8 @@
 // gemm; see ops/conv_image.h for the algorithms and why.
 // Threads: images are split over the threads (per-image GEMMs are small: 20x25x576 and
 // 50x500x64 for LeNet): one parallel region per call, where splitting each image's tiles
-// would cost a region and a barrier per image. A batch smaller than the thread count
-// leaves the threads to the kernels' tiles. dW is accumulated per fixed chunk of images
+// would cost a region and a barrier per image; a single image leaves the threads to the
+// kernels' tiles instead. dW is accumulated per fixed chunk of images
 // (at most 16, a function of the shapes alone) into its own zeroed buffer, and the chunk
 // buffers are summed in chunk order, so every result is bit-identical for any thread count.
 #pragma once
