@@ -1,0 +1,232 @@
+#include "quant/kernel_step.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "autograd/error.h"
+
+namespace trit::quant {
+namespace {
+
+constexpr double kTargetTol = 1e-12;      // "on a target": within 1e-12 c (§3.5)
+constexpr double kZeroDirection = 1e-14;  // |v_k| below this (unit v) does not move (§3.5)
+constexpr double kNullCheck = 1e-8;       // ||D_F v|| <= 1e-8 max||x_i|| ||v|| (§3.5)
+constexpr double kIndependent = 1e-9;     // Gram-Schmidt residual accepted as a new direction
+
+// The state of one walk: z, the basis columns and their inverse, the entering columns to come.
+class VertexWalk {
+ public:
+  VertexWalk(const RowSpace& data, const Alphabet& targets, NullSpaceSolver solver, double* z)
+      : data_(&data.basis),
+        zero_column_(data.zero_column),
+        targets_(targets),
+        solver_(solver),
+        tol_(kTargetTol * targets.scale),
+        z_(z) {}
+
+  KernelStepStats run(const double* w) {
+    KernelStepStats stats;
+    select_basis(freeze_initial(w));
+    invert_basis();
+    while (!pending_.empty()) {
+      const int entering = pending_.front();
+      pending_.pop_front();
+      const bool fast =
+          solver_ == NullSpaceSolver::sherman_morrison && sherman_morrison_vector(entering);
+      if (!fast) svd_vector(entering);
+      const int leaving = move_and_freeze(entering);
+      ++stats.steps;
+      if (solver_ == NullSpaceSolver::sherman_morrison && !fast) {
+        ++stats.fallbacks;
+        choose_basis_again(entering, leaving);
+      } else if (leaving < static_cast<int>(basis_.size())) {
+        swap_into_basis(leaving, entering);
+      }
+    }
+    for (Eigen::Index i = 0; i < data_->cols(); ++i) {
+      stats.free_entries += !targets_.contains(z_[i], tol_);
+    }
+    return stats;
+  }
+
+ private:
+  // z <- w; entries on a target and zero data columns are frozen (snapped to their target).
+  // Returns the free indices in natural order.
+  std::vector<int> freeze_initial(const double* w) {
+    std::vector<int> free;
+    for (Eigen::Index i = 0; i < data_->cols(); ++i) {
+      check(std::abs(w[i]) <= targets_.scale * (1.0 + kTargetTol), "step_to_vertex",
+            "|w[" + std::to_string(i) + "]| = " + std::to_string(std::abs(w[i])) +
+                " exceeds the alphabet scale c = " + std::to_string(targets_.scale));
+      const bool frozen = zero_column_[i] || targets_.contains(w[i], tol_);
+      z_[i] = frozen ? targets_.nearest(w[i]) : w[i];
+      if (!frozen) free.push_back(static_cast<int>(i));
+    }
+    return free;
+  }
+
+  // Greedy Gram-Schmidt over `candidates` in order: the first independent columns (up to the
+  // data rank) form the basis, the others become the pending entering columns in order. If the
+  // candidates span less than the data's row space, the data is projected onto their span.
+  void select_basis(const std::vector<int>& candidates) {
+    const Eigen::Index dim = data_->rows();
+    Eigen::MatrixXd q(dim, dim);
+    basis_.clear();
+    pending_.clear();
+    for (const int i : candidates) {
+      const Eigen::Index b = static_cast<Eigen::Index>(basis_.size());
+      if (b == dim) {
+        pending_.push_back(i);
+        continue;
+      }
+      Eigen::VectorXd r = data_->col(i);
+      const double norm = r.norm();
+      for (int pass = 0; pass < 2; ++pass) r -= q.leftCols(b) * (q.leftCols(b).transpose() * r);
+      const double residual = r.norm();
+      if (residual > kIndependent * norm) {
+        q.col(b) = r / residual;
+        basis_.push_back(i);
+      } else {
+        pending_.push_back(i);
+      }
+    }
+    const Eigen::Index b = static_cast<Eigen::Index>(basis_.size());
+    if (b < dim) {
+      Eigen::MatrixXd projected = q.leftCols(b).transpose() * (*data_);
+      reduced_.swap(projected);
+      data_ = &reduced_;
+    }
+    column_scale_ = data_->size() ? data_->colwise().norm().maxCoeff() : 0.0;
+  }
+
+  Eigen::MatrixXd basis_columns() const {
+    Eigen::MatrixXd b(data_->rows(), static_cast<Eigen::Index>(basis_.size()));
+    for (size_t p = 0; p < basis_.size(); ++p) b.col(p) = data_->col(basis_[p]);
+    return b;
+  }
+
+  void invert_basis() {
+    if (solver_ == NullSpaceSolver::sherman_morrison && !basis_.empty()) {
+      inverse_ = basis_columns().partialPivLu().inverse();
+    }
+    swaps_ = 0;
+  }
+
+  // v = (-M x_j on the basis ; 1 on j), accepted if D_F v is small; one re-inversion allowed.
+  bool sherman_morrison_vector(int entering) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (attempt == 1) invert_basis();
+      const Eigen::Index b = static_cast<Eigen::Index>(basis_.size());
+      y_ = b ? Eigen::VectorXd(inverse_ * data_->col(entering)) : Eigen::VectorXd();
+      Eigen::VectorXd residual = data_->col(entering);
+      for (Eigen::Index p = 0; p < b; ++p) residual -= y_(p) * data_->col(basis_[p]);
+      const double v_norm = std::sqrt(1.0 + y_.squaredNorm());
+      if (residual.norm() <= kNullCheck * column_scale_ * v_norm) {
+        v_.resize(b + 1);
+        v_.head(b) = -y_;
+        v_(b) = 1.0;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // v = the right singular vector of D_F (F = basis then j) for the smallest singular value.
+  void svd_vector(int entering) {
+    if (data_->rows() == 0) {  // no data constraint left: the column moves alone
+      v_ = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(basis_.size()) + 1);
+      return;
+    }
+    Eigen::MatrixXd f(data_->rows(), static_cast<Eigen::Index>(basis_.size()) + 1);
+    f.leftCols(f.cols() - 1) = basis_columns();
+    f.col(f.cols() - 1) = data_->col(entering);
+    const Eigen::JacobiSVD<Eigen::MatrixXd> svd(f, Eigen::ComputeFullV);
+    v_ = svd.matrixV().col(f.cols() - 1);
+  }
+
+  int column_at(int position, int entering) const {
+    return position < static_cast<int>(basis_.size()) ? basis_[position] : entering;
+  }
+
+  // Moves z_F along +-v until the first entry reaches the next target ahead; that entry is set
+  // exactly to its target. Returns its position in F (basis positions, then the entering one).
+  int move_and_freeze(int entering) {
+    v_ /= v_.norm();
+    const int size = static_cast<int>(v_.size());
+    double best_t = std::numeric_limits<double>::infinity();
+    double best_sign = 1.0, best_target = 0.0;
+    int best = -1;
+    for (const double sign : {1.0, -1.0}) {
+      for (int p = 0; p < size; ++p) {
+        const double direction = sign * v_(p);
+        if (std::abs(direction) <= kZeroDirection) continue;
+        const double zk = z_[column_at(p, entering)];
+        const double target = direction > 0 ? targets_.level_at_or_above(zk, tol_)
+                                            : targets_.level_at_or_below(zk, tol_);
+        const double t = std::max(0.0, (target - zk) / direction);
+        if (t < best_t) {
+          best_t = t;
+          best_sign = sign;
+          best_target = target;
+          best = p;
+        }
+      }
+    }
+    const double c = targets_.scale;
+    for (int p = 0; p < size; ++p) {
+      double& zk = z_[column_at(p, entering)];
+      zk = std::clamp(zk + best_t * best_sign * v_(p), -c, c);
+    }
+    z_[column_at(best, entering)] = best_target;
+    return best;
+  }
+
+  // Basis position p left: x_j replaces x_p, M <- M - (y - e_p)(e_p^T M) / y_p (§3.4).
+  void swap_into_basis(int p, int entering) {
+    basis_[p] = entering;
+    if (solver_ != NullSpaceSolver::sherman_morrison) return;
+    const Eigen::RowVectorXd row = inverse_.row(p) / y_(p);
+    Eigen::VectorXd u = y_;
+    u(p) -= 1.0;
+    inverse_.noalias() -= u * row;
+    if (++swaps_ >= static_cast<int>(basis_.size())) invert_basis();
+  }
+
+  // After an SVD step: the free working set minus the frozen entry, then the pending columns.
+  void choose_basis_again(int entering, int leaving) {
+    std::vector<int> candidates;
+    for (int p = 0; p <= static_cast<int>(basis_.size()); ++p) {
+      if (p != leaving) candidates.push_back(column_at(p, entering));
+    }
+    candidates.insert(candidates.end(), pending_.begin(), pending_.end());
+    select_basis(candidates);
+    invert_basis();
+  }
+
+  const Eigen::MatrixXd* data_;
+  const std::vector<char>& zero_column_;
+  Alphabet targets_;
+  NullSpaceSolver solver_;
+  double tol_;
+  double* z_;
+  Eigen::MatrixXd reduced_;
+  double column_scale_ = 0.0;
+  std::vector<int> basis_;
+  std::deque<int> pending_;
+  Eigen::MatrixXd inverse_;
+  Eigen::VectorXd y_, v_;
+  int swaps_ = 0;
+};
+
+}  // namespace
+
+KernelStepStats step_to_vertex(const RowSpace& data, const double* w, const Alphabet& targets,
+                               NullSpaceSolver solver, double* z) {
+  return VertexWalk(data, targets, solver, z).run(w);
+}
+
+}  // namespace trit::quant

@@ -1,0 +1,40 @@
+// Kernel stepping to a vertex for one neuron (ptq.md §3.2-§3.4): the core of the pre-processing.
+//
+// Given the row space D of the calibration data (RowSpace, r x N0), a neuron w (N0 values with
+// |w_i| <= c) and a sorted uniform target set T on [-c, c] (an Alphabet: {-c, c} for the box
+// variant, the quantisation alphabet for the grid variant), computes z with
+//   X z = X w (up to round-off),  |z_i| <= c,  #{i : z_i not in T} <= rank X,
+// by moving along kernel directions of the free columns until one entry reaches the next
+// target ahead, freezing it, and bringing in the next free column. Entries already on a target
+// (within 1e-12 c) and zero data columns (set to the nearest target) are frozen from the start.
+// Columns are visited in natural order; the result is deterministic.
+//
+// Linear algebra: an invertible basis B of r' free columns (greedily chosen in queue order,
+// r' = rank of the free columns, normally r) and M = B^{-1}; an entering column j gives the
+// kernel vector (-M x_j ; 1). When a basis column leaves, M gets a Sherman-Morrison update
+// (O(r^2) per step), re-inverted every r' swaps. Each step checks ||D_F v|| <= 1e-8 max||x|| ||v||;
+// on failure M is re-inverted, and if that fails too the step uses an SVD null vector and the
+// basis is chosen again. NullSpaceSolver::svd takes every null vector from an SVD of D_F
+// (O(r^3) per step): the reference the Sherman-Morrison path must reproduce (spec §8.1 item 7).
+#pragma once
+
+#include <Eigen/Dense>
+
+#include "quant/alphabet.h"
+#include "quant/row_space.h"
+
+namespace trit::quant {
+
+enum class NullSpaceSolver { sherman_morrison, svd };
+
+struct KernelStepStats {
+  int steps = 0;         // entering columns processed (each freezes one entry)
+  int free_entries = 0;  // #{i : z_i not within 1e-12 c of T}
+  int fallbacks = 0;     // steps that needed an SVD null vector (Sherman-Morrison path)
+};
+
+// Writes z (N0 values) for the neuron w (N0 values). Throws trit::Error if some |w_i| > c.
+KernelStepStats step_to_vertex(const RowSpace& data, const double* w, const Alphabet& targets,
+                               NullSpaceSolver solver, double* z);
+
+}  // namespace trit::quant
