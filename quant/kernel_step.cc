@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "autograd/error.h"
+#include "quant/synthetic.h"
 
 namespace trit::quant {
 namespace {
@@ -16,6 +17,8 @@ constexpr double kTargetTol = 1e-12;      // "on a target": within 1e-12 c (§3.
 constexpr double kZeroDirection = 1e-14;  // |v_k| below this (unit v) does not move (§3.5)
 constexpr double kNullCheck = 1e-8;       // ||D_F v|| <= 1e-8 max||x_i|| ||v|| (§3.5)
 constexpr double kIndependent = 1e-9;     // Gram-Schmidt residual accepted as a new direction
+constexpr int kSketches = 4;              // random projections estimating ||D_F v||
+constexpr uint64_t kSketchSeed = 0x5eed;
 
 // The state of one walk: z, the basis columns and their inverse, the entering columns to come.
 class VertexWalk {
@@ -101,6 +104,7 @@ class VertexWalk {
       data_ = &reduced_;
     }
     column_scale_ = data_->size() ? data_->colwise().norm().maxCoeff() : 0.0;
+    if (solver_ == NullSpaceSolver::sherman_morrison) sketch_data();
   }
 
   Eigen::MatrixXd basis_columns() const {
@@ -114,18 +118,30 @@ class VertexWalk {
       inverse_ = basis_columns().partialPivLu().inverse();
     }
     swaps_ = 0;
+    y_column_ = -1;
+  }
+
+  // S D for a fixed Gaussian S (kSketches x dim): E ||S e||^2 / kSketches = ||e||^2 for any e in
+  // the column space, so the residual D_F v is checked in O(r) instead of O(r^2) per step.
+  void sketch_data() {
+    Rng rng(kSketchSeed);
+    const Eigen::MatrixXd s = gaussian_matrix(kSketches, data_->rows(), rng);
+    sketch_ = s * (*data_);
   }
 
   // v = (-M x_j on the basis ; 1 on j), accepted if D_F v is small; one re-inversion allowed.
+  // y = M x_j may already be there from the fused update of the previous step.
   bool sherman_morrison_vector(int entering) {
+    const Eigen::Index b = static_cast<Eigen::Index>(basis_.size());
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (attempt == 1) invert_basis();
-      const Eigen::Index b = static_cast<Eigen::Index>(basis_.size());
-      y_ = b ? Eigen::VectorXd(inverse_ * data_->col(entering)) : Eigen::VectorXd();
-      Eigen::VectorXd residual = data_->col(entering);
-      for (Eigen::Index p = 0; p < b; ++p) residual -= y_(p) * data_->col(basis_[p]);
+      if (y_column_ != entering) y_.noalias() = inverse_ * data_->col(entering);
+      y_column_ = entering;
+      Eigen::VectorXd residual = sketch_.col(entering);
+      for (Eigen::Index p = 0; p < b; ++p) residual -= y_(p) * sketch_.col(basis_[p]);
+      const double estimate = residual.norm() / std::sqrt(static_cast<double>(kSketches));
       const double v_norm = std::sqrt(1.0 + y_.squaredNorm());
-      if (residual.norm() <= kNullCheck * column_scale_ * v_norm) {
+      if (estimate <= kNullCheck * column_scale_ * v_norm) {
         v_.resize(b + 1);
         v_.head(b) = -y_;
         v_(b) = 1.0;
@@ -186,14 +202,27 @@ class VertexWalk {
   }
 
   // Basis position p left: x_j replaces x_p, M <- M - (y - e_p)(e_p^T M) / y_p (§3.4).
+  // The same pass over M computes y = M x for the next entering column (one sweep of M per
+  // step instead of two: the walk is memory-bound for large r).
   void swap_into_basis(int p, int entering) {
     basis_[p] = entering;
     if (solver_ != NullSpaceSolver::sherman_morrison) return;
+    if (++swaps_ >= static_cast<int>(basis_.size())) return invert_basis();
     const Eigen::RowVectorXd row = inverse_.row(p) / y_(p);
     Eigen::VectorXd u = y_;
     u(p) -= 1.0;
-    inverse_.noalias() -= u * row;
-    if (++swaps_ >= static_cast<int>(basis_.size())) invert_basis();
+    if (pending_.empty()) {
+      inverse_.noalias() -= u * row;
+      return;
+    }
+    const int next = pending_.front();
+    const auto x = data_->col(next);
+    y_.setZero();
+    for (Eigen::Index c = 0; c < inverse_.cols(); ++c) {
+      inverse_.col(c) -= row(c) * u;
+      y_ += x(c) * inverse_.col(c);
+    }
+    y_column_ = next;
   }
 
   // After an SVD step: the free working set minus the frozen entry, then the pending columns.
@@ -218,7 +247,9 @@ class VertexWalk {
   std::vector<int> basis_;
   std::deque<int> pending_;
   Eigen::MatrixXd inverse_;
+  Eigen::MatrixXd sketch_;  // S D, kSketches x N0
   Eigen::VectorXd y_, v_;
+  int y_column_ = -1;  // the entering column y_ = M x belongs to (-1: none)
   int swaps_ = 0;
 };
 
