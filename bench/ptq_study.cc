@@ -1,6 +1,6 @@
 // ptq_study: the single-layer post-training quantisation study of shared/spec/ptq.md §8.
 //
-//   ptq_study [--quick] [--only e1|e2|e4|fc1] [--plot FILE.png] [--threads N]
+//   ptq_study [--quick] [--only e1|e2|e4|fc1] [--plot FILE.png] [--threads N] [--fc1-neurons N]
 //
 // Prints E1 (Gaussian data, m = 64, K = 3, N0 = 128..2048: relative error in / out of sample,
 // every method) next to the spec's numpy reference numbers and their ratio, E2 (low-rank
@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <string>
@@ -133,6 +134,7 @@ struct Options {
   std::string only;  // empty: every section
   std::string plot = "ptq_e1.png";
   int seeds = 3;
+  int fc1_neurons = 500;
 };
 
 void run_e1(const Options& options) {
@@ -243,33 +245,47 @@ void run_e4(const Options& options) {
                         .c_str());
 }
 
-double time_seconds(const std::function<void()>& f) {
+// Wall-clock and process CPU seconds (all threads) of one call; on a loaded machine the CPU
+// time is the steadier measure of work.
+struct Timing {
+  double wall = 0.0, cpu = 0.0;
+};
+
+Timing time_call(const std::function<void()>& f) {
   const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
   f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return {std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+          static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC};
 }
 
-void run_fc1() {
-  const int m = 256, n0 = 800, n1 = 500;
+void run_fc1(int neurons) {
+  const int m = 256, n0 = 800;
   std::printf(
-      "\n== Timing: LeNet-5 fc1 shape, N0 = %d -> N1 = %d, m = %d Gaussian rows, "
-      "K = 3, %d threads\n\n",
-      n0, n1, m, kernels::num_threads());
-  const LayerProblem p = make_layer_problem(DataModel::gaussian, m, n0, n1, 0, 0, 42);
+      "\n== Timing: LeNet-5 fc1 shape, N0 = %d -> N1 = %d, m = %d Gaussian rows, K = 3, "
+      "%d threads\n\n",
+      n0, neurons, m, kernels::num_threads());
+  const LayerProblem p = make_layer_problem(DataModel::gaussian, m, n0, neurons, 0, 0, 42);
   const auto alphabets = layer_alphabets(p.w, 7);
-  std::map<std::string, double> seconds;
-  seconds["GPFQ"] = time_seconds([&] { gpfq(p.x_train, p.w, alphabets); });
-  seconds["OPTQ"] = time_seconds([&] { optq(p.x_train, p.w, alphabets); });
-  seconds["MSQ"] = time_seconds([&] { msq(p.w, alphabets); });
-  seconds["PP-grid"] =
-      time_seconds([&] { preprocess_layer(p.x_train, p.w, alphabets, {TargetSet::grid}); });
-  seconds["PP-box"] =
-      time_seconds([&] { preprocess_layer(p.x_train, p.w, alphabets, {TargetSet::box}); });
+  const std::vector<std::pair<std::string, std::function<void()>>> methods = {
+      {"MSQ", [&] { msq(p.w, alphabets); }},
+      {"GPFQ", [&] { gpfq(p.x_train, p.w, alphabets); }},
+      {"OPTQ", [&] { optq(p.x_train, p.w, alphabets); }},
+      {"PP-grid", [&] { preprocess_layer(p.x_train, p.w, alphabets, {TargetSet::grid}); }},
+      {"PP-box", [&] { preprocess_layer(p.x_train, p.w, alphabets, {TargetSet::box}); }},
+  };
+  std::vector<Timing> timings;
+  for (const auto& method : methods) timings.push_back(time_call(method.second));
   std::vector<std::vector<std::string>> rows;
-  for (const auto& [name, s] : seconds) {
-    rows.push_back({name, fixed(s, 3), fixed(s / seconds["GPFQ"], 1)});
+  for (size_t k = 0; k < methods.size(); ++k) {
+    rows.push_back({methods[k].first, fixed(timings[k].wall, 3), fixed(timings[k].cpu, 3),
+                    fixed(timings[k].wall / timings[1].wall, 1),
+                    fixed(timings[k].cpu / timings[1].cpu, 1)});
   }
-  std::printf("%s", format_table({"method", "s/layer", "x GPFQ"}, rows).c_str());
+  std::printf(
+      "%s",
+      format_table({"method", "wall s/layer", "CPU s/layer", "wall x GPFQ", "CPU x GPFQ"}, rows)
+          .c_str());
 }
 
 }  // namespace
@@ -283,6 +299,8 @@ int main(int argc, char** argv) {
       options.seeds = 1;
     } else if (arg == "--only" && i + 1 < argc) {
       options.only = argv[++i];
+    } else if (arg == "--fc1-neurons" && i + 1 < argc) {
+      options.fc1_neurons = std::atoi(argv[++i]);
     } else if (arg == "--plot" && i + 1 < argc) {
       options.plot = argv[++i];
     } else if (arg == "--threads" && i + 1 < argc) {
@@ -290,7 +308,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: ptq_study [--quick] [--only e1|e2|e4|fc1] [--plot FILE.png] "
-                   "[--threads N]\n");
+                   "[--threads N] [--fc1-neurons N]\n");
       return 2;
     }
   }
@@ -300,6 +318,6 @@ int main(int argc, char** argv) {
   if (wanted("e1")) run_e1(options);
   if (wanted("e2")) run_e2(options);
   if (wanted("e4")) run_e4(options);
-  if (wanted("fc1")) run_fc1();
+  if (wanted("fc1")) run_fc1(options.fc1_neurons);
   return 0;
 }

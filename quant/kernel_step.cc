@@ -8,33 +8,36 @@
 #include <vector>
 
 #include "autograd/error.h"
+#include "quant/kernels/rank_one.h"
 #include "quant/synthetic.h"
 
 namespace trit::quant {
 namespace {
 
-constexpr double kTargetTol = 1e-12;      // "on a target": within 1e-12 c (§3.5)
-constexpr double kZeroDirection = 1e-14;  // |v_k| below this (unit v) does not move (§3.5)
-constexpr double kNullCheck = 1e-8;       // ||D_F v|| <= 1e-8 max||x_i|| ||v|| (§3.5)
-constexpr double kIndependent = 1e-9;     // Gram-Schmidt residual accepted as a new direction
-constexpr int kSketches = 4;              // random projections estimating ||D_F v||
+constexpr double kTargetTol = 1e-12;        // "on a target": within 1e-12 c (§3.5)
+constexpr double kZeroDirection = 1e-14;    // |v_k| below this (unit v) does not move (§3.5)
+constexpr double kIndependent = 1e-9;       // Gram-Schmidt residual accepted as a new direction
+constexpr double kWellConditioned = 1e-10;  // rcond accepting the leading free columns as basis
+constexpr int kRefreshSwaps = 4;            // M is re-inverted every 4 r swaps (and on drift)
+constexpr int kSketches = 4;                // random projections estimating ||D_F v||
 constexpr uint64_t kSketchSeed = 0x5eed;
 
 // The state of one walk: z, the basis columns and their inverse, the entering columns to come.
 class VertexWalk {
  public:
-  VertexWalk(const RowSpace& data, const Alphabet& targets, NullSpaceSolver solver, double* z)
+  VertexWalk(const RowSpace& data, const Alphabet& targets, const KernelStepOptions& options,
+             double* z)
       : data_(&data.basis),
         zero_column_(data.zero_column),
         targets_(targets),
-        solver_(solver),
+        solver_(options.solver),
+        null_check_(options.null_check),
         tol_(kTargetTol * targets.scale),
         z_(z) {}
 
   KernelStepStats run(const double* w) {
     KernelStepStats stats;
-    select_basis(freeze_initial(w));
-    invert_basis();
+    choose_first_basis(freeze_initial(w));
     while (!pending_.empty()) {
       const int entering = pending_.front();
       pending_.pop_front();
@@ -103,6 +106,30 @@ class VertexWalk {
       reduced_.swap(projected);
       data_ = &reduced_;
     }
+    prepare_checks();
+  }
+
+  // Generic data: the first r free columns are independent, and one LU gives M without the
+  // Gram-Schmidt pass. Otherwise (or if they are ill-conditioned) select_basis.
+  void choose_first_basis(const std::vector<int>& free) {
+    const size_t dim = static_cast<size_t>(data_->rows());
+    if (dim > 0 && free.size() >= dim) {
+      basis_.assign(free.begin(), free.begin() + dim);
+      const Eigen::PartialPivLU<Eigen::MatrixXd> lu(basis_columns());
+      if (lu.rcond() > kWellConditioned) {
+        if (solver_ == NullSpaceSolver::sherman_morrison) inverse_ = lu.inverse();
+        pending_.assign(free.begin() + dim, free.end());
+        prepare_checks();
+        swaps_ = 0;
+        y_column_ = -1;
+        return;
+      }
+    }
+    select_basis(free);
+    invert_basis();
+  }
+
+  void prepare_checks() {
     column_scale_ = data_->size() ? data_->colwise().norm().maxCoeff() : 0.0;
     if (solver_ == NullSpaceSolver::sherman_morrison) sketch_data();
   }
@@ -135,13 +162,16 @@ class VertexWalk {
     const Eigen::Index b = static_cast<Eigen::Index>(basis_.size());
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (attempt == 1) invert_basis();
-      if (y_column_ != entering) y_.noalias() = inverse_ * data_->col(entering);
+      if (y_column_ != entering) {
+        y_.resize(b);
+        kernels::gemv_colmajor(inverse_.data(), b, b, b, data_->col(entering).data(), y_.data());
+      }
       y_column_ = entering;
       Eigen::VectorXd residual = sketch_.col(entering);
       for (Eigen::Index p = 0; p < b; ++p) residual -= y_(p) * sketch_.col(basis_[p]);
       const double estimate = residual.norm() / std::sqrt(static_cast<double>(kSketches));
       const double v_norm = std::sqrt(1.0 + y_.squaredNorm());
-      if (estimate <= kNullCheck * column_scale_ * v_norm) {
+      if (estimate <= null_check_ * column_scale_ * v_norm) {
         v_.resize(b + 1);
         v_.head(b) = -y_;
         v_(b) = 1.0;
@@ -207,21 +237,14 @@ class VertexWalk {
   void swap_into_basis(int p, int entering) {
     basis_[p] = entering;
     if (solver_ != NullSpaceSolver::sherman_morrison) return;
-    if (++swaps_ >= static_cast<int>(basis_.size())) return invert_basis();
+    if (++swaps_ >= kRefreshSwaps * static_cast<int>(basis_.size())) return invert_basis();
     const Eigen::RowVectorXd row = inverse_.row(p) / y_(p);
     Eigen::VectorXd u = y_;
     u(p) -= 1.0;
-    if (pending_.empty()) {
-      inverse_.noalias() -= u * row;
-      return;
-    }
-    const int next = pending_.front();
-    const auto x = data_->col(next);
-    y_.setZero();
-    for (Eigen::Index c = 0; c < inverse_.cols(); ++c) {
-      inverse_.col(c) -= row(c) * u;
-      y_ += x(c) * inverse_.col(c);
-    }
+    const int next = pending_.empty() ? -1 : pending_.front();
+    const Eigen::Index b = inverse_.rows();
+    kernels::rank_one_update_gemv(inverse_.data(), b, b, b, u.data(), row.data(),
+                                  next < 0 ? nullptr : data_->col(next).data(), y_.data());
     y_column_ = next;
   }
 
@@ -240,6 +263,7 @@ class VertexWalk {
   const std::vector<char>& zero_column_;
   Alphabet targets_;
   NullSpaceSolver solver_;
+  double null_check_;
   double tol_;
   double* z_;
   Eigen::MatrixXd reduced_;
@@ -256,8 +280,8 @@ class VertexWalk {
 }  // namespace
 
 KernelStepStats step_to_vertex(const RowSpace& data, const double* w, const Alphabet& targets,
-                               NullSpaceSolver solver, double* z) {
-  return VertexWalk(data, targets, solver, z).run(w);
+                               const KernelStepOptions& options, double* z) {
+  return VertexWalk(data, targets, options, z).run(w);
 }
 
 }  // namespace trit::quant

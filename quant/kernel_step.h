@@ -9,13 +9,16 @@
 // (within 1e-12 c) and zero data columns (set to the nearest target) are frozen from the start.
 // Columns are visited in natural order; the result is deterministic.
 //
-// Linear algebra: an invertible basis B of r' free columns (greedily chosen in queue order,
-// r' = rank of the free columns, normally r) and M = B^{-1}; an entering column j gives the
-// kernel vector (-M x_j ; 1). When a basis column leaves, M gets a Sherman-Morrison update
-// (O(r^2) per step), re-inverted every r' swaps. Each step checks ||D_F v|| <= 1e-8 max||x|| ||v||;
-// on failure M is re-inverted, and if that fails too the step uses an SVD null vector and the
-// basis is chosen again. NullSpaceSolver::svd takes every null vector from an SVD of D_F
-// (O(r^3) per step): the reference the Sherman-Morrison path must reproduce (spec §8.1 item 7).
+// Linear algebra: an invertible basis B of r' free columns (the first r' free columns when
+// they are well conditioned, else chosen greedily by Gram-Schmidt in queue order; r' = rank of
+// the free columns, normally r) and M = B^{-1}; an entering column j gives the kernel vector
+// (-M x_j ; 1). When a basis column leaves, M gets a Sherman-Morrison update fused with the
+// next M x_j (one O(r^2) sweep per step, Highway kernels in quant/kernels/rank_one.h), and is
+// re-inverted every 4 r' swaps. Each step checks ||D_F v|| <= null_check max||x|| ||v|| (from 4
+// random projections); on failure M is re-inverted, and if that fails too the step uses an SVD
+// null vector and the basis is chosen again. NullSpaceSolver::svd takes every null vector from
+// an SVD of D_F (O(r^3) per step): the reference the Sherman-Morrison path must reproduce
+// (spec §8.1 item 7). Cost O(N0 r^2) per neuron.
 #pragma once
 
 #include <Eigen/Dense>
@@ -27,6 +30,14 @@ namespace trit::quant {
 
 enum class NullSpaceSolver { sherman_morrison, svd };
 
+struct KernelStepOptions {
+  NullSpaceSolver solver = NullSpaceSolver::sherman_morrison;
+  // Sherman-Morrison null vectors are accepted if ||D_F v|| <= null_check max||x_i|| ||v||
+  // (estimated from 4 random projections, O(r) per step). A negative value sends every step
+  // to the SVD fallback (for tests).
+  double null_check = 1e-8;
+};
+
 struct KernelStepStats {
   int steps = 0;         // entering columns processed (each freezes one entry)
   int free_entries = 0;  // #{i : z_i not within 1e-12 c of T}
@@ -35,6 +46,6 @@ struct KernelStepStats {
 
 // Writes z (N0 values) for the neuron w (N0 values). Throws trit::Error if some |w_i| > c.
 KernelStepStats step_to_vertex(const RowSpace& data, const double* w, const Alphabet& targets,
-                               NullSpaceSolver solver, double* z);
+                               const KernelStepOptions& options, double* z);
 
 }  // namespace trit::quant

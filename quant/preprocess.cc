@@ -29,7 +29,7 @@ PreprocessResult preprocess_layer(const Eigen::MatrixXd& x, const Eigen::MatrixX
   kernels::parallel_for(n1, [&](int64_t j) {
     const KernelStepStats stats =
         step_to_vertex(space, w.col(j).data(), target_set(alphabets[j], options.targets),
-                       options.solver, result.z.col(j).data());
+                       options.walk, result.z.col(j).data());
     result.free_entries[j] = stats.free_entries;
     result.steps[j] = stats.steps;
     result.fallbacks[j] = stats.fallbacks;

@@ -21,9 +21,13 @@ namespace trit::quant {
 enum class TargetSet { grid, box };
 
 struct PreprocessOptions {
-  TargetSet targets = TargetSet::grid;
-  NullSpaceSolver solver = NullSpaceSolver::sherman_morrison;
-  double rank_tol = 1e-11;  // singular values below rank_tol * sigma_max count as zero
+  PreprocessOptions(TargetSet targets = TargetSet::grid, KernelStepOptions walk = {},
+                    double rank_tol = 1e-11)
+      : targets(targets), walk(walk), rank_tol(rank_tol) {}
+
+  TargetSet targets;
+  KernelStepOptions walk;  // null-space solver and its check
+  double rank_tol;         // singular values below rank_tol * sigma_max count as zero
 };
 
 struct PreprocessResult {

@@ -84,6 +84,21 @@ TEST_SUITE("quant") {
     }
   }
 
+  TEST_CASE("duplicated leading inputs are skipped for the basis (Gram-Schmidt path)") {
+    LayerProblem p = make_layer_problem(DataModel::gaussian, 12, 80, 3, 0, 0, 37);
+    for (int i = 1; i < 6; ++i) p.x_train.col(i) = p.x_train.col(0);  // rank still 12
+    for (const TargetSet t : {TargetSet::grid, TargetSet::box}) {
+      const auto alphabets = layer_alphabets(p.w, 7);
+      const PreprocessResult fast = preprocess_layer(p.x_train, p.w, alphabets, {t});
+      const PreprocessResult svd =
+          preprocess_layer(p.x_train, p.w, alphabets, {t, {NullSpaceSolver::svd}});
+      CHECK(fast.data_rank == 12);
+      CHECK(relative_residual(p.x_train, p.w, fast.z) < 1e-12);
+      CHECK(fast.free_entries == std::vector<int>(3, 12));
+      CHECK((fast.z - svd.z).cwiseAbs().maxCoeff() < 1e-8);
+    }
+  }
+
   TEST_CASE("the deterministic bound of Lemma 2 holds for every neuron") {
     for (const int levels : {2, 3, 7}) {
       for (const TargetSet t : {TargetSet::grid, TargetSet::box}) {
@@ -132,12 +147,16 @@ TEST_SUITE("quant") {
       for (const TargetSet t : {TargetSet::grid, TargetSet::box}) {
         const LayerProblem p = make_layer_problem(model, 20, 120, 3, 8, 0, 17);
         const auto alphabets = layer_alphabets(p.w, 7);
-        const PreprocessResult fast =
-            preprocess_layer(p.x_train, p.w, alphabets, {t, NullSpaceSolver::sherman_morrison});
+        const PreprocessResult fast = preprocess_layer(p.x_train, p.w, alphabets, {t});
         const PreprocessResult svd =
-            preprocess_layer(p.x_train, p.w, alphabets, {t, NullSpaceSolver::svd});
+            preprocess_layer(p.x_train, p.w, alphabets, {t, {NullSpaceSolver::svd}});
         CHECK((fast.z - svd.z).cwiseAbs().maxCoeff() < 1e-8);
         CHECK(fast.free_entries == svd.free_entries);
+        // Every step through the fallback (SVD null vector, basis chosen again): same walk.
+        const PreprocessResult fallback = preprocess_layer(
+            p.x_train, p.w, alphabets, {t, {NullSpaceSolver::sherman_morrison, -1.0}});
+        CHECK(fallback.fallbacks == fallback.steps);
+        CHECK((fallback.z - svd.z).cwiseAbs().maxCoeff() < 1e-8);
       }
     }
   }
