@@ -65,9 +65,11 @@ class VertexWalk {
   std::vector<int> freeze_initial(const double* w) {
     std::vector<int> free;
     for (Eigen::Index i = 0; i < data_->cols(); ++i) {
-      check(std::abs(w[i]) <= targets_.scale * (1.0 + kTargetTol), "step_to_vertex",
-            "|w[" + std::to_string(i) + "]| = " + std::to_string(std::abs(w[i])) +
-                " exceeds the alphabet scale c = " + std::to_string(targets_.scale));
+      if (std::abs(w[i]) > targets_.scale * (1.0 + kTargetTol)) {
+        throw Error("step_to_vertex: |w[" + std::to_string(i) +
+                    "]| = " + std::to_string(std::abs(w[i])) +
+                    " exceeds the alphabet scale c = " + std::to_string(targets_.scale));
+      }
       const bool frozen = zero_column_[i] || targets_.contains(w[i], tol_);
       z_[i] = frozen ? targets_.nearest(w[i]) : w[i];
       if (!frozen) free.push_back(static_cast<int>(i));

@@ -24,10 +24,11 @@ void check_within_scale(const std::string& where, const Eigen::MatrixXd& w,
   for (Eigen::Index j = 0; j < w.cols(); ++j) {
     const double c = alphabets[j].scale;
     for (Eigen::Index i = 0; i < w.rows(); ++i) {
-      check(std::abs(w(i, j)) <= c * (1.0 + 1e-12), where,
-            "|W(" + std::to_string(i) + "," + std::to_string(j) +
-                ")| = " + std::to_string(std::abs(w(i, j))) + " exceeds the alphabet scale " +
-                std::to_string(c));
+      if (std::abs(w(i, j)) > c * (1.0 + 1e-12)) {
+        throw Error(where + ": |W(" + std::to_string(i) + "," + std::to_string(j) +
+                    ")| = " + std::to_string(std::abs(w(i, j))) + " exceeds the alphabet scale " +
+                    std::to_string(c));
+      }
     }
   }
 }

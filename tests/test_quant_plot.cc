@@ -3,6 +3,7 @@
 #include <stb_image.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "autograd/error.h"
@@ -113,7 +114,8 @@ TEST_SUITE("quant") {
   TEST_CASE("a plot saves as a PNG of its size") {
     Plot p(320, 200);
     p.title("t").xlabel("x").ylabel("y").line({1, 2, 4}, {3, 1, 2}, "s");
-    const std::string path = "trit_test_plot.png";
+    const std::string path =
+        (std::filesystem::temp_directory_path() / "trit_test_plot.png").string();
     p.save_png(path);
     int w = 0, h = 0, channels = 0;
     unsigned char* data = stbi_load(path.c_str(), &w, &h, &channels, 3);
