@@ -112,9 +112,11 @@ class VertexWalk {
   }
 
   // Generic data: the first r free columns are independent, and one LU gives M without the
-  // Gram-Schmidt pass. Otherwise (or if they are ill-conditioned) select_basis.
+  // Gram-Schmidt pass. Otherwise (or if they are ill-conditioned) select_basis. Leaves basis
+  // and pending empty when X has full column rank.
   void choose_first_basis(const std::vector<int>& free) {
     const size_t dim = static_cast<size_t>(data_->rows());
+    if (data_->rows() == data_->cols()) return;  // rank X = N0: ker X = {0}, plain MSQ (§3.5)
     if (dim > 0 && free.size() >= dim) {
       basis_.assign(free.begin(), free.begin() + dim);
       const Eigen::PartialPivLU<Eigen::MatrixXd> lu(basis_columns());
