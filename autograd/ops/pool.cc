@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <vector>
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
@@ -45,11 +44,12 @@ Tensor pooled_output(const Tensor& x, const kernels::Window2d& w) {
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
   const kernels::Window2d w = pool_window("max_pool2d", x, kernel, stride, padding);
   Tensor out = pooled_output(x, w);
-  auto argmax = std::make_shared<std::vector<int32_t>>(size_t(out.numel()));
+  // Uninitialised (the kernel writes every index): no zeroing pass over a fresh buffer.
+  const std::shared_ptr<int32_t[]> argmax(new int32_t[size_t(out.numel())]);
   const int64_t in_plane = w.plane(), out_plane = w.out_plane();
   for_planes(x, [&](int64_t first, int64_t planes) {
     kernels::max_pool2d(x.data() + first * in_plane, planes, w, out.data() + first * out_plane,
-                        argmax->data() + first * out_plane);
+                        argmax.get() + first * out_plane);
   });
   if (needs_grad({x}))
     record("max_pool2d", {x}, out, [x, w, argmax](const Tensor& g) {
@@ -57,7 +57,7 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
       float* dx = grad_x.mutable_grad();
       for_planes(x, [&](int64_t first, int64_t planes) {
         const int64_t o = first * w.out_plane();
-        kernels::max_pool2d_backward(g.data() + o, argmax->data() + o, planes, w,
+        kernels::max_pool2d_backward(g.data() + o, argmax.get() + o, planes, w,
                                      dx + first * w.plane());
       });
     });
