@@ -141,7 +141,7 @@ void MicroKernel(size_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRI
     hwy::Prefetch(c + r * ldc + cols - 1);
   }
   V acc0[kMr], acc1[kMr];
-  MultiplySlivers(kc, a, b, b_step, acc0, acc1);
+  MultiplySlivers(kc, a, SteppedRows{b, b_step}, acc0, acc1);
   const V valpha = hn::Set(d, alpha);
   const hn::CappedTag<float, 1> d1;
   HWY_ALIGN float row[2 * HWY_MAX_BYTES / sizeof(float)];

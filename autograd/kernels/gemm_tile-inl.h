@@ -3,10 +3,10 @@
 //
 // A micro-tile is kMr rows x Nr() = two vectors of columns, held in 2 kMr accumulators.
 // MultiplySlivers sets them to the product over p < kc of a packed A sliver
-// (a[p * kMr + r]: the tile's rows) and a B sliver (b[p * b_step + j]: its Nr() columns),
-// one broadcast of A and two MulAdds per row and step, p in order (a result depends on kc
-// and the target alone). PackTransposed packs slivers from stored rows; SplitC cuts C
-// into blocks of whole tiles, one task each.
+// (a[p * kMr + r]: the tile's rows) and a B sliver (b_rows[p][j]: its Nr() columns, rows
+// SteppedRows or OffsetRows), one broadcast of A and two MulAdds per row and step, p in
+// order (a result depends on kc and the target alone). PackTransposed packs slivers from stored
+// rows; SplitC cuts C into blocks of whole tiles, one task each.
 #if defined(TRIT_KERNELS_GEMM_TILE_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef TRIT_KERNELS_GEMM_TILE_INL_H_
 #undef TRIT_KERNELS_GEMM_TILE_INL_H_
@@ -78,17 +78,34 @@ inline void PackTransposed(const float* HWY_RESTRICT src, int64_t ld, size_t cou
     for (size_t p = 0; p < kc; ++p) dst[p * width + j] = j < count ? src[j * ld + p] : 0.0f;
 }
 
-template <class V>
-HWY_INLINE void MultiplySlivers(size_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT b,
-                                size_t b_step, V (&acc0)[kMr], V (&acc1)[kMr]) {
+// B sliver rows b, b + step, b + 2 step, ... (packed slivers, or a matrix read in place).
+struct SteppedRows {
+  const float* b;
+  size_t step;
+  const float* operator[](size_t p) const { return b + p * step; }
+};
+
+// B sliver rows base + offsets[p]: an implicit GEMM's shifted runs of one input.
+struct OffsetRows {
+  const float* base;
+  const int64_t* offsets;
+  const float* operator[](size_t p) const { return base + offsets[p]; }
+};
+
+// kRows < kMr multiplies only the first kRows rows of the sliver (a short edge tile).
+template <size_t kRows, class V, class Rows>
+HWY_INLINE void MultiplySlivers(size_t kc, const float* HWY_RESTRICT a, const Rows& b_rows,
+                                V (&acc0)[kRows], V (&acc1)[kRows]) {
+  static_assert(kRows <= kMr, "a sliver holds kMr rows");
   const hn::ScalableTag<float> d;
   const size_t lanes = hn::Lanes(d);
   HWY_UNROLL(kMr)
-  for (size_t r = 0; r < kMr; ++r) acc0[r] = acc1[r] = hn::Zero(d);
-  for (size_t p = 0; p < kc; ++p, a += kMr, b += b_step) {
+  for (size_t r = 0; r < kRows; ++r) acc0[r] = acc1[r] = hn::Zero(d);
+  for (size_t p = 0; p < kc; ++p, a += kMr) {
+    const float* HWY_RESTRICT b = b_rows[p];
     const V b0 = hn::LoadU(d, b), b1 = hn::LoadU(d, b + lanes);
     HWY_UNROLL(kMr)
-    for (size_t r = 0; r < kMr; ++r) {
+    for (size_t r = 0; r < kRows; ++r) {
       const V ar = hn::Set(d, a[r]);
       acc0[r] = hn::MulAdd(ar, b0, acc0[r]);
       acc1[r] = hn::MulAdd(ar, b1, acc1[r]);
