@@ -15,8 +15,11 @@
 // ternary_conv2d(x, w, kernel, stride, padding, bias): conv2d (cross-correlation, groups 1)
 //   with the square kernel x kernel weight level * codes, the codes flattened [Cout, Cin*K*K]
 //   (the row-major [Cout, Cin, K, K] weight), bias [Cout] or Tensor() -> [N, Cout, OH, OW],
-//   OH = (H + 2 padding - K) / stride + 1, OW likewise. Per image: im2col (skipped for a
-//   pointwise conv), then kernels::ternary_gemm_columns; images are split over the threads.
+//   OH = (H + 2 padding - K) / stride + 1, OW likewise. Stride 1 reads the taps as shifted
+//   runs of each zero-padded image (kernels::WideConv, no column matrix); strided convs use
+//   im2col; a pointwise conv multiplies the images themselves. Groups of images share one
+//   kernels::ternary_gemm_taps call (each decoded weight panel serves the whole group);
+//   chunks of images run on the threads.
 //   Errors: "ternary_conv2d: input [2,3,8,8] with a 3x3 kernel needs 27 weight columns,
 //   weight [4,18] has 18", and make_window's for bad kernel, stride, padding or input rank.
 #pragma once

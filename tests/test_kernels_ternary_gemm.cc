@@ -1,6 +1,6 @@
-// ternary_gemm and ternary_gemm_columns against the float reference (gemm_reference with the
-// weights level * code) on odd sizes and every target, garbage in row padding ignored, and
-// bit-identical results for 1 and 2 threads on both kernel paths.
+// ternary_gemm, ternary_gemm_columns and ternary_gemm_taps against the float reference
+// (gemm_reference with the weights level * code) on odd sizes and every target, garbage in row
+// padding ignored, and bit-identical results for 1 and 2 threads on both kernel paths.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -149,6 +149,32 @@ TEST_SUITE("kernels") {
       check_case({1, 1000, 600, bool(columns), false, 1});
     }
     check_case({64, 500, 50, true, true, 0, 3});  // LeNet-5 conv2, 3 images
+  }
+
+  TEST_CASE("ternary_gemm_taps equals ternary_gemm_columns on the materialised runs") {
+    trit::testing::for_each_target([] {
+      const int64_t images = 2, k = 37, n = 45, out = 29, span = 200, stride = span + n + 3;
+      Rng rng(31);
+      std::vector<int64_t> offsets(static_cast<size_t>(k));
+      for (int64_t& o : offsets) o = int64_t(rng.below(span));  // overlapping shifted runs
+      const std::vector<float> input = random_values(images * stride, 32);
+      std::vector<float> columns(size_t(images * k * n));  // [images][k][n]
+      for (int64_t b = 0; b < images; ++b)
+        for (int64_t p = 0; p < k; ++p)
+          for (int64_t q = 0; q < n; ++q)
+            columns[size_t((b * k + p) * n + q)] = input[size_t(b * stride + offsets[p] + q)];
+      const quant::PackedTernary w = trit::testing::random_ternary(out, k, 0.25f, 33);
+      const std::vector<float> bias = random_values(out, 34);
+      const int64_t row_bytes = quant::ternary_bytes_per_row(k);
+      std::vector<float> from_taps(size_t(images * out * n)), from_columns(from_taps.size());
+      kernels::ternary_gemm_taps({input.data(), stride, offsets.data(), images}, k, n,
+                                 w.bytes.data(), out, row_bytes, w.level, bias.data(),
+                                 from_taps.data());
+      kernels::ternary_gemm_columns(columns.data(), images, k, n, w.bytes.data(), out, row_bytes,
+                                    w.level, bias.data(), from_columns.data());
+      CHECK(from_taps == from_columns);
+      check_case({n, k, out, true, true, 0, images});  // and the column path is right
+    });
   }
 
   TEST_CASE("ternary_gemm results are bit-identical for 1 and 2 threads") {

@@ -108,8 +108,8 @@ TEST_SUITE("quant") {
         {2, 20, 50, 12, 5, 1, 0, true},  // LeNet-5 conv2
         {3, 1, 20, 28, 5, 1, 0, false},  // LeNet-5 conv1
         {2, 3, 5, 9, 3, 1, 1, true},    {2, 2, 3, 7, 3, 2, 1, false},
-        {3, 4, 7, 8, 1, 1, 0, true},  // pointwise: no im2col
-        {1, 5, 6, 6, 1, 2, 0, true},
+        {3, 4, 7, 8, 1, 1, 0, true},                                  // pointwise: no im2col
+        {1, 5, 6, 6, 1, 2, 0, true},    {1, 2, 3, 5, 3, 1, 3, true},  // padding >= kernel: im2col
     };
     for (const ConvCase& c : cases) {
       CAPTURE(c.channels);

@@ -17,7 +17,7 @@
 // at a time, 16 codes are read as one 32-bit word, broadcast, shifted per lane and
 // converted in registers; each x row MulAdds them, lanes are summed at the end.
 //
-// Columns (y_b[out, n] = T columns_b), A = T decoded, B = the columns read in place:
+// Taps (y_b[out, n] = T B_b, B_b row p a run of image b), A = T decoded, B read in place:
 //   o: units in panels of kMc
 //     p: k in blocks as above
 //        decode the units in slivers kMr wide   (the A panel, kMc x kc, in L2)
@@ -33,6 +33,7 @@
 #include <hwy/aligned_allocator.h>
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <vector>
@@ -59,6 +60,10 @@ constexpr int64_t kDotUnits = 4;
 constexpr int64_t kParallelWork = int64_t{1} << 21;
 constexpr int64_t kParallelCodes = int64_t{1} << 20;
 
+// Threads to split a call over: one inside another op's parallel loop (a nested loop would
+// run serially anyway, and one block decodes each code once).
+int64_t Threads() { return omp_in_parallel() ? 1 : num_threads(); }
+
 // A grow-only, aligned buffer of the calling thread; its contents do not outlive a block.
 template <class T>
 T* Grow(hwy::AlignedFreeUniquePtr<T[]>& buffer, size_t& capacity, size_t count) {
@@ -67,13 +72,16 @@ T* Grow(hwy::AlignedFreeUniquePtr<T[]>& buffer, size_t& capacity, size_t count) 
 }
 
 struct Problem {
-  const float* x;  // linear: [n, k]; columns: batch matrices [k, n], one after the other
+  const float* x;  // linear: [n, k]; taps: the input of the runs
   int64_t batch, n, k;
   const uint8_t* packed;
   int64_t out, bytes_per_row;
   float level;
   const float* bias;  // [out] or nullptr
-  float* y;           // linear: [n, out]; columns: batch matrices [out, n]
+  float* y;           // linear: [n, out]; taps: batch matrices [out, n]
+  // taps: row p of image b's B operand is x + b * image_stride + offsets[p] (n floats)
+  int64_t image_stride = 0;
+  const int64_t* offsets = nullptr;
 };
 
 // ------------------------------ decoding
@@ -172,13 +180,14 @@ struct TileOut {
 };
 
 // y = level * (A sliver x B sliver) + base, base = the bias (or 0) on the first k block,
-// else y itself.
-void MicroKernel(const Problem& pr, size_t kc, const float* HWY_RESTRICT a,
-                 const float* HWY_RESTRICT b, size_t b_step, const TileOut& t) {
+// else y itself; kRows >= t.rows rows of the sliver are multiplied.
+template <size_t kRows, class Rows>
+void MicroTile(const Problem& pr, size_t kc, const float* HWY_RESTRICT a, const Rows& b_rows,
+               const TileOut& t) {
   const D d;
   const size_t lanes = hn::Lanes(d);
-  V acc0[kMr], acc1[kMr];
-  MultiplySlivers(kc, a, b, b_step, acc0, acc1);
+  V acc0[kRows], acc1[kRows];
+  MultiplySlivers(kc, a, b_rows, acc0, acc1);
   const auto write = [&](auto dw, auto acc, size_t r, size_t j) {
     float* y = t.y + int64_t(r) * t.ld + int64_t(j);
     const auto base = !t.first    ? hn::LoadU(dw, y)
@@ -189,7 +198,7 @@ void MicroKernel(const Problem& pr, size_t kc, const float* HWY_RESTRICT a,
   };
   const hn::CappedTag<float, 1> d1;
   HWY_UNROLL(kMr)
-  for (size_t r = 0; r < kMr; ++r) {
+  for (size_t r = 0; r < kRows; ++r) {
     if (r >= t.rows) break;
     if (t.cols == 2 * lanes) {
       write(d, acc0[r], r, 0);
@@ -201,6 +210,17 @@ void MicroKernel(const Problem& pr, size_t kc, const float* HWY_RESTRICT a,
     hn::Store(acc1[r], d, tile_row + lanes);
     for (size_t j = 0; j < t.cols; ++j) write(d1, hn::LoadU(d1, tile_row + j), r, j);
   }
+}
+
+// A tile of t.rows valid rows: short edge tiles multiply only 4 or 8 rows, not kMr (each
+// output's sum is the same sequence of MulAdds whichever runs it).
+template <class Rows>
+void MicroKernel(const Problem& pr, size_t kc, const float* HWY_RESTRICT a, const Rows& b_rows,
+                 const TileOut& t) {
+  constexpr size_t kHalf = kMr > 8 ? 8 : kMr;
+  if (t.rows <= 4) return MicroTile<4>(pr, kc, a, b_rows, t);
+  if (t.rows <= kHalf) return MicroTile<kHalf>(pr, kc, a, b_rows, t);
+  MicroTile<kMr>(pr, kc, a, b_rows, t);
 }
 
 // k blocks: balanced, at most kKc, a multiple of 4, fixed by k alone (the reduction order).
@@ -233,8 +253,9 @@ void LinearBlock(const Problem& pr, int64_t kc_max, const Block& block) {
           const float* bias = pr.bias ? pr.bias + o0 + j : nullptr;
           const size_t cols = size_t(std::min<int64_t>(nr, nc - j));
           const TileOut t{pr.y + i0 * pr.out + o0 + j, pr.out, rows, cols, bias, false, p0 == 0};
-          MicroKernel(pr, kc, scratch.sliver,
-                      scratch.panel + size_t(j) / nr * SliverFloats(byte_count, nr), nr, t);
+          MicroKernel(
+              pr, kc, scratch.sliver,
+              SteppedRows{scratch.panel + size_t(j) / nr * SliverFloats(byte_count, nr), nr}, t);
         }
       }
     });
@@ -309,8 +330,7 @@ void DotPath(const Problem& pr) {
     }
   };
   const int64_t tiles = (pr.out + kDotUnits - 1) / kDotUnits;
-  const int64_t parts =
-      pr.k * pr.out >= kParallelCodes ? std::min<int64_t>(num_threads(), tiles) : 1;
+  const int64_t parts = pr.k * pr.out >= kParallelCodes ? std::min(Threads(), tiles) : 1;
   parallel_for(parts, [&](int64_t t) {
     rows(std::min(pr.out, tiles * t / parts * kDotUnits),
          std::min(pr.out, tiles * (t + 1) / parts * kDotUnits));
@@ -329,26 +349,25 @@ void ColumnsBlock(const Problem& pr, int64_t kc_max, const Block& block) {
     ForEachKBlock(pr.k, kc_max, [&](int64_t p0, size_t kc, size_t byte_count) {
       DecodePanel(pr, o0, mc, kMr, p0, byte_count, scratch.bytes, scratch.panel);
       for (int64_t image = 0; image < pr.batch; ++image) {
-        const float* columns = pr.x + image * pr.k * pr.n + p0 * pr.n;
+        const float* input = pr.x + image * pr.image_stride;
         float* y = pr.y + image * pr.out * pr.n;
         for (int64_t j = block.j_begin; j < block.j_end; j += int64_t(nr)) {
           const size_t cols = size_t(std::min<int64_t>(nr, block.j_end - j));
-          const float* b = columns + j;
-          size_t b_step = size_t(pr.n);
-          if (cols < nr) {  // a partial sliver: packed, zero padded
+          const OffsetRows runs{input + j, pr.offsets + p0};
+          if (cols < nr)  // a partial sliver: packed, zero padded
             for (size_t p = 0; p < kc; ++p)
               for (size_t c = 0; c < nr; ++c)
-                scratch.sliver[p * nr + c] =
-                    c < cols ? columns[int64_t(p) * pr.n + j + int64_t(c)] : 0.0f;
-            b = scratch.sliver;
-            b_step = nr;
-          }
+                scratch.sliver[p * nr + c] = c < cols ? runs[p][c] : 0.0f;
           for (int64_t i = 0; i < mc; i += kMr) {
             const float* bias = pr.bias ? pr.bias + o0 + i : nullptr;
             const size_t rows = size_t(std::min<int64_t>(kMr, mc - i));
             const TileOut t{y + (o0 + i) * pr.n + j, pr.n, rows, cols, bias, true, p0 == 0};
-            MicroKernel(pr, kc, scratch.panel + size_t(i) / kMr * SliverFloats(byte_count, kMr), b,
-                        b_step, t);
+            const float* a = scratch.panel + size_t(i) / kMr * SliverFloats(byte_count, kMr);
+            if (cols < nr) {
+              MicroKernel(pr, kc, a, SteppedRows{scratch.sliver, nr}, t);
+            } else {
+              MicroKernel(pr, kc, a, runs, t);
+            }
           }
         }
       }
@@ -360,8 +379,8 @@ void ColumnsBlock(const Problem& pr, int64_t kc_max, const Block& block) {
 
 template <class RunBlock>
 void RunBlocks(const Problem& pr, int64_t rows, int64_t cols, const RunBlock& run_block) {
-  const bool parallel = pr.batch * pr.n * pr.k * pr.out >= kParallelWork && num_threads() > 1;
-  const std::vector<Block> blocks = SplitC(rows, cols, parallel ? num_threads() : 1);
+  const bool parallel = pr.batch * pr.n * pr.k * pr.out >= kParallelWork;
+  const std::vector<Block> blocks = SplitC(rows, cols, parallel ? Threads() : 1);
   const int64_t kc_max = KBlock(pr.k);
   parallel_for(int64_t(blocks.size()),
                [&](int64_t t) { run_block(pr, kc_max, blocks[size_t(t)]); });
@@ -387,9 +406,10 @@ void LinearImpl(const float* x, int64_t n, int64_t k, const uint8_t* packed, int
   RunBlocks(pr, pr.n, pr.out, LinearBlock);
 }
 
-void ColumnsImpl(const float* columns, int64_t batch, int64_t k, int64_t n, const uint8_t* packed,
-                 int64_t out, int64_t bytes_per_row, float level, const float* bias, float* y) {
-  const Problem pr{columns, batch, n, k, packed, out, bytes_per_row, level, bias, y};
+void TapsImpl(const TapRuns& runs, int64_t k, int64_t n, const uint8_t* packed, int64_t out,
+              int64_t bytes_per_row, float level, const float* bias, float* y) {
+  const Problem pr{runs.input,        runs.batch,  n, k, packed, out, bytes_per_row, level, bias, y,
+                   runs.image_stride, runs.offsets};
   if (pr.batch <= 0 || pr.n <= 0 || pr.out <= 0) return;
   if (pr.k <= 0) return BiasOnly(pr, true);
   RunBlocks(pr, pr.out, pr.n, ColumnsBlock);
@@ -403,18 +423,26 @@ HWY_AFTER_NAMESPACE();
 namespace trit::kernels {
 
 HWY_EXPORT(LinearImpl);
-HWY_EXPORT(ColumnsImpl);
+HWY_EXPORT(TapsImpl);
 
 void ternary_gemm(const float* x, int64_t n, int64_t k, const uint8_t* packed, int64_t out_rows,
                   int64_t bytes_per_row, float level, const float* bias, float* y) {
   HWY_DYNAMIC_DISPATCH(LinearImpl)(x, n, k, packed, out_rows, bytes_per_row, level, bias, y);
 }
 
+void ternary_gemm_taps(const TapRuns& runs, int64_t k, int64_t n, const uint8_t* packed,
+                       int64_t out_rows, int64_t bytes_per_row, float level, const float* bias,
+                       float* y) {
+  HWY_DYNAMIC_DISPATCH(TapsImpl)(runs, k, n, packed, out_rows, bytes_per_row, level, bias, y);
+}
+
 void ternary_gemm_columns(const float* columns, int64_t batch, int64_t k, int64_t n,
                           const uint8_t* packed, int64_t out_rows, int64_t bytes_per_row,
                           float level, const float* bias, float* y) {
-  HWY_DYNAMIC_DISPATCH(ColumnsImpl)
-  (columns, batch, k, n, packed, out_rows, bytes_per_row, level, bias, y);
+  std::vector<int64_t> offsets(size_t(std::max<int64_t>(k, 0)));
+  for (size_t p = 0; p < offsets.size(); ++p) offsets[p] = int64_t(p) * n;
+  ternary_gemm_taps({columns, k * n, offsets.data(), batch}, k, n, packed, out_rows, bytes_per_row,
+                    level, bias, y);
 }
 
 }  // namespace trit::kernels

@@ -30,6 +30,22 @@ namespace trit::kernels {
 void ternary_gemm(const float* x, int64_t n, int64_t k, const uint8_t* packed, int64_t out_rows,
                   int64_t bytes_per_row, float level, const float* bias, float* y);
 
+// The B operand of ternary_gemm_taps: `batch` images; row p < k of image b's B is the run
+// of n floats at input + b * image_stride + offsets[p] (an implicit GEMM: a stride-1 conv
+// reads its taps as shifted runs of the padded input, see kernels::WideConv).
+struct TapRuns {
+  const float* input;
+  int64_t image_stride;
+  const int64_t* offsets;
+  int64_t batch;
+};
+
+// For each b < batch: y_b[out_rows, n] = level * T B_b + bias^T, y_b = y + b out_rows n.
+void ternary_gemm_taps(const TapRuns& runs, int64_t k, int64_t n, const uint8_t* packed,
+                       int64_t out_rows, int64_t bytes_per_row, float level, const float* bias,
+                       float* y);
+
+// ternary_gemm_taps with the runs of a column matrix: offsets[p] = p n, image_stride k n.
 void ternary_gemm_columns(const float* columns, int64_t batch, int64_t k, int64_t n,
                           const uint8_t* packed, int64_t out_rows, int64_t bytes_per_row,
                           float level, const float* bias, float* y);
