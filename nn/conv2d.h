@@ -25,6 +25,7 @@ class Conv2d : public Module {
 
   Tensor weight() const { return weight_; }
   Tensor bias() const { return bias_; }  // undefined without a bias
+  const Conv2dOptions& options() const { return options_; }
 
  private:
   int64_t in_channels_, out_channels_, kernel_;

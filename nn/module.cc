@@ -56,6 +56,17 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> module) 
   children_.emplace_back(name, std::move(module));
 }
 
+void Module::replace_child(const std::string& name, std::shared_ptr<Module> module) {
+  check(module != nullptr, "replace_child", type_ + ": replacement for " + name + " is null");
+  for (auto& [child_name, child] : children_) {
+    if (child_name == name) {
+      child = std::move(module);
+      return;
+    }
+  }
+  throw Error("replace_child: " + type_ + " has no child named " + name);
+}
+
 void Module::collect(bool buffers, const std::string& prefix, NamedTensors& out) const {
   for (const auto& [name, tensor] : buffers ? buffers_ : parameters_)
     out.emplace_back(prefix + name, tensor);

@@ -59,6 +59,9 @@ class Module {
   // Every descendant with its dotted path, depth-first, parents before children (this
   // module itself is not included: it may not be owned by a shared_ptr).
   NamedModules named_modules() const;
+  // Swaps the direct child `name` for `module`, keeping its position (VNQ swaps Linear and
+  // Conv2d layers for variational twins this way). Throws if there is no such child.
+  void replace_child(const std::string& name, std::shared_ptr<Module> module);
 
   // Sets training mode here and in every descendant.
   void train(bool training = true);

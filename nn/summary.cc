@@ -94,9 +94,8 @@ std::string format_summary(const Summary& s) {
       out << line[c] << std::string(width[c] - line[c].size() + 2, ' ');
     out << std::string(width[3] - line[3].size(), ' ') << line[3] << "\n";
   }
-  out << "total parameters: " << with_commas(s.parameters);
-  if (s.buffers > 0) out << " (+ " << with_commas(s.buffers) << " buffer values)";
-  out << "\n";
+  if (s.buffers > 0) out << "buffer values: " << s.buffers << "\n";
+  out << "parameters: " << s.parameters << "\n";  // last line, plain digits (easy to parse)
   return out.str();
 }
 

@@ -1,0 +1,128 @@
+#include "quant/variational.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "autograd/error.h"
+#include "autograd/graph.h"
+#include "autograd/ops/conv.h"
+#include "autograd/ops/matmul.h"
+#include "autograd/ops/unary.h"
+#include "quant/reparam.h"
+#include "quant/vnq_kl.h"
+
+namespace trit::quant {
+
+VariationalLayer::VariationalLayer(std::string type, const Shape& weight_shape,
+                                   int64_t out_features, bool bias, const VnqConfig& config,
+                                   uint64_t seed)
+    : nn::Module(std::move(type)), config_(config), rng_(seed) {
+  // theta starts at zero here; a pre-trained layer's weights are loaded into it (§4.2).
+  theta_ = register_parameter("weight", Tensor::zeros(weight_shape));
+  log_sigma2_ = register_parameter("log_sigma2", Tensor::full(weight_shape, config.init_log_sigma2));
+  if (bias) bias_ = register_parameter("bias", Tensor::zeros({out_features}));
+  level_ = register_parameter("level", Tensor::full({1}, config.min_level));
+}
+
+Tensor VariationalLayer::clipped_theta() {
+  if (!config_.shadow_weights) return theta_;
+  Tensor bound = Tensor::empty(theta_.shape());  // a + b sigma, a constant (§4.3, [R])
+  const float a = level_.item(), b = config_.clip_factor();
+  for (int64_t i = 0; i < bound.numel(); ++i)
+    bound.data()[i] = a + b * std::exp(0.5f * log_sigma2_.data()[i]);
+  return clip_straight_through(theta_, bound);
+}
+
+Tensor VariationalLayer::kl() { return vnq_kl(clipped_theta(), log_sigma2_, level_); }
+
+void VariationalLayer::project() {
+  NoGradGuard no_grad;
+  float* ls = log_sigma2_.data();
+  for (int64_t i = 0; i < log_sigma2_.numel(); ++i)
+    ls[i] = std::clamp(ls[i], config_.min_log_sigma2, config_.max_log_sigma2);
+  level_.data()[0] = std::max(level_.data()[0], config_.min_level);
+  if (!config_.shadow_weights) {  // hard projection of theta instead (§4.3 without shadow)
+    const Tensor bound = clipped_theta();
+    std::copy(bound.data(), bound.data() + bound.numel(), theta_.data());
+  }
+}
+
+void VariationalLayer::init_level_from_weights() {
+  float max_abs = 0.0f;
+  for (int64_t i = 0; i < theta_.numel(); ++i) max_abs = std::max(max_abs, std::abs(theta_.data()[i]));
+  level_.data()[0] = std::max(max_abs, config_.min_level);
+}
+
+bool vnq_pruned(float theta, float log_sigma2, float log_threshold) {
+  return log_sigma2 - std::log(std::max(theta * theta, 1e-30f)) >= log_threshold;
+}
+
+int8_t vnq_code(float theta, float log_sigma2, float level, float log_threshold) {
+  if (vnq_pruned(theta, log_sigma2, log_threshold)) return 0;
+  if (std::abs(theta) < 0.5f * level) return 0;  // nearest of {-a, 0, +a} (§5 step 2)
+  return theta > 0 ? 1 : -1;
+}
+
+std::vector<int8_t> VariationalLayer::ternary_codes() const {
+  std::vector<int8_t> codes(theta_.numel());
+  for (int64_t i = 0; i < theta_.numel(); ++i)
+    codes[i] = vnq_code(theta_.data()[i], log_sigma2_.data()[i], level_.item(),
+                        config_.log_threshold);
+  return codes;
+}
+
+Tensor VariationalLayer::weights_for(VnqMode mode) {
+  switch (mode) {
+    case VnqMode::kSample: return clipped_theta();
+    case VnqMode::kMeans: return theta_;
+    case VnqMode::kTernary: {
+      Tensor w = Tensor::empty(theta_.shape());
+      const std::vector<int8_t> codes = ternary_codes();
+      for (int64_t i = 0; i < w.numel(); ++i) w.data()[i] = level_.item() * codes[i];
+      return w;
+    }
+  }
+  throw Error("VariationalLayer: unknown mode");
+}
+
+Tensor VariationalLayer::forward(const Tensor& x) {
+  if (mode_ != VnqMode::kSample) return apply(x, weights_for(mode_), bias_);
+  const Tensor mean = apply(x, clipped_theta(), bias_);
+  const Tensor var = apply(square(x), exp(log_sigma2_), Tensor());
+  const Tensor noise = Tensor::normal(mean.shape(), 0.0f, 1.0f, rng_);
+  return local_reparameterize(mean, var, noise);
+}
+
+VariationalLinear::VariationalLinear(int64_t in_features, int64_t out_features, bool bias,
+                                     const VnqConfig& config, uint64_t seed)
+    : VariationalLayer("VariationalLinear", {out_features, in_features}, out_features, bias,
+                       config, seed) {}
+
+Tensor VariationalLinear::apply(const Tensor& x, const Tensor& w, const Tensor& b) const {
+  return linear(x, w, b);
+}
+
+VariationalConv2d::VariationalConv2d(int64_t in_channels, int64_t out_channels,
+                                     int64_t kernel_size, const Conv2dOptions& options,
+                                     bool bias, const VnqConfig& config, uint64_t seed)
+    : VariationalLayer("VariationalConv2d",
+                       {out_channels, in_channels / options.groups, kernel_size, kernel_size},
+                       out_channels, bias, config, seed),
+      options_(options) {}
+
+Tensor VariationalConv2d::apply(const Tensor& x, const Tensor& w, const Tensor& b) const {
+  return conv2d(x, w, b, options_);
+}
+
+std::string VariationalConv2d::repr() const {
+  const Shape& w = theta().shape();
+  return "VariationalConv2d(" + std::to_string(w[1] * options_.groups) + ", " +
+         std::to_string(w[0]) + ", kernel=" + std::to_string(w[2]) + ")";
+}
+
+std::string VariationalLinear::repr() const {
+  const Shape& w = theta().shape();
+  return "VariationalLinear(" + std::to_string(w[1]) + ", " + std::to_string(w[0]) + ")";
+}
+
+}  // namespace trit::quant

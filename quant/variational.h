@@ -1,0 +1,105 @@
+// Variational layers of VNQ (shared/spec/vnq.md §1): a Gaussian posterior N(theta, sigma^2)
+// per weight, trained with the local reparameterisation trick, with a learned ternary
+// codebook level `a` per layer (§2.1).
+//
+// Parameters (names as in state dicts): "weight" = theta (so a pre-trained Linear/Conv2d
+// checkpoint initialises it by name), "log_sigma2" = ls, "bias" (optional, deterministic),
+// "level" = a (one element; optimise it at 1/100 of the main learning rate, §2.1).
+//
+// Modes (set_mode):
+//   kSample  — training: pre-activations sampled as M + sqrt(V + 1e-8) Z with
+//              M = f(x, theta_c) + bias, V = f(x^2, sigma^2), fresh Z per example (§1.1),
+//              where theta_c is theta clipped to +-(a + b sigma) straight-through (§4.3);
+//   kMeans   — deterministic, weights theta (the paper's "VNQ, no P&Q" row, §1.2);
+//   kTernary — deterministic, pruned + quantised weights in {-a, 0, +a} (§5).
+// A layer samples only in kSample; train()/eval() do not change the mode.
+// After each optimiser step call project(): ls into its bounds, a >= min_level (§4.3).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "autograd/ops/conv.h"
+#include "autograd/random.h"
+#include "nn/module.h"
+#include "quant/vnq_config.h"
+
+namespace trit::quant {
+
+enum class VnqMode { kSample, kMeans, kTernary };
+
+// The pruning + quantisation rule of §5 for one weight. Pruned: log alpha = ls - log theta^2
+// >= log T. The code is 0 when pruned, else the nearest of {-a, 0, +a} as -1, 0 or +1.
+bool vnq_pruned(float theta, float log_sigma2, float log_threshold);
+int8_t vnq_code(float theta, float log_sigma2, float level, float log_threshold);
+
+class VariationalLayer : public nn::Module {
+ public:
+  void set_mode(VnqMode mode) { mode_ = mode; }
+  VnqMode mode() const { return mode_; }
+
+  // Sum over this layer's weights of KL_w(theta_c, ls, a) (§3.2), recorded on the tape.
+  Tensor kl();
+  // Projects ls into [min_log_sigma2, max_log_sigma2] and a to >= min_level (§2.1, §4.3).
+  void project();
+  // a = max |theta| (§2.1 initialisation); call after theta is loaded.
+  void init_level_from_weights();
+
+  // Ternary codes in {-1, 0, +1} of the P&Q rule (§5): prune where
+  // log alpha = ls - log theta^2 >= log T, else the nearest of {-a, 0, +a}.
+  std::vector<int8_t> ternary_codes() const;
+  // The weights the layer computes with in `mode` (theta_c, theta or a * codes).
+  Tensor weights_for(VnqMode mode);
+
+  Tensor theta() const { return theta_; }
+  Tensor log_sigma2() const { return log_sigma2_; }
+  Tensor level() const { return level_; }
+  Tensor bias() const { return bias_; }
+  const VnqConfig& config() const { return config_; }
+
+  Tensor forward(const Tensor& x) override;
+  // Restarts the noise stream (the trainer reseeds per epoch so resume is exact).
+  void reseed(uint64_t seed) { rng_ = Rng(seed); }
+
+ protected:
+  VariationalLayer(std::string type, const Shape& weight_shape, int64_t out_features,
+                   bool bias, const VnqConfig& config, uint64_t seed);
+  // The deterministic layer function: linear or convolution of x with w (+ b).
+  virtual Tensor apply(const Tensor& x, const Tensor& w, const Tensor& b) const = 0;
+
+ private:
+  Tensor clipped_theta();  // theta_c of §4.3 (theta itself without shadow weights)
+
+  VnqConfig config_;
+  VnqMode mode_ = VnqMode::kSample;
+  Rng rng_;
+  Tensor theta_, log_sigma2_, bias_, level_;
+};
+
+// Variational twin of nn::Linear: x [N, in] -> [N, out], weight [out, in].
+class VariationalLinear : public VariationalLayer {
+ public:
+  VariationalLinear(int64_t in_features, int64_t out_features, bool bias = true,
+                    const VnqConfig& config = {}, uint64_t seed = 0);
+  std::string repr() const override;
+
+ protected:
+  Tensor apply(const Tensor& x, const Tensor& w, const Tensor& b) const override;
+};
+
+// Variational twin of nn::Conv2d: weight [out, in/groups, k, k].
+class VariationalConv2d : public VariationalLayer {
+ public:
+  VariationalConv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+                    const Conv2dOptions& options = {}, bool bias = true,
+                    const VnqConfig& config = {}, uint64_t seed = 0);
+  std::string repr() const override;
+
+ protected:
+  Tensor apply(const Tensor& x, const Tensor& w, const Tensor& b) const override;
+
+ private:
+  Conv2dOptions options_;
+};
+
+}  // namespace trit::quant

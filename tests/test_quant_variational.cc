@@ -1,0 +1,198 @@
+// VNQ's variational layers and model plumbing: local reparameterisation statistics and
+// gradients (spec vnq.md §9.4), the P&Q rule (§9.5), conversion of a trained model, modes.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "autograd/graph.h"
+#include "autograd/ops/conv.h"
+#include "autograd/ops/matmul.h"
+#include "nn/models/registry.h"
+#include "quant/reparam.h"
+#include "quant/vnq_model.h"
+#include "tests/gradcheck.h"
+
+using namespace trit;
+using namespace trit::quant;
+
+namespace {
+
+// Per-column mean and variance of a [N, K] tensor.
+std::pair<std::vector<double>, std::vector<double>> column_moments(const Tensor& y) {
+  const int64_t n = y.size(0), k = y.numel() / n;
+  std::vector<double> mean(k, 0.0), var(k, 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < k; ++j) mean[j] += y.data()[i * k + j] / n;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < k; ++j) var[j] += std::pow(y.data()[i * k + j] - mean[j], 2) / n;
+  return {mean, var};
+}
+
+Tensor repeat_rows(const std::vector<float>& row, int64_t n, const Shape& example_shape) {
+  Shape shape = example_shape;
+  shape.insert(shape.begin(), n);
+  Tensor x = Tensor::empty(shape);
+  for (int64_t i = 0; i < n; ++i) std::copy(row.begin(), row.end(), x.data() + i * row.size());
+  return x;
+}
+
+void fill(Tensor t, const std::vector<float>& values) {
+  std::copy(values.begin(), values.end(), t.data());
+}
+
+}  // namespace
+
+TEST_SUITE("quant") {
+  TEST_CASE("local reparameterisation: sampled moments match x.theta and x^2.sigma^2 (§9.4)") {
+    NoGradGuard no_grad;
+    SUBCASE("dense") {
+      VariationalLinear layer(3, 2, /*bias=*/false, VnqConfig{}, 11);
+      fill(layer.theta(), {0.5f, -0.2f, 0.1f, 0.3f, 0.7f, -0.4f});
+      layer.init_level_from_weights();  // a = max |theta|: nothing is clipped
+      fill(layer.log_sigma2(), {-2.0f, -1.0f, -3.0f, -0.5f, -2.5f, -1.5f});
+      const std::vector<float> x = {1.0f, -2.0f, 0.5f};
+      const Tensor y = layer(repeat_rows(x, 200000, {3}));
+      const auto [mean, var] = column_moments(y);
+      for (int64_t j = 0; j < 2; ++j) {
+        double want_mean = 0, want_var = 0;
+        for (int64_t i = 0; i < 3; ++i) {
+          want_mean += x[i] * layer.theta().data()[j * 3 + i];
+          want_var += x[i] * x[i] * std::exp(layer.log_sigma2().data()[j * 3 + i]);
+        }
+        CHECK(std::abs(mean[j] - want_mean) < 0.01 * std::sqrt(want_var) + 1e-3);
+        CHECK(var[j] == doctest::Approx(want_var).epsilon(0.01));
+      }
+    }
+    SUBCASE("convolution: V = conv(x^2, sigma^2)") {
+      VariationalConv2d layer(1, 1, 2, Conv2dOptions{}, /*bias=*/false, VnqConfig{}, 12);
+      fill(layer.theta(), {0.4f, -0.3f, 0.2f, 0.6f});
+      layer.init_level_from_weights();
+      fill(layer.log_sigma2(), {-1.0f, -2.0f, -0.5f, -3.0f});
+      const std::vector<float> x = {1.5f, -1.0f, 0.5f, 2.0f};
+      const Tensor y = layer(repeat_rows(x, 200000, {1, 2, 2}));  // [N,1,1,1]
+      const auto [mean, var] = column_moments(y);
+      double want_mean = 0, want_var = 0;
+      for (int64_t i = 0; i < 4; ++i) {
+        want_mean += x[i] * layer.theta().data()[i];
+        want_var += x[i] * x[i] * std::exp(layer.log_sigma2().data()[i]);
+      }
+      CHECK(std::abs(mean[0] - want_mean) < 0.01 * std::sqrt(want_var) + 1e-3);
+      CHECK(var[0] == doctest::Approx(want_var).epsilon(0.01));
+    }
+  }
+
+  TEST_CASE("with sigma -> 0 or in means mode a variational layer is the plain layer") {
+    NoGradGuard no_grad;
+    Rng rng(3);
+    VariationalLinear layer(5, 4, true, VnqConfig{}, 4);
+    fill(layer.theta(), Tensor::normal({20}, 0.0f, 0.3f, rng).to_vector());
+    fill(layer.bias(), {0.1f, -0.2f, 0.3f, 0.0f});
+    fill(layer.log_sigma2(), std::vector<float>(20, -40.0f));
+    layer.init_level_from_weights();
+    const Tensor x = Tensor::normal({6, 5}, 0.0f, 1.0f, rng);
+    const Tensor plain = linear(x, layer.theta(), layer.bias());
+    layer.set_mode(VnqMode::kSample);
+    const Tensor sampled = layer(x);
+    layer.set_mode(VnqMode::kMeans);
+    const Tensor means = layer(x);
+    for (int64_t i = 0; i < plain.numel(); ++i) {
+      CHECK(means.data()[i] == plain.data()[i]);
+      CHECK(sampled.data()[i] == doctest::Approx(plain.data()[i]).epsilon(1e-3));
+    }
+  }
+
+  TEST_CASE("variational layers backward matches finite differences with fixed noise") {
+    // a = 1 keeps theta inside its clip band, where the straight-through gradient is exact.
+    SUBCASE("linear") {
+      auto layer = std::make_shared<VariationalLinear>(4, 3, true, VnqConfig{}, 21);
+      Rng rng(5);
+      fill(layer->theta(), Tensor::normal({12}, 0.0f, 0.3f, rng).to_vector());
+      fill(layer->log_sigma2(), Tensor::uniform({12}, -3.0f, -1.0f, rng).to_vector());
+      layer->level().data()[0] = 1.0f;
+      const Tensor x = trit::testing::random_input({5, 4}, 8);
+      trit::testing::gradcheck(
+          [layer](const std::vector<Tensor>& in) {
+            layer->reseed(77);
+            return (*layer)(in[0]);
+          },
+          {x, layer->theta(), layer->log_sigma2(), layer->bias()}, {1e-3f, 2e-2f, 2e-3f, 3});
+    }
+    SUBCASE("convolution") {
+      auto layer = std::make_shared<VariationalConv2d>(2, 3, 3, Conv2dOptions{1, 1, 1}, true,
+                                                       VnqConfig{}, 22);
+      Rng rng(6);
+      fill(layer->theta(), Tensor::normal({54}, 0.0f, 0.3f, rng).to_vector());
+      fill(layer->log_sigma2(), Tensor::uniform({54}, -3.0f, -1.0f, rng).to_vector());
+      layer->level().data()[0] = 1.0f;
+      const Tensor x = trit::testing::random_input({2, 2, 4, 4}, 9);
+      trit::testing::gradcheck(
+          [layer](const std::vector<Tensor>& in) {
+            layer->reseed(78);
+            return (*layer)(in[0]);
+          },
+          {x, layer->theta(), layer->log_sigma2(), layer->bias()}, {1e-3f, 2e-2f, 2e-3f, 4});
+    }
+  }
+
+  TEST_CASE("pruning and quantisation rule (§9.5)") {
+    const float ls = -8.0f, a = 0.2f;
+    CHECK(vnq_pruned(0.005f, ls, 2.0f));
+    CHECK(vnq_code(0.005f, ls, a, 2.0f) == 0);
+    CHECK_FALSE(vnq_pruned(0.0075f, ls, 2.0f));
+    CHECK(vnq_code(0.0075f, ls, a, 2.0f) == 0);
+    CHECK(vnq_code(0.11f, ls, a, 2.0f) == 1);
+    CHECK(vnq_code(-0.09f, ls, a, 2.0f) == 0);
+    CHECK(vnq_code(-0.31f, ls, a, 2.0f) == -1);
+    CHECK_FALSE(vnq_pruned(0.005f, ls, 3.0f));  // threshold 0.22313 sigma = 0.004087
+    CHECK(vnq_code(0.005f, ls, a, 3.0f) == 0);  // still 0 by nearest value
+  }
+
+  TEST_CASE("straight-through clip: clipped forward, identity backward") {
+    Tensor theta = Tensor::from({3}, {-0.5f, 0.1f, 0.9f}).set_requires_grad(true);
+    const Tensor bound = Tensor::full({3}, 0.3f);
+    Tensor y = clip_straight_through(theta, bound);
+    CHECK(y.to_vector() == std::vector<float>{-0.3f, 0.1f, 0.3f});
+    backward(y, Tensor::from({3}, {1.0f, 2.0f, 3.0f}));
+    CHECK(theta.grad().to_vector() == std::vector<float>{1.0f, 2.0f, 3.0f});
+  }
+
+  TEST_CASE("make_variational turns a trained LeNet-5 into its VNQ twin") {
+    Rng rng(1);
+    auto model = nn::make_model("lenet5", rng);
+    const Tensor x = Tensor::normal({2, 1, 28, 28}, 0.0f, 1.0f, rng);
+    model->eval();
+    Tensor before;
+    {
+      NoGradGuard no_grad;
+      before = (*model)(x);
+    }
+    const VariationalLayers layers = make_variational(*model, VnqConfig{}, 9);
+    REQUIRE(layers.size() == 4);
+    int64_t weights = 0;
+    for (const auto& layer : layers) {
+      weights += layer->theta().numel();
+      float max_abs = 0.0f;
+      for (float w : layer->theta().to_vector()) max_abs = std::max(max_abs, std::abs(w));
+      CHECK(layer->level().item() == std::max(max_abs, 0.05f));
+      CHECK(layer->log_sigma2().data()[0] == -8.0f);
+    }
+    CHECK(weights == 430500);  // spec §6.1
+    set_mode(layers, VnqMode::kMeans);
+    NoGradGuard no_grad;
+    const Tensor after = (*model)(x);
+    CHECK(after.to_vector() == before.to_vector());
+    // the codebook levels form their own parameter group at 1/100 of the rate
+    const auto groups = vnq_param_groups(*model, layers);
+    CHECK(groups[1].params.size() == 4);
+    CHECK(groups[1].lr_scale == doctest::Approx(0.01f));
+    CHECK(groups[0].params.size() + groups[1].params.size() == model->parameters().size());
+  }
+
+  TEST_CASE("KL warm-up is linear from 0 to 1") {
+    CHECK(kl_weight(0.0, 15.0) == 0.0f);
+    CHECK(kl_weight(7.5, 15.0) == doctest::Approx(0.5f));
+    CHECK(kl_weight(30.0, 15.0) == 1.0f);
+    CHECK(kl_weight(4.0, 15.0, 5.0) == 0.0f);
+    CHECK(kl_weight(12.5, 15.0, 5.0) == doctest::Approx(0.5f));
+  }
+}

@@ -1,0 +1,137 @@
+// The trit CLI end to end, through run_cli (exactly what users run): exit codes, messages,
+// training, bit-identical resume, evaluation reports, and what survives a failed run.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "nn/safetensors.h"
+#include "tests/cli_fixtures.h"
+#include "tools/cli.h"
+
+using namespace trit;
+using trit::cli::run_cli;
+using trit::testing::TempDir;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::string> train_args(const std::string& data, const std::string& epochs,
+                                    const std::string& seed = "5") {
+  return {"trit",     "train",  "--model", "lenet5", "--dataset", "mnist", "--data",  data,
+          "--batch",  "32",     "--epochs", epochs,  "--seed",    seed,    "--threads", "1"};
+}
+
+std::vector<std::string> with(std::vector<std::string> args, std::vector<std::string> more) {
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+}  // namespace
+
+TEST_SUITE("tools") {
+  TEST_CASE("usage errors exit with 2, help and version with 0") {
+    CHECK(run_cli({"trit", "--version"}) == 0);
+    CHECK(run_cli({"trit", "train", "--help"}) == 0);
+    CHECK(run_cli({"trit", "train", "--no-such-flag"}) == 2);
+    CHECK(run_cli({"trit", "train", "--epochs", "many"}) == 2);
+    CHECK(run_cli({"trit", "train", "--dataset", "imagenet"}) == 2);
+    CHECK(run_cli({"trit", "frobnicate"}) == 2);
+    CHECK(run_cli({"trit", "eval", "--model", "lenet5"}) == 2);  // --weights is required
+  }
+
+  TEST_CASE("missing data is a runtime error (exit 1)") {
+    TempDir dir;
+    CHECK(run_cli(with(train_args(dir.path() + "/nothing-here", "1"), {})) == 1);
+  }
+
+  TEST_CASE("summary runs for every registered model") {
+    CHECK(run_cli({"trit", "summary", "--model", "lenet5"}) == 0);
+    CHECK(run_cli({"trit", "summary", "--model", "lenet5-classic"}) == 0);
+    CHECK(run_cli({"trit", "summary", "--model", "no-such-model"}) == 2);
+  }
+
+  TEST_CASE("train, resume bit-identically, evaluate, and survive failures [slow]") {
+    TempDir dir;
+    const std::string data = dir.path() + "/mnist";
+    std::filesystem::create_directories(data);
+    trit::testing::write_tiny_mnist(data);
+    const std::string straight = dir.file("straight.safetensors");
+    const std::string halves = dir.file("halves.safetensors");
+
+    REQUIRE(run_cli(with(train_args(data, "2"), {"--save", straight, "--metrics",
+                                                 dir.file("metrics.jsonl")})) == 0);
+    REQUIRE(run_cli(with(train_args(data, "1"), {"--save", halves})) == 0);
+    REQUIRE(run_cli(with(train_args(data, "2"), {"--resume", halves, "--save", halves})) == 0);
+    const auto a = nn::load_safetensors(straight), b = nn::load_safetensors(halves);
+    REQUIRE(a.tensors.size() == b.tensors.size());
+    for (const auto& [name, tensor] : a.tensors) {
+      CAPTURE(name);
+      CHECK(tensor.to_vector() == b.tensors.at(name).to_vector());
+    }
+    CHECK(a.metadata.at("epoch") == "2");
+
+    // two JSON lines of metrics; the tiny task is learnt
+    std::ifstream metrics(dir.file("metrics.jsonl"));
+    std::string line, last;
+    int lines = 0;
+    while (std::getline(metrics, line)) ++lines, last = line;
+    CHECK(lines == 2);
+    CHECK(nlohmann::json::parse(last).at("test_accuracy").get<double>() > 0.8);
+
+    // eval writes fractions in [0, 1]
+    const std::string report = dir.file("eval.json");
+    REQUIRE(run_cli({"trit", "eval", "--model", "lenet5", "--weights", straight, "--dataset",
+                     "mnist", "--data", data, "--report", report}) == 0);
+    const auto json = nlohmann::json::parse(read_file(report));
+    const double error = json.at("test_error"), accuracy = json.at("test_accuracy");
+    CHECK(error >= 0.0);
+    CHECK(error < 0.2);
+    CHECK(error + accuracy == doctest::Approx(1.0));
+
+    // a checkpoint of another model is refused
+    CHECK(run_cli({"trit", "eval", "--model", "lenet5-classic", "--weights", straight,
+                   "--dataset", "mnist", "--data", data}) == 1);
+    // resuming with a different seed is refused: it would not be the same run
+    CHECK(run_cli(with(train_args(data, "3", "6"), {"--resume", straight})) == 1);
+
+    // a diverging run (NaN loss) stops with exit 1 and leaves the saved checkpoint intact
+    const std::string before = read_file(straight);
+    CHECK(run_cli({"trit", "train", "--model", "lenet5", "--data", data, "--epochs", "1",
+                   "--lr", "1e30", "--save", straight}) == 1);
+    CHECK(read_file(straight) == before);
+
+    // a truncated checkpoint is a clear runtime error
+    const std::string truncated = dir.file("truncated.safetensors");
+    {
+      std::ofstream out(truncated, std::ios::binary);
+      out << before.substr(0, before.size() / 2);
+    }
+    CHECK(run_cli({"trit", "eval", "--model", "lenet5", "--weights", truncated, "--data",
+                   data}) == 1);
+    CHECK(run_cli({"trit", "info", straight}) == 0);
+
+    // VNQ from the trained model, then the paper's rows from its checkpoint
+    const std::string vnq = dir.file("vnq.safetensors");
+    REQUIRE(run_cli({"trit", "vnq", "--model", "lenet5", "--init", straight, "--data", data,
+                     "--epochs", "1", "--batch", "32", "--kl-warmup", "0.5", "--threads", "1",
+                     "--save", vnq}) == 0);
+    const std::string vnq_report = dir.file("vnq.json");
+    REQUIRE(run_cli({"trit", "eval", "--model", "lenet5", "--weights", vnq, "--data", data,
+                     "--report", vnq_report}) == 0);
+    const auto vnq_json = nlohmann::json::parse(read_file(vnq_report));
+    CHECK(vnq_json.at("bits") == 2);
+    const double nonzero = vnq_json.at("nonzero_fraction");
+    CHECK(nonzero > 0.0);
+    CHECK(nonzero < 1.0);
+    CHECK(vnq_json.at("rows").size() == 3);  // original, VNQ means, VNQ + P&Q
+    CHECK(vnq_json.at("test_error").get<double>() < 0.5);
+    CHECK(run_cli({"trit", "vnq", "--model", "lenet5", "--data", data}) == 2);  // no --init
+  }
+}

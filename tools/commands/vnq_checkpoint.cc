@@ -1,0 +1,75 @@
+#include "tools/commands/vnq_checkpoint.h"
+
+#include <cstdio>
+
+#include "autograd/error.h"
+
+namespace trit::cli {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VnqSettings, kl_warmup, kl_delay, log_threshold,
+                                                shadow_weights, keep_float, original_error)
+
+quant::VnqConfig VnqSettings::vnq_config() const {
+  quant::VnqConfig config;
+  config.log_threshold = log_threshold;
+  config.shadow_weights = shadow_weights;
+  return config;
+}
+
+nn::Metadata VnqSettings::to_metadata() const {
+  return {{"kind", "vnq"}, {"vnq", nlohmann::json(*this).dump()}};
+}
+
+bool is_vnq_checkpoint(const nn::Metadata& metadata) {
+  const auto kind = metadata.find("kind");
+  return kind != metadata.end() && kind->second == "vnq";
+}
+
+VnqSettings read_vnq_settings(const std::string& path) {
+  const nn::Metadata metadata = nn::load_safetensors(path).metadata;
+  check(is_vnq_checkpoint(metadata), path, "not a VNQ checkpoint (metadata kind is not \"vnq\")");
+  try {
+    return nlohmann::json::parse(metadata.at("vnq")).get<VnqSettings>();
+  } catch (const std::exception& e) {
+    throw Error(path + ": malformed VNQ settings in the metadata: " + e.what());
+  }
+}
+
+std::vector<ResultRow> vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
+                                 const DataSplits& data, const VnqSettings& settings) {
+  std::vector<ResultRow> rows;
+  if (settings.original_error >= 0) rows.push_back({"original (pre-trained)", settings.original_error, 1.0, 32});
+  const auto error_in = [&](quant::VnqMode mode) {
+    quant::set_mode(layers, mode);
+    return 1.0 - evaluate_accuracy(model, data.test, data.normalization);
+  };
+  rows.push_back({"VNQ (no P&Q)", error_in(quant::VnqMode::kMeans), 1.0, 32});
+  const quant::CompressionStats stats = quant::compression_stats(layers);
+  rows.push_back({"VNQ + P&Q", error_in(quant::VnqMode::kTernary), stats.nonzero_fraction(), 2});
+  quant::set_mode(layers, quant::VnqMode::kSample);
+  return rows;
+}
+
+void print_table(const std::vector<ResultRow>& rows) {
+  std::printf("%-24s %8s %10s %5s\n", "method", "error", "|w!=0|/|w|", "bits");
+  for (const ResultRow& row : rows)
+    std::printf("%-24s %7.2f%% %9.1f%% %5d\n", row.method.c_str(), 100 * row.test_error,
+                100 * row.nonzero_fraction, row.bits);
+}
+
+nlohmann::json table_json(const std::vector<ResultRow>& rows) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ResultRow& row : rows)
+    out.push_back({{"method", row.method},
+                   {"test_error", row.test_error},
+                   {"nonzero_fraction", row.nonzero_fraction},
+                   {"bits", row.bits}});
+  return out;
+}
+
+void print_vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
+                     const DataSplits& data, const VnqSettings& settings) {
+  print_table(vnq_table(model, layers, data, settings));
+}
+
+}  // namespace trit::cli

@@ -1,0 +1,41 @@
+// TrainConfig: everything that defines a training run, as the CLI flags set it.
+//
+// It is stored verbatim (JSON) in every checkpoint; --resume checks that the fields that
+// change the result (model, dataset, batch, optimiser, schedule, seed, ...) agree with the
+// checkpoint's, so a resumed run is the same run. `epochs` may grow on resume.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace trit::cli {
+
+struct TrainConfig {
+  std::string model = "lenet5";
+  std::string dataset = "mnist";  // mnist | fashion-mnist | cifar10
+  std::string data_dir;           // empty: the folder ./run.sh fills
+  int64_t epochs = 5;
+  int64_t batch = 64;
+  std::string optimizer = "adam";  // sgd | adam | adamw
+  float lr = 1e-3f;
+  float momentum = 0.9f;  // sgd
+  bool nesterov = false;  // sgd
+  float weight_decay = 0.0f;
+  std::string schedule = "constant";  // constant | step | cosine | linear
+  float final_lr = 0.0f;              // cosine and linear end here
+  int64_t step_every = 30;            // step: multiply by step_gamma every N epochs
+  float step_gamma = 0.1f;
+  double warmup_epochs = 0.0;  // linear warm-up from 0, composed with the schedule
+  bool augment = false;        // pad-crop-flip (the C10+ setting)
+  uint64_t seed = 1;
+  int threads = 0;  // 0: all cores
+
+  nlohmann::json to_json() const;
+  static TrainConfig from_json(const nlohmann::json& json);
+  // Throws trit::Error naming the first field in which `other` changes the run.
+  void check_resumable_from(const TrainConfig& other) const;
+};
+
+}  // namespace trit::cli

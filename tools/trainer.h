@@ -1,0 +1,94 @@
+// The training loop behind `trit train` and `trit vnq`, as a library call.
+//
+// Contract
+// - load_data() reads a dataset's train and test splits and the training set's per-channel
+//   mean/std (test images are normalised with training statistics).
+// - Trainer::run() trains epochs [start_epoch, config.epochs): per step, lr from the
+//   schedule at (epoch, step), loss = mean cross-entropy (+ hooks.extra_loss), backward,
+//   optimiser step, hooks.after_step. After each epoch it evaluates on the test split,
+//   appends a JSON line to the metrics file, and saves a checkpoint (atomic: a crash never
+//   destroys the previous one). A non-finite loss stops training with an Error naming the
+//   epoch and step; the last checkpoint on disk stays intact.
+// - Everything random derives from config.seed and the epoch (shuffle, augmentation,
+//   hooks.on_epoch_start for model noise), so N epochs straight and N/2 + resume N/2
+//   give bit-identical weights.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datasets/image_dataset.h"
+#include "datasets/normalization.h"
+#include "nn/module.h"
+#include "nn/safetensors.h"
+#include "optim/lr_schedule.h"
+#include "optim/optimizer.h"
+#include "tools/train_config.h"
+
+namespace trit::cli {
+
+struct DataSplits {
+  datasets::ImageDataset train, test;
+  datasets::Normalization normalization;
+};
+
+// The folder ./run.sh fills for `dataset` ("data/mnist", ...).
+std::string default_data_dir(const std::string& dataset);
+DataSplits load_data(const std::string& dataset, const std::string& dir);
+
+// Test-set accuracy in [0, 1], in evaluation mode without recording.
+double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
+                         const datasets::Normalization& normalization, int64_t batch = 500);
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& config,
+                                                 std::vector<optim::ParamGroup> groups);
+optim::LrSchedule make_schedule(const TrainConfig& config);
+
+struct EpochStats {
+  int64_t epoch = 0;  // 1-based, as printed
+  double loss = 0, train_accuracy = 0, test_accuracy = 0;
+  double images_per_second = 0, seconds = 0;
+  float lr = 0;
+};
+
+struct TrainHooks {
+  // Added to the cross-entropy (e.g. VNQ's beta(t) * KL / N); progress is the fractional epoch.
+  std::function<Tensor(double progress)> extra_loss;
+  std::function<void()> after_step;             // e.g. VNQ's projection of ls and a
+  std::function<void(int64_t epoch)> on_epoch_start;  // e.g. reseed a model's noise
+  std::function<void(const EpochStats&)> on_epoch_end;  // extra reporting
+};
+
+class Trainer {
+ public:
+  Trainer(nn::Module& model, optim::Optimizer& optimizer, const DataSplits& data,
+          TrainConfig config, TrainHooks hooks = {});
+
+  // Restores model, optimiser and position from a checkpoint of the same run.
+  void resume(const std::string& checkpoint);
+  // Checkpoint after every epoch to `path` ("" = none); metrics JSON lines to `metrics`.
+  void set_outputs(std::string checkpoint, std::string metrics);
+  // Extra checkpoint metadata (e.g. VNQ's settings), written with every checkpoint.
+  void set_metadata(nn::Metadata extra) { extra_ = std::move(extra); }
+  std::vector<EpochStats> run();
+  int64_t start_epoch() const { return start_epoch_; }
+
+ private:
+  EpochStats train_epoch(int64_t epoch);
+  void save(int64_t epochs_done) const;
+
+  nn::Module& model_;
+  optim::Optimizer& optimizer_;
+  const DataSplits& data_;
+  TrainConfig config_;
+  TrainHooks hooks_;
+  optim::LrSchedule schedule_;
+  int64_t start_epoch_ = 0;
+  int64_t steps_done_ = 0;
+  std::string checkpoint_, metrics_;
+  nn::Metadata extra_;
+};
+
+}  // namespace trit::cli
