@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(meson ninja-build g++ pkg-config libhwy-dev libstb-dev doctest-dev zlib1g-dev
-          nlohmann-json3-dev libcli11-dev libeigen3-dev npm ca-certificates python3-numpy
+          nlohmann-json3-dev libcli11-dev libeigen3-dev ca-certificates python3-numpy
           dataset-fashion-mnist)
 JOBS=${JOBS:-2}
 
@@ -23,6 +23,7 @@ install_packages() {
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
+  command -v npm >/dev/null || missing+=(npm)  # any npm will do (e.g. one from nodejs.org)
   [ ${#missing[@]} -eq 0 ] && return
   log "installing Debian packages: ${missing[*]}"
   local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
