@@ -39,4 +39,14 @@ void parallel_for_chunks(int64_t n, int64_t chunks, const Body& body) {
   parallel_for(chunks, [&](int64_t c) { body(c, n * c / chunks, n * (c + 1) / chunks); });
 }
 
+// body(i) once for every i in [0, n), items holding `work` units in all, on as many threads
+// as worthwhile_chunks(n, work, grain, num_threads()) gives: small jobs stay on one thread.
+template <class Body>
+void parallel_for_work(int64_t n, int64_t work, int64_t grain, const Body& body) {
+  parallel_for_chunks(n, worthwhile_chunks(n, work, grain, num_threads()),
+                      [&](int64_t, int64_t begin, int64_t end) {
+                        for (int64_t i = begin; i < end; ++i) body(i);
+                      });
+}
+
 }  // namespace trit::kernels

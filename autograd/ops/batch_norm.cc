@@ -12,6 +12,8 @@
 namespace trit {
 namespace {
 
+constexpr int64_t kGrain = 1 << 15;  // elements worth a thread
+
 using kernels::ChannelLayout;
 
 void check_arguments(const Tensor& x, const Tensor& weight, const Tensor& bias,
@@ -62,7 +64,7 @@ void batch_norm_backward(const Tensor& g, Tensor x, Tensor weight, Tensor bias,
   float* db = bias.requires_grad() ? bias.mutable_grad() : nullptr;
   const ChannelLayout& layout = stats.layout;
   const double count = static_cast<double>(layout.rows * layout.length);
-  kernels::parallel_for(weight.numel(), [&](int64_t c) {
+  kernels::parallel_for_work(weight.numel(), g.numel(), kGrain, [&](int64_t c) {
     const size_t offset = c * layout.length;
     const float* gc = g.data() + offset;
     const float* xc = x.data() + offset;
@@ -93,7 +95,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Ten
   // The statistics this pass normalises with, saved for backward.
   std::vector<float> mean(channels), inv_std(channels);
   Tensor out = Tensor::empty(x.shape());
-  kernels::parallel_for(channels, [&](int64_t c) {
+  kernels::parallel_for_work(channels, x.numel(), kGrain, [&](int64_t c) {
     const float* xc = x.data() + c * layout.length;
     float var;
     if (training) {

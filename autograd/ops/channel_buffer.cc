@@ -1,0 +1,69 @@
+#include "autograd/ops/channel_buffer.h"
+
+#include <algorithm>
+#include <string>
+
+#include "autograd/error.h"
+#include "autograd/graph.h"
+#include "autograd/kernels/elementwise.h"
+#include "autograd/ops/window.h"
+
+namespace trit {
+namespace {
+
+// Per image, `count` planes of `plane` floats go from channel `from_start` of an array with
+// `from_channels` channels to channel `to_start` of one with `to_channels` (copied or added).
+struct Band {
+  int64_t images, plane, count;
+};
+void move_band(const Band& b, const float* from, int64_t from_channels, int64_t from_start,
+               float* to, int64_t to_channels, int64_t to_start, bool add) {
+  const int64_t run = b.count * b.plane;
+  for (int64_t n = 0; n < b.images; ++n) {
+    const float* src = from + (n * from_channels + from_start) * b.plane;
+    float* dst = to + (n * to_channels + to_start) * b.plane;
+    if (add) {
+      kernels::axpy(1.0f, src, dst, size_t(run));
+    } else {
+      std::copy(src, src + run, dst);
+    }
+  }
+}
+
+Band band_of(const Tensor& x) { return {x.size(0), x.size(2) * x.size(3), x.size(1)}; }
+
+}  // namespace
+
+Tensor channel_buffer(const Tensor& x, int64_t channels) {
+  check_nchw("channel_buffer", x.shape());
+  check(channels >= x.size(1), "channel_buffer",
+        std::to_string(channels) + " channels cannot hold input " + to_string(x.shape()));
+  Tensor buffer = Tensor::empty({x.size(0), channels, x.size(2), x.size(3)});
+  const Band band = band_of(x);
+  move_band(band, x.data(), band.count, 0, buffer.data(), channels, 0, false);
+  if (needs_grad({x}))
+    record("channel_buffer", {x}, buffer, [x, band, channels](const Tensor& g) {
+      move_band(band, g.data(), channels, 0, x.mutable_grad(), band.count, 0, true);
+    });
+  return buffer;
+}
+
+void write_channels(Tensor& buffer, const Tensor& y, int64_t start) {
+  check_nchw("write_channels", buffer.shape());
+  check_nchw("write_channels", y.shape());
+  const int64_t channels = buffer.size(1);
+  const std::string what = "band [" + std::to_string(start) + ", " +
+                           std::to_string(start + y.size(1)) + ") of buffer " +
+                           to_string(buffer.shape()) + " for y " + to_string(y.shape());
+  check(y.size(0) == buffer.size(0) && y.size(2) == buffer.size(2) && y.size(3) == buffer.size(3),
+        "write_channels", what + ": sizes differ outside the channels");
+  check(start >= 0 && start + y.size(1) <= channels, "write_channels", what + " is out of range");
+  const Band band = band_of(y);
+  move_band(band, y.data(), band.count, 0, buffer.data(), channels, start, false);
+  if (needs_grad({y}))
+    record("write_channels", {y}, buffer, [y, band, channels, start](const Tensor& g) {
+      move_band(band, g.data(), channels, start, y.mutable_grad(), band.count, 0, true);
+    });
+}
+
+}  // namespace trit
