@@ -25,6 +25,8 @@ class BatchNorm2d : public Module {
   Tensor bias() const { return bias_; }
   Tensor running_mean() const { return running_mean_; }
   Tensor running_var() const { return running_var_; }
+  float momentum() const { return momentum_; }
+  float eps() const { return eps_; }
 
  private:
   int64_t channels_;

@@ -7,7 +7,8 @@
 //   ToyNet:     features = Chain{Affine(3), Counter(3)}, head = Affine(3), so its names are
 //               features.0.weight, features.0.bias, features.1.calls, head.weight, head.bias
 //   randomize(module, seed):   fills every parameter and buffer with seeded normal values
-//   gradcheck_layer(layer, x): gradcheck (gradcheck.h) of layer(x) on x and every parameter
+//   gradcheck_layer(layer, x[, options]): gradcheck (gradcheck.h) of layer(x) on x and every
+//                              parameter
 #pragma once
 
 #include <memory>
@@ -76,10 +77,11 @@ inline void randomize(nn::Module& module, uint64_t seed) {
     for (int64_t i = 0; i < tensor.numel(); ++i) tensor.data()[i] = rng.normal();
 }
 
-inline void gradcheck_layer(nn::Module& layer, const Tensor& x) {
+inline void gradcheck_layer(nn::Module& layer, const Tensor& x,
+                            const GradcheckOptions& options = {}) {
   std::vector<Tensor> inputs = {x};
   for (const Tensor& p : layer.parameters()) inputs.push_back(p);
-  gradcheck([&](const std::vector<Tensor>& in) { return layer(in[0]); }, inputs);
+  gradcheck([&](const std::vector<Tensor>& in) { return layer(in[0]); }, inputs, options);
 }
 
 }  // namespace trit::testing

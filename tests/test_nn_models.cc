@@ -101,7 +101,9 @@ TEST_SUITE("nn") {
   }
 
   TEST_CASE("the registry builds models by name, seeded, and rejects unknown names") {
-    CHECK(nn::model_names() == std::vector<std::string>{"lenet5", "lenet5-classic"});
+    CHECK(nn::model_names() ==
+          std::vector<std::string>{"lenet5", "lenet5-classic", "densenet-bc40", "densenet-b76",
+                                   "densenet40", "densenet-tiny"});
     CHECK(nn::model_spec("lenet5").input_shape == Shape{1, 28, 28});
     Rng a(5), b(5), c(6);
     const auto m1 = nn::make_model("lenet5", a), m2 = nn::make_model("lenet5", b);
@@ -111,7 +113,8 @@ TEST_SUITE("nn") {
     CHECK(m1->state_dict().at("fc1.weight").to_vector() !=
           m3->state_dict().at("fc1.weight").to_vector());
     CHECK_THROWS_WITH_AS(nn::make_model("lenet6", a),
-                         "make_model: unknown model 'lenet6'; known models: lenet5, lenet5-classic",
+                         "make_model: unknown model 'lenet6'; known models: lenet5, "
+                         "lenet5-classic, densenet-bc40, densenet-b76, densenet40, densenet-tiny",
                          Error);
   }
 

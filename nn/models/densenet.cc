@@ -1,0 +1,183 @@
+#include "nn/models/densenet.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "autograd/error.h"
+#include "autograd/ops/channel_buffer.h"
+#include "autograd/ops/layout.h"
+#include "autograd/ops/norm_relu_conv.h"
+#include "autograd/ops/unary.h"
+#include "nn/activation.h"
+#include "nn/init.h"
+
+namespace trit::nn {
+namespace {
+
+std::shared_ptr<Conv2d> conv(int64_t in, int64_t out, int64_t kernel, Rng& rng) {
+  Conv2dOptions options;
+  options.padding = kernel / 2;
+  return std::make_shared<Conv2d>(in, out, kernel, rng, options, false);
+}
+
+// conv(relu(norm(x[:, :channels]))): fused, recomputing the normalised input in backward,
+// or as three separate ops on an x of exactly `channels` channels.
+Tensor norm_relu_conv(const Tensor& x, int64_t channels, BatchNorm2d& norm, Conv2d& convolution,
+                      bool memory_efficient) {
+  if (!memory_efficient) {
+    check(x.size(1) == channels, "DenseNet",
+          "input " + to_string(x.shape()) + " for " + std::to_string(channels) + " channels");
+    return convolution(relu(norm(x)));
+  }
+  const BatchNormState state{norm.weight(),      norm.bias(),        norm.running_mean(),
+                             norm.running_var(), norm.is_training(), norm.momentum(),
+                             norm.eps()};
+  return norm_relu_conv2d(x, channels, state, convolution.weight(), convolution.options());
+}
+
+// The DenseNet reference initialisation (see the header).
+void reinitialize(Module& model, Rng& rng) {
+  for (auto& [name, tensor] : model.named_parameters()) {
+    if (tensor.dim() == 4) {
+      init::kaiming_normal_(tensor, rng, 0.0f, init::FanMode::kFanOut);
+    } else if (name == "classifier.bias") {
+      init::constant_(tensor, 0.0f);
+    }
+  }
+}
+
+}  // namespace
+
+int64_t DenseNetConfig::layers_per_block() const {
+  const int64_t convs_per_layer = bottleneck ? 2 : 1;
+  check(depth > 4 && (depth - 4) % (3 * convs_per_layer) == 0, "densenet",
+        "depth " + std::to_string(depth) + " is not 3 n " + (bottleneck ? "x 2 " : "") +
+            "+ 4 for a whole n >= 1");
+  check(growth > 0 && initial_channels > 0 && classes > 0, "densenet",
+        "growth, initial channels and classes must be positive");
+  check(compression > 0.0f && compression <= 1.0f, "densenet",
+        "compression " + std::to_string(compression) + " is outside (0, 1]");
+  return (depth - 4) / (3 * convs_per_layer);
+}
+
+DenseLayer::DenseLayer(int64_t in_channels, int64_t growth, bool bottleneck, bool memory_efficient,
+                       Rng& rng)
+    : Module("DenseLayer"),
+      in_channels_(in_channels),
+      growth_(growth),
+      memory_efficient_(memory_efficient) {
+  norm1_ = register_module("norm1", std::make_shared<BatchNorm2d>(in_channels));
+  if (!bottleneck) {
+    conv1_ = register_module("conv1", conv(in_channels, growth, 3, rng));
+    return;
+  }
+  conv1_ = register_module("conv1", conv(in_channels, 4 * growth, 1, rng));
+  norm2_ = register_module("norm2", std::make_shared<BatchNorm2d>(4 * growth));
+  conv2_ = register_module("conv2", conv(4 * growth, growth, 3, rng));
+}
+
+Tensor DenseLayer::forward(const Tensor& input) {
+  Tensor h = norm_relu_conv(input, in_channels_, *norm1_, *conv1_, memory_efficient_);
+  if (conv2_) h = norm_relu_conv(h, 4 * growth_, *norm2_, *conv2_, memory_efficient_);
+  return h;
+}
+
+std::string DenseLayer::repr() const {
+  return "DenseLayer(" + std::to_string(in_channels_) + ", growth=" + std::to_string(growth_) +
+         (conv2_ ? ", bottleneck)" : ")");
+}
+
+DenseBlock::DenseBlock(int64_t in_channels, int64_t layers, int64_t growth, bool bottleneck,
+                       bool memory_efficient, Rng& rng)
+    : Module("DenseBlock"),
+      in_channels_(in_channels),
+      layers_(layers),
+      growth_(growth),
+      memory_efficient_(memory_efficient) {
+  for (int64_t i = 0; i < layers; ++i)
+    register_module("denselayer" + std::to_string(i + 1),
+                    std::make_shared<DenseLayer>(in_channels + i * growth, growth, bottleneck,
+                                                 memory_efficient, rng));
+}
+
+Tensor DenseBlock::forward(const Tensor& input) {
+  check(input.dim() == 4 && input.size(1) == in_channels_, "DenseBlock",
+        "input " + to_string(input.shape()) + " for " + repr());
+  if (!memory_efficient_) {
+    Tensor features = input;
+    for (const auto& layer : children())
+      features = concat({features, (*layer.second)(features)}, 1);
+    return features;
+  }
+  Tensor buffer = channel_buffer(input, out_channels());
+  int64_t filled = in_channels_;
+  for (const auto& layer : children()) {
+    write_channels(buffer, (*layer.second)(buffer), filled);
+    filled += growth_;
+  }
+  return buffer;
+}
+
+std::string DenseBlock::repr() const {
+  return "DenseBlock(" + std::to_string(in_channels_) + " -> " + std::to_string(out_channels()) +
+         ", " + std::to_string(layers_) + " layers)";
+}
+
+Transition::Transition(int64_t in_channels, int64_t out_channels, bool memory_efficient, Rng& rng)
+    : Module("Transition"),
+      in_channels_(in_channels),
+      out_channels_(out_channels),
+      memory_efficient_(memory_efficient) {
+  norm_ = register_module("norm", std::make_shared<BatchNorm2d>(in_channels));
+  conv_ = register_module("conv", conv(in_channels, out_channels, 1, rng));
+  pool_ = register_module("pool", std::make_shared<AvgPool2d>(2));
+}
+
+Tensor Transition::forward(const Tensor& input) {
+  check(input.dim() == 4 && input.size(1) == in_channels_, "Transition",
+        "input " + to_string(input.shape()) + " for " + repr());
+  return (*pool_)(norm_relu_conv(input, in_channels_, *norm_, *conv_, memory_efficient_));
+}
+
+std::string Transition::repr() const {
+  return "Transition(" + std::to_string(in_channels_) + " -> " + std::to_string(out_channels_) +
+         ")";
+}
+
+DenseNet::DenseNet(const DenseNetConfig& config, Rng& rng) : Module("DenseNet"), config_(config) {
+  const int64_t layers = config.layers_per_block();
+  const bool efficient = config.memory_efficient;
+  features_ = register_module("features", std::make_shared<Sequential>());
+  features_->add("conv0", conv(3, config.initial_channels, 3, rng));
+  int64_t channels = config.initial_channels;
+  for (int64_t b = 1; b <= 3; ++b) {
+    auto block = std::make_shared<DenseBlock>(channels, layers, config.growth, config.bottleneck,
+                                              efficient, rng);
+    features_->add("denseblock" + std::to_string(b), block);
+    channels = block->out_channels();
+    if (b == 3) break;
+    const auto out = static_cast<int64_t>(std::floor(config.compression * double(channels)));
+    check(out > 0, "densenet", "compression leaves a transition without channels");
+    features_->add("transition" + std::to_string(b),
+                   std::make_shared<Transition>(channels, out, efficient, rng));
+    channels = out;
+  }
+  features_->add("norm5", std::make_shared<BatchNorm2d>(channels))
+      .add("relu5", std::make_shared<ReLU>())
+      .add("pool", std::make_shared<GlobalAvgPool2d>());
+  classifier_ =
+      register_module("classifier", std::make_shared<Linear>(channels, config.classes, rng));
+  reinitialize(*this, rng);
+}
+
+Tensor DenseNet::forward(const Tensor& input) { return (*classifier_)((*features_)(input)); }
+
+std::string DenseNet::repr() const {
+  std::ostringstream out;
+  out << "DenseNet(depth=" << config_.depth << ", growth=" << config_.growth
+      << (config_.bottleneck ? ", bottleneck" : "") << ", compression=" << config_.compression
+      << ", initial=" << config_.initial_channels << ")";
+  return out.str();
+}
+
+}  // namespace trit::nn

@@ -1,0 +1,124 @@
+// DenseNet for 32x32 images (Huang et al. 2017, "Densely Connected Convolutional Networks",
+// the CIFAR networks of its section 3): input [N, 3, 32, 32] -> logits [N, classes].
+//
+//   features.conv0        3x3 conv, 3 -> initial_channels, padding 1
+//   features.denseblock1  n dense layers; each computes k = growth new channels from all
+//                         the block's channels so far and appends them (channel concat):
+//                           plain:      BN-ReLU-3x3 conv (k)
+//                           bottleneck: BN-ReLU-1x1 conv (4k), BN-ReLU-3x3 conv (k)  ("-B")
+//   features.transition1  BN-ReLU-1x1 conv to floor(compression * C) channels ("-C" when
+//                         compression < 1), 2x2 average pool
+//   features.denseblock2, features.transition2, features.denseblock3
+//   features.norm5, relu5, pool   final BN, ReLU, global average pool -> [N, C]
+//   classifier            Linear(C, classes)
+// n = (depth - 4) / 3 layers per block, halved with bottlenecks (two convs per layer).
+// Convolutions have no bias; BN has weight and bias; parameters count as PyTorch counts
+// them: DenseNet-BC-40 (k 12, stem 24, compression 0.5) has 176,122. Names follow
+// torchvision's DenseNet (features.denseblock1.denselayer1.norm1.weight, ...; norm5 is
+// its name for the final BN whatever the block count).
+//
+// Initialisation, as the DenseNet reference code (fb.resnet.torch's ConvInit): conv weights
+// normal(0, sqrt(2 / (k_h k_w out_channels))) (kaiming_normal_, fan_out); BN weight 1,
+// bias 0; classifier weight PyTorch's default U(+-1/sqrt(in)), bias 0.
+// Everything is drawn from `rng` (the layers' PyTorch defaults as they are built, then the
+// re-initialisation in named_parameters() order): one seed gives one model.
+//
+// Memory. memory_efficient (the default) builds each dense block on one channel buffer
+// (ops/channel_buffer.h) that its layers write their k channels into, and runs every
+// BN-ReLU-conv as the fused norm_relu_conv2d (ops/norm_relu_conv.h), which recomputes its
+// normalised input in backward (Pleiss et al. 2017): training memory grows linearly with
+// the layers. memory_efficient = false builds the textbook graph, a concat after every
+// layer and separate BN, ReLU and conv ops, whose kept activations grow quadratically;
+// it has the same parameters, names and results (tests compare the two).
+// In the memory-efficient graph the BN and conv children of dense layers and transitions
+// hold the parameters but are not called (summary() shows "-" as their output).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "autograd/random.h"
+#include "nn/batch_norm.h"
+#include "nn/conv2d.h"
+#include "nn/linear.h"
+#include "nn/pool.h"
+#include "nn/sequential.h"
+
+namespace trit::nn {
+
+struct DenseNetConfig {
+  int64_t depth = 40;
+  int64_t growth = 12;  // k
+  bool bottleneck = true;
+  float compression = 0.5f;  // theta in (0, 1]
+  int64_t initial_channels = 24;
+  int64_t classes = 10;
+  bool memory_efficient = true;
+
+  // (depth - 4) / 3, halved with bottlenecks; throws "densenet: ..." for a depth that does
+  // not divide so, or for sizes out of range.
+  int64_t layers_per_block() const;
+};
+
+// One dense layer: input [N, C, H, W] -> its k new channels [N, growth, H, W]. Memory-
+// efficient: C >= in_channels and the layer reads the first in_channels channels (the
+// block's buffer); otherwise C == in_channels.
+class DenseLayer : public Module {
+ public:
+  DenseLayer(int64_t in_channels, int64_t growth, bool bottleneck, bool memory_efficient, Rng& rng);
+  Tensor forward(const Tensor& input) override;
+  std::string repr() const override;  // "DenseLayer(24, growth=12, bottleneck)"
+
+ private:
+  int64_t in_channels_, growth_;
+  bool memory_efficient_;
+  std::shared_ptr<BatchNorm2d> norm1_, norm2_;  // norm2_ and conv2_ only with a bottleneck
+  std::shared_ptr<Conv2d> conv1_, conv2_;
+};
+
+// `layers` dense layers: [N, in_channels, H, W] -> [N, out_channels(), H, W], the input
+// followed by each layer's k channels in order.
+class DenseBlock : public Module {
+ public:
+  DenseBlock(int64_t in_channels, int64_t layers, int64_t growth, bool bottleneck,
+             bool memory_efficient, Rng& rng);
+  Tensor forward(const Tensor& input) override;
+  std::string repr() const override;  // "DenseBlock(24 -> 96, 6 layers)"
+  int64_t out_channels() const { return in_channels_ + layers_ * growth_; }
+
+ private:
+  int64_t in_channels_, layers_, growth_;
+  bool memory_efficient_;
+};
+
+// BN-ReLU-1x1 conv-2x2 average pool: [N, in, H, W] -> [N, out, H / 2, W / 2].
+class Transition : public Module {
+ public:
+  Transition(int64_t in_channels, int64_t out_channels, bool memory_efficient, Rng& rng);
+  Tensor forward(const Tensor& input) override;
+  std::string repr() const override;  // "Transition(96 -> 48)"
+
+ private:
+  int64_t in_channels_, out_channels_;
+  bool memory_efficient_;
+  std::shared_ptr<BatchNorm2d> norm_;
+  std::shared_ptr<Conv2d> conv_;
+  std::shared_ptr<AvgPool2d> pool_;
+};
+
+class DenseNet : public Module {
+ public:
+  DenseNet(const DenseNetConfig& config, Rng& rng);
+  Tensor forward(const Tensor& input) override;
+  // "DenseNet(depth=40, growth=12, bottleneck, compression=0.5, initial=24)"
+  std::string repr() const override;
+  const DenseNetConfig& config() const { return config_; }
+
+ private:
+  DenseNetConfig config_;
+  std::shared_ptr<Sequential> features_;
+  std::shared_ptr<Linear> classifier_;
+};
+
+}  // namespace trit::nn
