@@ -77,14 +77,30 @@ run_suite() {
 
 main_job() {
   local trit=build/release/tools/trit
-  log "main job: LeNet-5-Caffe on MNIST, Adam, 5 epochs"
+  local vnq_epochs=${VNQ_EPOCHS:-10}
   mkdir -p results
   "$trit" --version
+  log "1/3 pre-training LeNet-5-Caffe on MNIST: Adam, 5 epochs (as the VNQ paper)"
   "$trit" train --model lenet5 --dataset mnist --data data/mnist --epochs 5 --batch 64 \
     --optimizer adam --lr 1e-3 --schedule cosine --seed 1 --save results/lenet5.safetensors \
     --metrics results/lenet5-metrics.jsonl
   "$trit" eval --model lenet5 --weights results/lenet5.safetensors --dataset mnist \
     --data data/mnist --report results/lenet5-eval.json
+  log "2/3 VNQ: $vnq_epochs epochs (short schedule; the paper's is 195: VNQ_EPOCHS=195 ./run.sh)"
+  "$trit" vnq --model lenet5 --init results/lenet5.safetensors --dataset mnist \
+    --data data/mnist --epochs "$vnq_epochs" --kl-warmup $(( (vnq_epochs + 4) / 5 )) \
+    --batch 128 --lr 1e-3 --schedule linear --seed 1 --save results/lenet5-vnq.safetensors \
+    --metrics results/lenet5-vnq-metrics.jsonl
+  log "3/3 pruning + ternary quantisation, evaluation"
+  "$trit" eval --model lenet5 --weights results/lenet5-vnq.safetensors --dataset mnist \
+    --data data/mnist --report results/lenet5-vnq-eval.json
+  if "$trit" quantize --help >/dev/null 2>&1; then
+    "$trit" quantize results/lenet5-vnq.safetensors --log-threshold 2 \
+      --save results/lenet5-ternary.safetensors
+    "$trit" eval --model lenet5 --weights results/lenet5-ternary.safetensors --dataset mnist \
+      --data data/mnist --report results/lenet5-ternary-eval.json
+    "$trit" plot results/lenet5-vnq.safetensors --out results/plots
+  fi
 }
 
 test_job() {
