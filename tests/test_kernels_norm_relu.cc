@@ -52,46 +52,50 @@ TEST_SUITE("kernels") {
   TEST_CASE("norm_relu normalises, shifts and clips like a scalar loop") {
     for_each_pair([](const ChannelPair& c, size_t x_size, size_t z_size) {
       const auto x = random_floats(x_size, 1, 1.0f, 0.5f);
-      const float mean = 0.4f, scale = 1.3f, shift = -0.2f;
+      const kernels::NormAffine n{0.4f, 1.3f, -0.2f};
       std::vector<float> z(z_size, -99.0f), want = z;
       for_each_element(c, [&](size_t xi, size_t zi) {
-        want[zi] = std::max((x[xi] - mean) * scale + shift, 0.0f);
+        want[zi] = std::max((x[xi] - n.mean) * n.scale + n.shift, 0.0f);
       });
-      kernels::norm_relu(x.data(), c, mean, scale, shift, z.data());
+      kernels::norm_relu(x.data(), c, n, z.data());
       require_close(z, want, 1e-6);  // gaps keep -99
     });
   }
 
-  TEST_CASE("relu_grad_sums masks dz where z is 0 and returns both batch-norm sums") {
+  TEST_CASE("norm_relu_grad masks dz where the ReLU was off, adds a g into dx, sums g") {
     for_each_pair([](const ChannelPair& c, size_t x_size, size_t z_size) {
-      const auto x = random_floats(x_size, 2, 1.0f, 0.5f);
-      auto z = random_floats(z_size, 3);
-      for (float& v : z) v = std::max(v, 0.0f);  // a ReLU output: about half zeros
-      auto dz = random_floats(z_size, 4), want = dz;
-      const float mean = 0.3f;
+      const auto x = random_floats(x_size, 2, 1.0f, 0.5f), dz = random_floats(z_size, 4);
+      const kernels::NormAffine n{0.3f, 0.9f, -0.1f};  // about half of the ReLUs are off
+      const float a = 0.7f;
+      std::vector<float> z(z_size);
+      kernels::norm_relu(x.data(), c, n, z.data());
+      auto dx = random_floats(x_size, 7), want = dx;
       double sum = 0.0, centered = 0.0;
       for_each_element(c, [&](size_t xi, size_t zi) {
-        if (z[zi] <= 0.0f) want[zi] = 0.0f;
-        sum += want[zi];
-        centered += double(want[zi]) * (x[xi] - mean);
+        const float g = z[zi] > 0.0f ? dz[zi] : 0.0f;
+        want[xi] += a * g;
+        sum += g;
+        centered += double(g) * (x[xi] - n.mean);
       });
-      const kernels::NormGradSums got =
-          kernels::relu_grad_sums(dz.data(), z.data(), x.data(), c, mean);
-      REQUIRE(dz == want);
       const double scale = 1.0 + double(c.rows * c.length);  // sums of +-1 terms
-      CHECK(got.sum == doctest::Approx(sum).epsilon(1e-5).scale(scale));
-      CHECK(got.centered == doctest::Approx(centered).epsilon(1e-5).scale(scale));
+      for (float* target : {dx.data(), static_cast<float*>(nullptr)}) {
+        CAPTURE(target == nullptr);
+        const kernels::NormGradSums got =
+            kernels::norm_relu_grad(dz.data(), x.data(), c, n, a, target);
+        CHECK(got.sum == doctest::Approx(sum).epsilon(1e-5).scale(scale));
+        CHECK(got.centered == doctest::Approx(centered).epsilon(1e-5).scale(scale));
+      }
+      require_close(dx, want, 1e-5);  // added once; gaps untouched
     });
   }
 
-  TEST_CASE("norm_input_grad_add adds a dz + b (x - mean) + k into x's layout") {
-    for_each_pair([](const ChannelPair& c, size_t x_size, size_t z_size) {
-      const auto x = random_floats(x_size, 5), dz = random_floats(z_size, 6);
-      auto dx = random_floats(x_size, 7), want = dx;
-      const float mean = -0.1f, a = 0.8f, b = -0.35f, k = 0.07f;
-      for_each_element(
-          c, [&](size_t xi, size_t zi) { want[xi] += a * dz[zi] + b * (x[xi] - mean) + k; });
-      kernels::norm_input_grad_add(dz.data(), x.data(), c, mean, a, b, k, dx.data());
+  TEST_CASE("add_centered adds b (x - mean) + k over x's layout") {
+    for_each_pair([](const ChannelPair& c, size_t x_size, size_t) {
+      const auto x = random_floats(x_size, 5);
+      auto dx = random_floats(x_size, 6), want = dx;
+      const float mean = -0.1f, b = -0.35f, k = 0.07f;
+      for_each_element(c, [&](size_t xi, size_t) { want[xi] += b * (x[xi] - mean) + k; });
+      kernels::add_centered(x.data(), c, mean, b, k, dx.data());
       require_close(dx, want, 1e-5);
     });
   }

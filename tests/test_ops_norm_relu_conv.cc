@@ -8,6 +8,7 @@
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
+#include "autograd/kernels/parallel.h"
 #include "autograd/ops/batch_norm.h"
 #include "autograd/ops/channel_buffer.h"
 #include "autograd/ops/layout.h"
@@ -116,6 +117,46 @@ TEST_SUITE("ops") {
           },
           {x, s.weight, s.bias, w});
     }
+  }
+
+  TEST_CASE("norm_relu_conv2d computes each channel's batch statistics once when shared") {
+    const Tensor x = random_input({3, 6, 4, 4}, 16);
+    const Tensor w3 = random_input({2, 3, 1, 1}, 17), w5 = random_input({2, 5, 1, 1}, 18);
+    const BatchNormState a3 = norm_state(3, true, 19), a5 = norm_state(5, true, 20);
+    const BatchNormState b3 = copy_of(a3), b5 = copy_of(a5);
+    ChannelStatistics shared;
+    const Tensor y3 = norm_relu_conv2d(x, 3, a3, w3, {}, &shared);
+    CHECK(shared.mean.size() == 3);
+    const Tensor y5 = norm_relu_conv2d(x, 5, a5, w5, {}, &shared);
+    CHECK(shared.mean.size() == 5);
+    shared.mean[0] += 1.0f;  // proof that the next call reads channel 0's mean from here
+    const Tensor shifted = norm_relu_conv2d(x, 3, copy_of(a3), w3, {}, &shared);
+    clear_tape();
+    check_same(y3, norm_relu_conv2d(x, 3, b3, w3));
+    check_same(y5, norm_relu_conv2d(x, 5, b5, w5));
+    check_same(a5.running_mean, b5.running_mean);
+    check_same(a5.running_var, b5.running_var);
+    CHECK(shifted.to_vector() != y3.to_vector());
+    clear_tape();
+  }
+
+  TEST_CASE("norm_relu_conv2d values and gradients are bit-identical for any thread count") {
+    // 8 images, 12 of 14 channels of 16 x 16, a 3x3 conv: several image chunks.
+    const int default_threads = kernels::num_threads();
+    const auto run = [default_threads](int threads) {
+      kernels::set_num_threads(threads);
+      const Tensor x = random_input({8, 14, 16, 16}, 21);
+      const BatchNormState s = norm_state(12, true, 22);
+      const Tensor w = random_input({8, 12, 3, 3}, 23, 0.3f);
+      const Tensor y = norm_relu_conv2d(x, 12, s, w, {1, 1, 1});
+      Rng rng(24);
+      backward(y, Tensor::normal(y.shape(), 0.0f, 1.0f, rng));
+      kernels::set_num_threads(default_threads);
+      return std::vector<std::vector<float>>{y.to_vector(), x.grad().to_vector(),
+                                             w.grad().to_vector(), s.weight.grad().to_vector(),
+                                             s.bias.grad().to_vector()};
+    };
+    CHECK(run(1) == run(2));
   }
 
   TEST_CASE("a channel buffer written in place holds the concatenation and routes gradients") {

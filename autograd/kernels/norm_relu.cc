@@ -28,29 +28,34 @@ void ForEachPair(const ChannelPair& c, const Apply& apply) {
   }
 }
 
-void NormReluImpl(const float* x, const ChannelPair& c, float mean, float scale, float shift,
-                  float* z) {
+// {x - mean, u = (x - mean) * scale + shift} at x + i.
+template <class D>
+auto CenteredAndAffine(D d, const float* x, const NormAffine& n) {
+  const auto centered = hn::Sub(hn::LoadU(d, x), hn::Set(d, n.mean));
+  return std::make_pair(centered, hn::MulAdd(centered, hn::Set(d, n.scale), hn::Set(d, n.shift)));
+}
+
+void NormReluImpl(const float* x, const ChannelPair& c, const NormAffine& n, float* z) {
   ForEachPair(c, [&](auto d, size_t xi, size_t zi) {
-    const auto centered = hn::Sub(hn::LoadU(d, x + xi), hn::Set(d, mean));
-    const auto y = hn::MulAdd(centered, hn::Set(d, scale), hn::Set(d, shift));
-    hn::StoreU(hn::Max(y, hn::Zero(d)), d, z + zi);
+    hn::StoreU(hn::Max(CenteredAndAffine(d, x + xi, n).second, hn::Zero(d)), d, z + zi);
   });
 }
 
-// Two sums in the order of kernels/batch_norm.cc's SumChannel (two alternating vector
-// chains per run, then the lanes, then a one-lane tail; run totals into doubles), so the
-// fused backward reproduces batch_norm's sums exactly.
-NormGradSums ReluGradSumsImpl(float* dz, const float* z, const float* x, const ChannelPair& c,
-                              float mean) {
+// The two sums in the order of kernels/batch_norm.cc's SumChannel (two alternating vector
+// chains per run, then the lanes, then a one-lane tail; run totals into doubles), so they
+// equal batch_norm's for the same layout; with kAddToDx, dx += a * g on the way.
+template <bool kAddToDx>
+NormGradSums NormReluGrad(const float* dz, const float* x, const ChannelPair& c,
+                          const NormAffine& n, float a, float* dx) {
   const hn::ScalableTag<float> d;
   const hn::CappedTag<float, 1> d1;
   const size_t lanes = hn::Lanes(d);
-  // Masks dz at (xi, zi) in place; returns {dz, dz * (x - mean)}.
-  const auto terms = [&](auto tag, size_t xi, size_t zi) {
-    const auto g =
-        hn::IfThenElseZero(hn::Gt(hn::LoadU(tag, z + zi), hn::Zero(tag)), hn::LoadU(tag, dz + zi));
-    hn::StoreU(g, tag, dz + zi);
-    return std::make_pair(g, hn::Mul(g, hn::Sub(hn::LoadU(tag, x + xi), hn::Set(tag, mean))));
+  const auto terms = [&](auto tag, size_t xi, size_t zi) {  // {g, g (x - mean)}
+    const auto [centered, u] = CenteredAndAffine(tag, x + xi, n);
+    const auto g = hn::IfThenElseZero(hn::Gt(u, hn::Zero(tag)), hn::LoadU(tag, dz + zi));
+    if constexpr (kAddToDx)
+      hn::StoreU(hn::MulAdd(g, hn::Set(tag, a), hn::LoadU(tag, dx + xi)), tag, dx + xi);
+    return std::make_pair(g, hn::Mul(g, centered));
   };
   NormGradSums total;
   for (size_t r = 0; r < c.rows; ++r) {
@@ -58,24 +63,24 @@ NormGradSums ReluGradSumsImpl(float* dz, const float* z, const float* x, const C
     auto s0 = hn::Zero(d), s1 = hn::Zero(d), t0 = hn::Zero(d), t1 = hn::Zero(d);
     size_t j = 0;
     for (; j + 2 * lanes <= c.length; j += 2 * lanes) {
-      const auto a = terms(d, xs + j, zs + j);
-      const auto b = terms(d, xs + j + lanes, zs + j + lanes);
-      s0 = hn::Add(s0, a.first);
-      t0 = hn::Add(t0, a.second);
-      s1 = hn::Add(s1, b.first);
-      t1 = hn::Add(t1, b.second);
+      const auto first = terms(d, xs + j, zs + j);
+      const auto second = terms(d, xs + j + lanes, zs + j + lanes);
+      s0 = hn::Add(s0, first.first);
+      t0 = hn::Add(t0, first.second);
+      s1 = hn::Add(s1, second.first);
+      t1 = hn::Add(t1, second.second);
     }
     for (; j + lanes <= c.length; j += lanes) {
-      const auto a = terms(d, xs + j, zs + j);
-      s0 = hn::Add(s0, a.first);
-      t0 = hn::Add(t0, a.second);
+      const auto first = terms(d, xs + j, zs + j);
+      s0 = hn::Add(s0, first.first);
+      t0 = hn::Add(t0, first.second);
     }
     float sum = hn::GetLane(hn::SumOfLanes(d, hn::Add(s0, s1)));
     float centered = hn::GetLane(hn::SumOfLanes(d, hn::Add(t0, t1)));
     for (; j < c.length; ++j) {
-      const auto a = terms(d1, xs + j, zs + j);
-      sum += hn::GetLane(a.first);
-      centered += hn::GetLane(a.second);
+      const auto last = terms(d1, xs + j, zs + j);
+      sum += hn::GetLane(last.first);
+      centered += hn::GetLane(last.second);
     }
     total.sum += sum;
     total.centered += centered;
@@ -83,13 +88,18 @@ NormGradSums ReluGradSumsImpl(float* dz, const float* z, const float* x, const C
   return total;
 }
 
-void NormInputGradAddImpl(const float* dz, const float* x, const ChannelPair& c, float mean,
-                          float a, float b, float k, float* dx) {
-  ForEachPair(c, [&](auto d, size_t xi, size_t zi) {
+NormGradSums NormReluGradImpl(const float* dz, const float* x, const ChannelPair& c,
+                              const NormAffine& n, float a, float* dx) {
+  return dx != nullptr ? NormReluGrad<true>(dz, x, c, n, a, dx)
+                       : NormReluGrad<false>(dz, x, c, n, a, dx);
+}
+
+void AddCenteredImpl(const float* x, const ChannelPair& c, float mean, float b, float k,
+                     float* dx) {
+  ForEachPair(c, [&](auto d, size_t xi, size_t) {
     const auto centered = hn::Sub(hn::LoadU(d, x + xi), hn::Set(d, mean));
-    const auto affine =
-        hn::MulAdd(centered, hn::Set(d, b), hn::Add(hn::LoadU(d, dx + xi), hn::Set(d, k)));
-    hn::StoreU(hn::MulAdd(hn::LoadU(d, dz + zi), hn::Set(d, a), affine), d, dx + xi);
+    hn::StoreU(hn::MulAdd(centered, hn::Set(d, b), hn::Add(hn::LoadU(d, dx + xi), hn::Set(d, k))),
+               d, dx + xi);
   });
 }
 
@@ -101,20 +111,18 @@ HWY_AFTER_NAMESPACE();
 namespace trit::kernels {
 
 HWY_EXPORT(NormReluImpl);
-HWY_EXPORT(ReluGradSumsImpl);
-HWY_EXPORT(NormInputGradAddImpl);
+HWY_EXPORT(NormReluGradImpl);
+HWY_EXPORT(AddCenteredImpl);
 
-void norm_relu(const float* x, const ChannelPair& c, float mean, float scale, float shift,
-               float* z) {
-  HWY_DYNAMIC_DISPATCH(NormReluImpl)(x, c, mean, scale, shift, z);
+void norm_relu(const float* x, const ChannelPair& c, const NormAffine& n, float* z) {
+  HWY_DYNAMIC_DISPATCH(NormReluImpl)(x, c, n, z);
 }
-NormGradSums relu_grad_sums(float* dz, const float* z, const float* x, const ChannelPair& c,
-                            float mean) {
-  return HWY_DYNAMIC_DISPATCH(ReluGradSumsImpl)(dz, z, x, c, mean);
+NormGradSums norm_relu_grad(const float* dz, const float* x, const ChannelPair& c,
+                            const NormAffine& n, float a, float* dx) {
+  return HWY_DYNAMIC_DISPATCH(NormReluGradImpl)(dz, x, c, n, a, dx);
 }
-void norm_input_grad_add(const float* dz, const float* x, const ChannelPair& c, float mean, float a,
-                         float b, float k, float* dx) {
-  HWY_DYNAMIC_DISPATCH(NormInputGradAddImpl)(dz, x, c, mean, a, b, k, dx);
+void add_centered(const float* x, const ChannelPair& c, float mean, float b, float k, float* dx) {
+  HWY_DYNAMIC_DISPATCH(AddCenteredImpl)(x, c, mean, b, k, dx);
 }
 
 }  // namespace trit::kernels

@@ -122,13 +122,4 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
   return out;
 }
 
-void conv2d_backward(const Tensor& x, const Tensor& weight, const Tensor& dy,
-                     const Conv2dOptions& options, float* dx, float* dw) {
-  const ConvPlan p = plan_conv(x, weight, Tensor(), options);
-  const Shape out = {p.batch, p.out_channels, p.window.out_height(), p.window.out_width()};
-  check(dy.shape() == out, "conv2d_backward",
-        "output gradient " + to_string(dy.shape()) + " for an output of shape " + to_string(out));
-  if (dx != nullptr || dw != nullptr) conv_backward(p, x, weight, dy, dx, dw);
-}
-
 }  // namespace trit

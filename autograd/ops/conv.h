@@ -34,11 +34,4 @@ struct Conv2dOptions {
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
               const Conv2dOptions& options = {});
 
-// conv2d's input and weight gradients off the tape, for fused ops that recompute the
-// convolution's input in their own backward (ops/norm_relu_conv.h): for the output
-// gradient dy, dx += d/dx and dw += d/dW (either may be nullptr: not wanted), with dx
-// shaped like x and dw like weight. Same algorithms and results as conv2d's backward.
-void conv2d_backward(const Tensor& x, const Tensor& weight, const Tensor& dy,
-                     const Conv2dOptions& options, float* dx, float* dw);
-
 }  // namespace trit

@@ -1,5 +1,6 @@
 #include "autograd/ops/norm_relu_conv.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -7,14 +8,26 @@
 #include "autograd/error.h"
 #include "autograd/graph.h"
 #include "autograd/kernels/batch_norm.h"
+#include "autograd/kernels/elementwise.h"
 #include "autograd/kernels/norm_relu.h"
 #include "autograd/kernels/parallel.h"
+#include "autograd/ops/conv_image.h"
 #include "autograd/ops/window.h"
 
 namespace trit {
 namespace {
 
+using conv_image::ConvPlan;
 using kernels::ChannelPair;
+
+// Floats of normalised input per group of images: the group's relu(batch_norm(x)) is made
+// and convolved (or differentiated) while it is still in the core's cache.
+constexpr int64_t kGroupFloats = int64_t{1} << 17;  // 512 KiB
+// Image chunks whose weight gradients and batch-norm sums are reduced separately, then in
+// chunk order: a function of the shapes alone, so results never depend on the thread count.
+constexpr int64_t kMaxChunks = 16;
+// Multiply-adds below which a chunk of images is not worth a thread (as conv2d).
+constexpr int64_t kGrain = int64_t{1} << 18;
 
 void check_arguments(const Tensor& x, int64_t channels, const BatchNormState& norm,
                      const Tensor& weight, const Conv2dOptions& options) {
@@ -28,7 +41,9 @@ void check_arguments(const Tensor& x, int64_t channels, const BatchNormState& no
     check(t->shape() == expected, op,
           "batch-norm tensor " + to_string(t->shape()) + " for " + std::to_string(channels) +
               " channels of " + input);
-  check(weight.dim() == 4 && weight.size(1) * options.groups == channels, op,
+  check(weight.dim() == 4 && options.groups >= 1 && weight.size(0) % options.groups == 0 &&
+            weight.size(1) * options.groups == channels,
+        op,
         "weight " + to_string(weight.shape()) + " with groups " + std::to_string(options.groups) +
             " for " + std::to_string(channels) + " channels of " + input);
   const int64_t per_channel = x.size(0) * x.size(2) * x.size(3);
@@ -41,12 +56,11 @@ void check_arguments(const Tensor& x, int64_t channels, const BatchNormState& no
 // body(ch) for every channel, on several threads only when there is enough work.
 template <class Body>
 void for_channels(int64_t channels, const ChannelPair& c, const Body& body) {
-  constexpr int64_t kGrain = 1 << 15;  // elements worth a thread
-  kernels::parallel_for_work(channels, channels * int64_t(c.rows * c.length), kGrain, body);
+  constexpr int64_t kElementGrain = 1 << 15;  // elements worth a thread
+  kernels::parallel_for_work(channels, channels * int64_t(c.rows * c.length), kElementGrain, body);
 }
 
-// Channel c of x's prefix and of the dense scratch [N, channels, H, W] both start at
-// c * length.
+// Channel c of x's prefix over the whole batch; z, the dense [N, channels, H, W] scratch.
 ChannelPair channel_pair(const Tensor& x, int64_t channels) {
   const size_t plane = size_t(x.size(2) * x.size(3));
   return {size_t(x.size(0)), plane, size_t(x.size(1)) * plane, size_t(channels) * plane};
@@ -58,100 +72,242 @@ struct Statistics {
   bool training;
 };
 
-// The batch statistics (updating the running ones) in training, the running ones otherwise.
-Statistics statistics(const Tensor& x, int64_t channels, const BatchNormState& norm) {
+// Each channel's mean and sum of squared deviations, appended to `known` for the channels
+// [known.mean.size(), channels) it lacks.
+void complete(ChannelStatistics& known, const Tensor& x, int64_t channels) {
+  const int64_t first = std::min<int64_t>(int64_t(known.mean.size()), channels);
+  if (first == channels) return;
+  known.mean.resize(size_t(channels));
+  known.squares.resize(size_t(channels));
   const ChannelPair c = channel_pair(x, channels);
   const kernels::ChannelLayout layout{c.rows, c.length, c.x_stride};
   const double count = double(c.rows * c.length);
+  for_channels(channels - first, c, [&](int64_t i) {
+    const int64_t ch = first + i;
+    const float* xc = x.data() + ch * c.length;
+    const float mean = float(kernels::channel_sum(xc, layout) / count);
+    known.mean[ch] = mean;
+    known.squares[ch] = kernels::channel_centered_dot(xc, mean, xc, mean, layout);
+  });
+}
+
+// The batch statistics (updating the running ones) in training, the running ones otherwise.
+Statistics statistics(const Tensor& x, int64_t channels, const BatchNormState& norm,
+                      ChannelStatistics* shared) {
   Statistics s{std::vector<float>(channels), std::vector<float>(channels), norm.training};
   Tensor running_mean = norm.running_mean, running_var = norm.running_var;
-  for_channels(channels, c, [&](int64_t ch) {
-    const float* xc = x.data() + ch * c.length;
+  float* rm = running_mean.data();
+  float* rv = running_var.data();
+  ChannelStatistics local;
+  ChannelStatistics& known = shared != nullptr ? *shared : local;
+  if (norm.training) complete(known, x, channels);
+  const double count = double(x.size(0) * x.size(2) * x.size(3));
+  for (int64_t ch = 0; ch < channels; ++ch) {
     float var;
     if (norm.training) {
-      s.mean[ch] = float(kernels::channel_sum(xc, layout) / count);
-      const double squares = kernels::channel_centered_dot(xc, s.mean[ch], xc, s.mean[ch], layout);
-      var = float(squares / count);
-      float& rm = running_mean.data()[ch];
-      float& rv = running_var.data()[ch];
-      rm = (1.0f - norm.momentum) * rm + norm.momentum * s.mean[ch];
-      rv = (1.0f - norm.momentum) * rv + norm.momentum * float(squares / (count - 1.0));
+      s.mean[ch] = known.mean[ch];
+      var = float(known.squares[ch] / count);
+      rm[ch] = (1.0f - norm.momentum) * rm[ch] + norm.momentum * s.mean[ch];
+      rv[ch] = (1.0f - norm.momentum) * rv[ch] +
+               norm.momentum * float(known.squares[ch] / (count - 1.0));
     } else {
-      s.mean[ch] = running_mean.data()[ch];
-      var = running_var.data()[ch];
+      s.mean[ch] = rm[ch];
+      var = rv[ch];
     }
     s.inv_std[ch] = 1.0f / std::sqrt(var + norm.eps);
-  });
+  }
   return s;
 }
 
-// relu(batch_norm(x[:, :channels])) as a new dense [N, channels, H, W] tensor.
-Tensor normalized_input(const Tensor& x, int64_t channels, const Tensor& norm_weight,
-                        const Tensor& norm_bias, const Statistics& s) {
-  Tensor z = Tensor::empty({x.size(0), channels, x.size(2), x.size(3)});
-  const ChannelPair c = channel_pair(x, channels);
-  for_channels(channels, c, [&](int64_t ch) {
-    const size_t offset = ch * c.length;
-    kernels::norm_relu(x.data() + offset, c, s.mean[ch], norm_weight.data()[ch] * s.inv_std[ch],
-                       norm_bias.data()[ch], z.data() + offset);
-  });
-  return z;
+// Where things are: x's images, the normalised input of a group of images, the conv.
+struct Layout {
+  int64_t batch, x_channels, channels, plane;
+  kernels::Window2d window;
+  int64_t out_channels, groups;
+
+  int64_t image_floats() const { return channels * plane; }  // of the normalised input
+  int64_t out_image() const { return out_channels * window.out_plane(); }
+  int64_t group_images() const {
+    return std::clamp<int64_t>(kGroupFloats / image_floats(), 1, batch);
+  }
+  ConvPlan plan(int64_t images) const {
+    return ConvPlan{images, channels, out_channels, groups, window};
+  }
+  int64_t multiply_adds() const { return plan(batch).multiply_adds(); }
+};
+
+Layout layout_of(const Tensor& x, int64_t channels, const Tensor& weight,
+                 const Conv2dOptions& options) {
+  const kernels::Window2d window =
+      make_window("norm_relu_conv2d", {x.size(0), channels, x.size(2), x.size(3)}, weight.size(2),
+                  weight.size(3), options.stride, options.padding);
+  return {x.size(0), x.size(1),      channels,      x.size(2) * x.size(3),
+          window,    weight.size(0), options.groups};
 }
 
-// The gradients of x's prefix, norm_weight and norm_bias from dz, the gradient of the
-// ReLU's output z (masked in place). As batch_norm's backward, with xhat = (x - mean) inv_std
-// and M values per channel: d bias = Σ g, d weight = Σ g xhat,
-//   d x = w inv_std (g - Σ g / M - xhat Σ g xhat / M) in training, w inv_std g otherwise.
-void norm_relu_backward(Tensor& dz, const Tensor& z, const Tensor& x, const Tensor& norm_weight,
-                        const Tensor& norm_bias, const Statistics& s) {
-  const int64_t channels = z.size(1);
-  float* dx = x.requires_grad() ? x.mutable_grad() : nullptr;
-  float* dw = norm_weight.requires_grad() ? norm_weight.mutable_grad() : nullptr;
-  float* db = norm_bias.requires_grad() ? norm_bias.mutable_grad() : nullptr;
-  const ChannelPair c = channel_pair(x, channels);
+// The affine map of every channel: u = (x - mean) * weight * inv_std + bias.
+std::vector<kernels::NormAffine> affines(const Statistics& s, const Tensor& norm_weight,
+                                         const Tensor& norm_bias) {
+  std::vector<kernels::NormAffine> out(s.mean.size());
+  for (size_t ch = 0; ch < out.size(); ++ch)
+    out[ch] = {s.mean[ch], norm_weight.data()[ch] * s.inv_std[ch], norm_bias.data()[ch]};
+  return out;
+}
+
+// z = relu(batch_norm(x)) of images [first, first + count) as dense planes.
+void normalize_images(const Layout& l, const float* x, int64_t first, int64_t count,
+                      const std::vector<kernels::NormAffine>& affine, float* z) {
+  const ChannelPair plane{1, size_t(l.plane), 0, 0};
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t ch = 0; ch < l.channels; ++ch)
+      kernels::norm_relu(x + ((first + i) * l.x_channels + ch) * l.plane, plane, affine[ch],
+                         z + (i * l.channels + ch) * l.plane);
+}
+
+// Forward: per group of images, the normalised input (in cache) and its convolution.
+void forward_groups(const Layout& l, const Tensor& x, const Tensor& weight,
+                    const std::vector<kernels::NormAffine>& affine, float* out) {
+  const int64_t group = l.group_images();
+  const ConvPlan single = l.plan(1);
+  const int64_t chunks =
+      kernels::worthwhile_chunks(l.batch, l.multiply_adds(), kGrain, kernels::num_threads());
+  kernels::parallel_for_chunks(l.batch, chunks, [&](int64_t, int64_t begin, int64_t end) {
+    Buffer z(size_t(group * l.image_floats()));
+    Buffer scratch(size_t(conv_image::forward_scratch(single)));
+    for (int64_t n = begin; n < end; n += group) {
+      const int64_t count = std::min(group, end - n);
+      normalize_images(l, x.data(), n, count, affine, z.data());
+      for (int64_t i = 0; i < count; ++i) {
+        const conv_image::ForwardArrays arrays{z.data() + i * l.image_floats(), weight.data(),
+                                               nullptr, out + (n + i) * l.out_image()};
+        conv_image::forward_image(single, arrays, 0, scratch.data());
+      }
+    }
+  });
+}
+
+// What the backward pass accumulates per chunk of images.
+struct ChunkGrads {
+  Buffer dw;                                // the conv weight's gradient, or empty
+  std::vector<kernels::NormGradSums> sums;  // per channel, or empty
+};
+
+// Backward, first pass, per group of images: the normalised input again (in cache), the
+// conv's weight gradient and input gradient dz, then per channel dx += a g (g = dz through
+// the ReLU, a = weight * inv_std) and the sums of g and g (x - mean).
+void backward_groups(const Layout& l, const Tensor& x, const Tensor& weight, const Tensor& dy,
+                     const std::vector<kernels::NormAffine>& affine, const std::vector<float>& a,
+                     float* dx, bool want_dw, bool want_dz, std::vector<ChunkGrads>& grads) {
+  const int64_t group = l.group_images();
+  const ConvPlan plan = l.plan(group);
+  std::vector<float> flipped;
+  if (want_dz && plan.algorithm() != conv_image::Algorithm::kIm2col)
+    flipped = conv_image::flip_weight(plan, weight.data());
+  const int64_t chunks = int64_t(grads.size());
+  kernels::parallel_for_chunks(l.batch, chunks, [&](int64_t c, int64_t begin, int64_t end) {
+    ChunkGrads& chunk = grads[size_t(c)];
+    if (want_dw) chunk.dw.assign(size_t(weight.numel()), 0.0f);
+    if (want_dz) chunk.sums.assign(size_t(l.channels), {});
+    Buffer z(size_t(group * l.image_floats())), dz(want_dz ? z.size() : 0);
+    Buffer scratch(size_t(conv_image::backward_scratch(plan)));
+    const ChannelPair plane{1, size_t(l.plane), 0, 0};
+    for (int64_t n = begin; n < end; n += group) {
+      const int64_t count = std::min(group, end - n);
+      normalize_images(l, x.data(), n, count, affine, z.data());
+      if (want_dz) std::fill(dz.begin(), dz.begin() + count * l.image_floats(), 0.0f);
+      const conv_image::BackwardArrays arrays{z.data(),
+                                              weight.data(),
+                                              flipped.data(),
+                                              dy.data() + n * l.out_image(),
+                                              want_dz ? dz.data() : nullptr,
+                                              want_dw ? chunk.dw.data() : nullptr};
+      conv_image::backward_images(l.plan(count), arrays, 0, count, scratch.data());
+      if (!want_dz) continue;
+      for (int64_t i = 0; i < count; ++i)
+        for (int64_t ch = 0; ch < l.channels; ++ch) {
+          const int64_t at = ((n + i) * l.x_channels + ch) * l.plane;
+          const kernels::NormGradSums s =
+              kernels::norm_relu_grad(dz.data() + (i * l.channels + ch) * l.plane, x.data() + at,
+                                      plane, affine[ch], a[ch], dx != nullptr ? dx + at : nullptr);
+          chunk.sums[ch].sum += s.sum;
+          chunk.sums[ch].centered += s.centered;
+        }
+    }
+  });
+}
+
+// The gradients of a norm_relu_conv2d from its output gradient dy (see the header).
+struct Saved {
+  Tensor x;
+  int64_t channels;
+  Tensor norm_weight, norm_bias, weight;
+  Conv2dOptions options;
+  Statistics stats;
+};
+
+void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
+  const Layout l = layout_of(s.x, s.channels, s.weight, s.options);
+  const bool want_dw = s.weight.requires_grad();
+  const bool want_dz =
+      s.x.requires_grad() || s.norm_weight.requires_grad() || s.norm_bias.requires_grad();
+  float* dx = s.x.requires_grad() ? s.x.mutable_grad() : nullptr;
+  const std::vector<kernels::NormAffine> affine = affines(s.stats, s.norm_weight, s.norm_bias);
+  std::vector<float> a(size_t(l.channels));
+  for (int64_t ch = 0; ch < l.channels; ++ch)
+    a[ch] = s.norm_weight.data()[ch] * s.stats.inv_std[ch];
+  std::vector<ChunkGrads> grads(
+      size_t(kernels::worthwhile_chunks(l.batch, l.multiply_adds(), kGrain, kMaxChunks)));
+  backward_groups(l, s.x, s.weight, dy, affine, a, dx, want_dw, want_dz, grads);
+
+  if (want_dw) {
+    float* dw = s.weight.mutable_grad();
+    for (const ChunkGrads& chunk : grads)  // chunk order: thread-count independent
+      kernels::axpy(1.0f, chunk.dw.data(), dw, chunk.dw.size());
+  }
+  if (!want_dz) return;
+  std::vector<kernels::NormGradSums> sums(size_t(l.channels));
+  for (const ChunkGrads& chunk : grads)
+    for (int64_t ch = 0; ch < l.channels; ++ch) {
+      sums[ch].sum += chunk.sums[ch].sum;
+      sums[ch].centered += chunk.sums[ch].centered;
+    }
+  // With xhat = (x - mean) inv_std and M values per channel, as batch_norm's backward:
+  //   d bias = sum g, d weight = sum g xhat, and in training
+  //   d x = a g - a (sum g) / M - a inv_std^2 (x - mean) (sum g (x - mean)) / M,
+  // whose first term the pass above added; in evaluation d x = a g.
+  float* dnw = s.norm_weight.requires_grad() ? s.norm_weight.mutable_grad() : nullptr;
+  float* dnb = s.norm_bias.requires_grad() ? s.norm_bias.mutable_grad() : nullptr;
+  for (int64_t ch = 0; ch < l.channels; ++ch) {
+    if (dnb) dnb[ch] += float(sums[ch].sum);
+    if (dnw) dnw[ch] += float(sums[ch].centered * s.stats.inv_std[ch]);
+  }
+  if (dx == nullptr || !s.stats.training) return;
+  const ChannelPair c = channel_pair(s.x, l.channels);
   const double count = double(c.rows * c.length);
-  for_channels(channels, c, [&](int64_t ch) {
-    const size_t offset = ch * c.length;
-    const float* xc = x.data() + offset;
-    const float mean = s.mean[ch], inv_std = s.inv_std[ch];
-    const kernels::NormGradSums sums =
-        kernels::relu_grad_sums(dz.data() + offset, z.data() + offset, xc, c, mean);
-    if (db) db[ch] += float(sums.sum);
-    if (dw) dw[ch] += float(sums.centered * inv_std);
-    if (!dx) return;
-    const double a = norm_weight.data()[ch] * inv_std;
-    const double k = s.training ? -a * sums.sum / count : 0.0;
-    const double slope = s.training ? -a * inv_std * inv_std * sums.centered / count : 0.0;
-    kernels::norm_input_grad_add(dz.data() + offset, xc, c, mean, float(a), float(slope), float(k),
-                                 dx + offset);
+  for_channels(l.channels, c, [&](int64_t ch) {
+    const double inv_std = s.stats.inv_std[ch];
+    const double k = -double(a[ch]) * sums[ch].sum / count;
+    const double slope = -double(a[ch]) * inv_std * inv_std * sums[ch].centered / count;
+    kernels::add_centered(s.x.data() + ch * c.length, c, s.stats.mean[ch], float(slope), float(k),
+                          dx + ch * c.length);
   });
 }
 
 }  // namespace
 
 Tensor norm_relu_conv2d(const Tensor& x, int64_t channels, const BatchNormState& norm,
-                        const Tensor& weight, const Conv2dOptions& options) {
+                        const Tensor& weight, const Conv2dOptions& options,
+                        ChannelStatistics* shared) {
   check_arguments(x, channels, norm, weight, options);
-  Statistics stats = statistics(x, channels, norm);
-  Tensor out;
-  {
-    const Tensor z = normalized_input(x, channels, norm.weight, norm.bias, stats);
-    NoGradGuard no_grad;  // z is scratch: nothing of it is kept
-    out = conv2d(z, weight, Tensor(), options);
-  }
+  const Layout l = layout_of(x, channels, weight, options);
+  Statistics stats = statistics(x, channels, norm, shared);
+  Tensor out =
+      Tensor::empty({l.batch, l.out_channels, l.window.out_height(), l.window.out_width()});
+  forward_groups(l, x, weight, affines(stats, norm.weight, norm.bias), out.data());
   if (needs_grad({x, norm.weight, norm.bias, weight})) {
-    const Tensor norm_weight = norm.weight, norm_bias = norm.bias;
-    record("norm_relu_conv2d", {x, norm_weight, norm_bias, weight}, out,
-           [x, channels, norm_weight, norm_bias, weight, options,
-            stats = std::move(stats)](const Tensor& g) {
-             const Tensor z = normalized_input(x, channels, norm_weight, norm_bias, stats);
-             const bool want_dz =
-                 x.requires_grad() || norm_weight.requires_grad() || norm_bias.requires_grad();
-             Tensor dz = want_dz ? Tensor::zeros(z.shape()) : Tensor();
-             conv2d_backward(z, weight, g, options, want_dz ? dz.data() : nullptr,
-                             weight.requires_grad() ? weight.mutable_grad() : nullptr);
-             if (want_dz) norm_relu_backward(dz, z, x, norm_weight, norm_bias, stats);
-           });
+    const Saved saved{x, channels, norm.weight, norm.bias, weight, options, std::move(stats)};
+    record("norm_relu_conv2d", {x, norm.weight, norm.bias, weight}, out,
+           [saved](const Tensor& g) { norm_relu_conv_backward(saved, g); });
   }
   return out;
 }

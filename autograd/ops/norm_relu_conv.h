@@ -13,16 +13,24 @@
 // - weight [Cout, channels / groups, KH, KW], no bias; options as conv2d (ops/conv.h).
 //   -> [N, Cout, OH, OW].
 // - Saved for backward: the handles of x, norm.weight, norm.bias and weight, and each
-//   channel's mean and 1/sqrt(var + eps). Backward recomputes relu(batch_norm(...)) into
-//   a scratch tensor (freed after), runs conv2d_backward, then the ReLU and batch-norm
-//   backward: gradients go to x's first `channels` channels, norm.weight, norm.bias and
-//   weight, each only when it requires grad.
-// - Values and gradients equal those of batch_norm -> relu -> conv2d on slice(x, 1, 0,
-//   channels) (same kernels and summation orders); only what is kept differs.
+//   channel's mean and 1/sqrt(var + eps). Gradients go to x's first `channels` channels,
+//   norm.weight, norm.bias and weight, each only when it requires grad.
+// - Work goes image group by image group (a group's normalised input fits in 512 KiB):
+//   forward normalises a group into a scratch buffer and convolves it while it is in cache;
+//   backward normalises it again, runs the conv's backward for the group (conv_image.h),
+//   then the ReLU and batch-norm backward with the mask recomputed from x, adding the
+//   per-element part of x's gradient at once and the batch-statistics part in a last pass.
+//   No [N, channels, H, W] intermediate is ever allocated. Weight gradients and batch-norm
+//   sums are reduced per fixed chunk of images, then in chunk order: results do not depend
+//   on the thread count.
+// - Values equal those of batch_norm -> relu -> conv2d on slice(x, 1, 0, channels), and
+//   gradients up to rounding (their sums are associated differently); only what is kept
+//   differs.
 // Errors name the op and shapes, e.g. "norm_relu_conv2d: 12 channels of input [2,8,4,4]".
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "autograd/ops/conv.h"
 #include "autograd/tensor.h"
@@ -35,7 +43,24 @@ struct BatchNormState {
   float momentum = 0.1f, eps = 1e-5f;
 };
 
+// Batch statistics of the leading channels of one tensor, shared by the norm_relu_conv2d
+// calls that normalise prefixes of it in training. The layers of a dense block all normalise
+// the block's first channels with the same batch mean and variance (only their affine
+// parameters differ), so each channel's statistics need computing once per block, not once
+// per layer. Holds channels [0, mean.size()); a call computes and appends the ones it lacks.
+// Valid for one tensor while those channels keep their values: clear() it for another.
+struct ChannelStatistics {
+  std::vector<float> mean;
+  std::vector<double> squares;  // sum of (x - mean)^2 over the channel
+  void clear() {
+    mean.clear();
+    squares.clear();
+  }
+};
+
+// `shared` (may be null) is used in training only.
 Tensor norm_relu_conv2d(const Tensor& x, int64_t channels, const BatchNormState& norm,
-                        const Tensor& weight, const Conv2dOptions& options = {});
+                        const Tensor& weight, const Conv2dOptions& options = {},
+                        ChannelStatistics* shared = nullptr);
 
 }  // namespace trit

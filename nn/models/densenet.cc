@@ -23,7 +23,7 @@ std::shared_ptr<Conv2d> conv(int64_t in, int64_t out, int64_t kernel, Rng& rng) 
 // conv(relu(norm(x[:, :channels]))): fused, recomputing the normalised input in backward,
 // or as three separate ops on an x of exactly `channels` channels.
 Tensor norm_relu_conv(const Tensor& x, int64_t channels, BatchNorm2d& norm, Conv2d& convolution,
-                      bool memory_efficient) {
+                      bool memory_efficient, ChannelStatistics* shared = nullptr) {
   if (!memory_efficient) {
     check(x.size(1) == channels, "DenseNet",
           "input " + to_string(x.shape()) + " for " + std::to_string(channels) + " channels");
@@ -32,7 +32,7 @@ Tensor norm_relu_conv(const Tensor& x, int64_t channels, BatchNorm2d& norm, Conv
   const BatchNormState state{norm.weight(),      norm.bias(),        norm.running_mean(),
                              norm.running_var(), norm.is_training(), norm.momentum(),
                              norm.eps()};
-  return norm_relu_conv2d(x, channels, state, convolution.weight(), convolution.options());
+  return norm_relu_conv2d(x, channels, state, convolution.weight(), convolution.options(), shared);
 }
 
 // The DenseNet reference initialisation (see the header).
@@ -61,11 +61,12 @@ int64_t DenseNetConfig::layers_per_block() const {
 }
 
 DenseLayer::DenseLayer(int64_t in_channels, int64_t growth, bool bottleneck, bool memory_efficient,
-                       Rng& rng)
+                       Rng& rng, std::shared_ptr<ChannelStatistics> block_statistics)
     : Module("DenseLayer"),
       in_channels_(in_channels),
       growth_(growth),
-      memory_efficient_(memory_efficient) {
+      memory_efficient_(memory_efficient),
+      block_statistics_(std::move(block_statistics)) {
   norm1_ = register_module("norm1", std::make_shared<BatchNorm2d>(in_channels));
   if (!bottleneck) {
     conv1_ = register_module("conv1", conv(in_channels, growth, 3, rng));
@@ -77,7 +78,8 @@ DenseLayer::DenseLayer(int64_t in_channels, int64_t growth, bool bottleneck, boo
 }
 
 Tensor DenseLayer::forward(const Tensor& input) {
-  Tensor h = norm_relu_conv(input, in_channels_, *norm1_, *conv1_, memory_efficient_);
+  Tensor h = norm_relu_conv(input, in_channels_, *norm1_, *conv1_, memory_efficient_,
+                            block_statistics_.get());
   if (conv2_) h = norm_relu_conv(h, 4 * growth_, *norm2_, *conv2_, memory_efficient_);
   return h;
 }
@@ -93,11 +95,12 @@ DenseBlock::DenseBlock(int64_t in_channels, int64_t layers, int64_t growth, bool
       in_channels_(in_channels),
       layers_(layers),
       growth_(growth),
-      memory_efficient_(memory_efficient) {
+      memory_efficient_(memory_efficient),
+      statistics_(memory_efficient ? std::make_shared<ChannelStatistics>() : nullptr) {
   for (int64_t i = 0; i < layers; ++i)
     register_module("denselayer" + std::to_string(i + 1),
                     std::make_shared<DenseLayer>(in_channels + i * growth, growth, bottleneck,
-                                                 memory_efficient, rng));
+                                                 memory_efficient, rng, statistics_));
 }
 
 Tensor DenseBlock::forward(const Tensor& input) {
@@ -110,11 +113,13 @@ Tensor DenseBlock::forward(const Tensor& input) {
     return features;
   }
   Tensor buffer = channel_buffer(input, out_channels());
+  statistics_->clear();  // a new buffer
   int64_t filled = in_channels_;
   for (const auto& layer : children()) {
     write_channels(buffer, (*layer.second)(buffer), filled);
     filled += growth_;
   }
+  statistics_->clear();
   return buffer;
 }
 

@@ -38,6 +38,7 @@
 #include <memory>
 #include <string>
 
+#include "autograd/ops/norm_relu_conv.h"
 #include "autograd/random.h"
 #include "nn/batch_norm.h"
 #include "nn/conv2d.h"
@@ -63,10 +64,13 @@ struct DenseNetConfig {
 
 // One dense layer: input [N, C, H, W] -> its k new channels [N, growth, H, W]. Memory-
 // efficient: C >= in_channels and the layer reads the first in_channels channels (the
-// block's buffer); otherwise C == in_channels.
+// block's buffer); otherwise C == in_channels. `block_statistics` (may be null) holds the
+// batch statistics of the block buffer's channels during DenseBlock::forward: the first BN
+// takes them from there instead of recomputing them (ops/norm_relu_conv.h).
 class DenseLayer : public Module {
  public:
-  DenseLayer(int64_t in_channels, int64_t growth, bool bottleneck, bool memory_efficient, Rng& rng);
+  DenseLayer(int64_t in_channels, int64_t growth, bool bottleneck, bool memory_efficient, Rng& rng,
+             std::shared_ptr<ChannelStatistics> block_statistics = nullptr);
   Tensor forward(const Tensor& input) override;
   std::string repr() const override;  // "DenseLayer(24, growth=12, bottleneck)"
 
@@ -75,6 +79,7 @@ class DenseLayer : public Module {
   bool memory_efficient_;
   std::shared_ptr<BatchNorm2d> norm1_, norm2_;  // norm2_ and conv2_ only with a bottleneck
   std::shared_ptr<Conv2d> conv1_, conv2_;
+  std::shared_ptr<ChannelStatistics> block_statistics_;
 };
 
 // `layers` dense layers: [N, in_channels, H, W] -> [N, out_channels(), H, W], the input
@@ -90,6 +95,7 @@ class DenseBlock : public Module {
  private:
   int64_t in_channels_, layers_, growth_;
   bool memory_efficient_;
+  std::shared_ptr<ChannelStatistics> statistics_;  // of the buffer, during forward
 };
 
 // BN-ReLU-1x1 conv-2x2 average pool: [N, in, H, W] -> [N, out, H / 2, W / 2].
