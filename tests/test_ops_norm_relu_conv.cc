@@ -3,6 +3,7 @@
 // block written in place, and argument errors.
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -124,13 +125,13 @@ TEST_SUITE("ops") {
     const Tensor w3 = random_input({2, 3, 1, 1}, 17), w5 = random_input({2, 5, 1, 1}, 18);
     const BatchNormState a3 = norm_state(3, true, 19), a5 = norm_state(5, true, 20);
     const BatchNormState b3 = copy_of(a3), b5 = copy_of(a5);
-    ChannelStatistics shared;
-    const Tensor y3 = norm_relu_conv2d(x, 3, a3, w3, {}, &shared);
-    CHECK(shared.mean.size() == 3);
-    const Tensor y5 = norm_relu_conv2d(x, 5, a5, w5, {}, &shared);
-    CHECK(shared.mean.size() == 5);
-    shared.mean[0] += 1.0f;  // proof that the next call reads channel 0's mean from here
-    const Tensor shifted = norm_relu_conv2d(x, 3, copy_of(a3), w3, {}, &shared);
+    const auto shared = std::make_shared<ChannelStatistics>();
+    const Tensor y3 = norm_relu_conv2d(x, 3, a3, w3, {}, shared);
+    CHECK(shared->mean.size() == 3);
+    const Tensor y5 = norm_relu_conv2d(x, 5, a5, w5, {}, shared);
+    CHECK(shared->mean.size() == 5);
+    shared->mean[0] += 1.0f;  // proof that the next call reads channel 0's mean from here
+    const Tensor shifted = norm_relu_conv2d(x, 3, copy_of(a3), w3, {}, shared);
     clear_tape();
     check_same(y3, norm_relu_conv2d(x, 3, b3, w3));
     check_same(y5, norm_relu_conv2d(x, 5, b5, w5));
@@ -179,21 +180,26 @@ TEST_SUITE("ops") {
   }
 
   TEST_CASE("a two-layer dense block on a channel buffer matches finite differences") {
-    // Each layer reads every channel written so far and appends its own, as DenseBlock does.
+    // Each layer reads every channel written so far and appends its own, as DenseBlock does;
+    // with shared statistics the layers owe the buffer's bands part of their gradients.
     const BatchNormState n1 = norm_state(3, true, 11), n2 = norm_state(5, true, 12);
     const Tensor x = random_input({2, 3, 3, 3}, 13);
     const Tensor w1 = random_input({2, 3, 3, 3}, 14, 0.5f), w2 = random_input({2, 5, 1, 1}, 15);
-    gradcheck(
-        [&](const std::vector<Tensor>& in) {
-          BatchNormState s1 = n1, s2 = n2;
-          s1.weight = in[3];
-          s2.bias = in[4];
-          Tensor b = channel_buffer(in[0], 7);
-          write_channels(b, norm_relu_conv2d(b, 3, s1, in[1], {1, 1, 1}), 3);
-          write_channels(b, norm_relu_conv2d(b, 5, s2, in[2]), 5);
-          return b;
-        },
-        {x, w1, w2, n1.weight, n2.bias});
+    for (bool share : {false, true}) {
+      CAPTURE(share);
+      gradcheck(
+          [&](const std::vector<Tensor>& in) {
+            const auto shared = share ? std::make_shared<ChannelStatistics>() : nullptr;
+            BatchNormState s1 = n1, s2 = n2;
+            s1.weight = in[3];
+            s2.bias = in[4];
+            Tensor b = channel_buffer(in[0], 7, shared);
+            write_channels(b, norm_relu_conv2d(b, 3, s1, in[1], {1, 1, 1}, shared), 3, shared);
+            write_channels(b, norm_relu_conv2d(b, 5, s2, in[2], {}, shared), 5, shared);
+            return b;
+          },
+          {x, w1, w2, n1.weight, n2.bias});
+    }
   }
 
   TEST_CASE("norm_relu_conv2d and the channel buffer reject bad shapes, naming them") {

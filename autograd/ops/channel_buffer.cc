@@ -6,6 +6,7 @@
 #include "autograd/error.h"
 #include "autograd/graph.h"
 #include "autograd/kernels/elementwise.h"
+#include "autograd/kernels/norm_relu.h"
 #include "autograd/ops/window.h"
 
 namespace trit {
@@ -32,9 +33,27 @@ void move_band(const Band& b, const float* from, int64_t from_channels, int64_t 
 
 Band band_of(const Tensor& x) { return {x.size(0), x.size(2) * x.size(3), x.size(1)}; }
 
+// The gradient a band hands on: dx += the buffer gradient's band (channels [start, start +
+// K) of g) + the terms `shared` says are owed to those channels, x being the band's values
+// [N, K, H, W] and dx their gradient.
+void hand_on(const Band& b, const float* g, int64_t channels, int64_t start, const Tensor& x,
+             float* dx, const ChannelStatistics* shared) {
+  move_band(b, g, channels, start, dx, b.count, 0, true);
+  if (shared == nullptr) return;
+  const kernels::ChannelPair plane{size_t(b.images), size_t(b.plane), size_t(b.count * b.plane), 0};
+  for (int64_t j = 0; j < b.count; ++j) {
+    const size_t c = size_t(start + j);
+    if (c >= shared->owed_slope.size()) break;
+    kernels::add_centered(x.data() + j * b.plane, plane, shared->mean[c],
+                          float(shared->owed_slope[c]), float(shared->owed_offset[c]),
+                          dx + j * b.plane);
+  }
+}
+
 }  // namespace
 
-Tensor channel_buffer(const Tensor& x, int64_t channels) {
+Tensor channel_buffer(const Tensor& x, int64_t channels,
+                      std::shared_ptr<ChannelStatistics> shared) {
   check_nchw("channel_buffer", x.shape());
   check(channels >= x.size(1), "channel_buffer",
         std::to_string(channels) + " channels cannot hold input " + to_string(x.shape()));
@@ -42,13 +61,14 @@ Tensor channel_buffer(const Tensor& x, int64_t channels) {
   const Band band = band_of(x);
   move_band(band, x.data(), band.count, 0, buffer.data(), channels, 0, false);
   if (needs_grad({x}))
-    record("channel_buffer", {x}, buffer, [x, band, channels](const Tensor& g) {
-      move_band(band, g.data(), channels, 0, x.mutable_grad(), band.count, 0, true);
+    record("channel_buffer", {x}, buffer, [x, band, channels, shared](const Tensor& g) {
+      hand_on(band, g.data(), channels, 0, x, x.mutable_grad(), shared.get());
     });
   return buffer;
 }
 
-void write_channels(Tensor& buffer, const Tensor& y, int64_t start) {
+void write_channels(Tensor& buffer, const Tensor& y, int64_t start,
+                    std::shared_ptr<ChannelStatistics> shared) {
   check_nchw("write_channels", buffer.shape());
   check_nchw("write_channels", y.shape());
   const int64_t channels = buffer.size(1);
@@ -61,8 +81,8 @@ void write_channels(Tensor& buffer, const Tensor& y, int64_t start) {
   const Band band = band_of(y);
   move_band(band, y.data(), band.count, 0, buffer.data(), channels, start, false);
   if (needs_grad({y}))
-    record("write_channels", {y}, buffer, [y, band, channels, start](const Tensor& g) {
-      move_band(band, g.data(), channels, start, y.mutable_grad(), band.count, 0, true);
+    record("write_channels", {y}, buffer, [y, band, channels, start, shared](const Tensor& g) {
+      hand_on(band, g.data(), channels, start, y, y.mutable_grad(), shared.get());
     });
 }
 

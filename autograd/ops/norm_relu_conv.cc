@@ -243,6 +243,7 @@ struct Saved {
   Tensor norm_weight, norm_bias, weight;
   Conv2dOptions options;
   Statistics stats;
+  std::shared_ptr<ChannelStatistics> shared;  // owed the statistics' gradient terms, or null
 };
 
 void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
@@ -284,12 +285,25 @@ void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
   if (dx == nullptr || !s.stats.training) return;
   const ChannelPair c = channel_pair(s.x, l.channels);
   const double count = double(c.rows * c.length);
-  for_channels(l.channels, c, [&](int64_t ch) {
+  std::vector<double> slope(size_t(l.channels)), offset(size_t(l.channels));
+  for (int64_t ch = 0; ch < l.channels; ++ch) {
     const double inv_std = s.stats.inv_std[ch];
-    const double k = -double(a[ch]) * sums[ch].sum / count;
-    const double slope = -double(a[ch]) * inv_std * inv_std * sums[ch].centered / count;
-    kernels::add_centered(s.x.data() + ch * c.length, c, s.stats.mean[ch], float(slope), float(k),
-                          dx + ch * c.length);
+    offset[ch] = -double(a[ch]) * sums[ch].sum / count;
+    slope[ch] = -double(a[ch]) * inv_std * inv_std * sums[ch].centered / count;
+  }
+  if (s.shared != nullptr) {  // owed: paid once per channel where the gradient is handed on
+    ChannelStatistics& owed = *s.shared;
+    owed.owed_slope.resize(std::max(owed.owed_slope.size(), slope.size()), 0.0);
+    owed.owed_offset.resize(owed.owed_slope.size(), 0.0);
+    for (int64_t ch = 0; ch < l.channels; ++ch) {
+      owed.owed_slope[ch] += slope[ch];
+      owed.owed_offset[ch] += offset[ch];
+    }
+    return;
+  }
+  for_channels(l.channels, c, [&](int64_t ch) {
+    kernels::add_centered(s.x.data() + ch * c.length, c, s.stats.mean[ch], float(slope[ch]),
+                          float(offset[ch]), dx + ch * c.length);
   });
 }
 
@@ -297,15 +311,16 @@ void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
 
 Tensor norm_relu_conv2d(const Tensor& x, int64_t channels, const BatchNormState& norm,
                         const Tensor& weight, const Conv2dOptions& options,
-                        ChannelStatistics* shared) {
+                        std::shared_ptr<ChannelStatistics> shared) {
   check_arguments(x, channels, norm, weight, options);
   const Layout l = layout_of(x, channels, weight, options);
-  Statistics stats = statistics(x, channels, norm, shared);
+  Statistics stats = statistics(x, channels, norm, shared.get());
   Tensor out =
       Tensor::empty({l.batch, l.out_channels, l.window.out_height(), l.window.out_width()});
   forward_groups(l, x, weight, affines(stats, norm.weight, norm.bias), out.data());
   if (needs_grad({x, norm.weight, norm.bias, weight})) {
-    const Saved saved{x, channels, norm.weight, norm.bias, weight, options, std::move(stats)};
+    const Saved saved{x,      channels, norm.weight,      norm.bias,
+                      weight, options,  std::move(stats), norm.training ? shared : nullptr};
     record("norm_relu_conv2d", {x, norm.weight, norm.bias, weight}, out,
            [saved](const Tensor& g) { norm_relu_conv_backward(saved, g); });
   }

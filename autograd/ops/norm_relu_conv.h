@@ -19,19 +19,25 @@
 //   forward normalises a group into a scratch buffer and convolves it while it is in cache;
 //   backward normalises it again, runs the conv's backward for the group (conv_image.h),
 //   then the ReLU and batch-norm backward with the mask recomputed from x, adding the
-//   per-element part of x's gradient at once and the batch-statistics part in a last pass.
+//   per-element part of x's gradient at once and the batch-statistics part in a last pass
+//   (or owing it to `shared`).
 //   No [N, channels, H, W] intermediate is ever allocated. Weight gradients and batch-norm
 //   sums are reduced per fixed chunk of images, then in chunk order: results do not depend
 //   on the thread count.
 // - Values equal those of batch_norm -> relu -> conv2d on slice(x, 1, 0, channels), and
 //   gradients up to rounding (their sums are associated differently); only what is kept
 //   differs.
+// - shared (may be null; see ops/channel_buffer.h), in training only: channels whose batch
+//   statistics it holds are not summed again, the others are added to it; backward adds
+//   the statistics' part of x's gradient to its owed sums instead of to x's gradient.
+//   Give it only for x made by channel_buffer / write_channels with the same `shared`.
 // Errors name the op and shapes, e.g. "norm_relu_conv2d: 12 channels of input [2,8,4,4]".
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <memory>
 
+#include "autograd/ops/channel_buffer.h"
 #include "autograd/ops/conv.h"
 #include "autograd/tensor.h"
 
@@ -43,24 +49,8 @@ struct BatchNormState {
   float momentum = 0.1f, eps = 1e-5f;
 };
 
-// Batch statistics of the leading channels of one tensor, shared by the norm_relu_conv2d
-// calls that normalise prefixes of it in training. The layers of a dense block all normalise
-// the block's first channels with the same batch mean and variance (only their affine
-// parameters differ), so each channel's statistics need computing once per block, not once
-// per layer. Holds channels [0, mean.size()); a call computes and appends the ones it lacks.
-// Valid for one tensor while those channels keep their values: clear() it for another.
-struct ChannelStatistics {
-  std::vector<float> mean;
-  std::vector<double> squares;  // sum of (x - mean)^2 over the channel
-  void clear() {
-    mean.clear();
-    squares.clear();
-  }
-};
-
-// `shared` (may be null) is used in training only.
 Tensor norm_relu_conv2d(const Tensor& x, int64_t channels, const BatchNormState& norm,
                         const Tensor& weight, const Conv2dOptions& options = {},
-                        ChannelStatistics* shared = nullptr);
+                        std::shared_ptr<ChannelStatistics> shared = nullptr);
 
 }  // namespace trit

@@ -23,7 +23,7 @@ std::shared_ptr<Conv2d> conv(int64_t in, int64_t out, int64_t kernel, Rng& rng) 
 // conv(relu(norm(x[:, :channels]))): fused, recomputing the normalised input in backward,
 // or as three separate ops on an x of exactly `channels` channels.
 Tensor norm_relu_conv(const Tensor& x, int64_t channels, BatchNorm2d& norm, Conv2d& convolution,
-                      bool memory_efficient, ChannelStatistics* shared = nullptr) {
+                      bool memory_efficient, std::shared_ptr<ChannelStatistics> shared = nullptr) {
   if (!memory_efficient) {
     check(x.size(1) == channels, "DenseNet",
           "input " + to_string(x.shape()) + " for " + std::to_string(channels) + " channels");
@@ -61,12 +61,12 @@ int64_t DenseNetConfig::layers_per_block() const {
 }
 
 DenseLayer::DenseLayer(int64_t in_channels, int64_t growth, bool bottleneck, bool memory_efficient,
-                       Rng& rng, std::shared_ptr<ChannelStatistics> block_statistics)
+                       Rng& rng, std::shared_ptr<DenseBlockState> block)
     : Module("DenseLayer"),
       in_channels_(in_channels),
       growth_(growth),
       memory_efficient_(memory_efficient),
-      block_statistics_(std::move(block_statistics)) {
+      block_(std::move(block)) {
   norm1_ = register_module("norm1", std::make_shared<BatchNorm2d>(in_channels));
   if (!bottleneck) {
     conv1_ = register_module("conv1", conv(in_channels, growth, 3, rng));
@@ -79,7 +79,7 @@ DenseLayer::DenseLayer(int64_t in_channels, int64_t growth, bool bottleneck, boo
 
 Tensor DenseLayer::forward(const Tensor& input) {
   Tensor h = norm_relu_conv(input, in_channels_, *norm1_, *conv1_, memory_efficient_,
-                            block_statistics_.get());
+                            block_ ? block_->statistics : nullptr);
   if (conv2_) h = norm_relu_conv(h, 4 * growth_, *norm2_, *conv2_, memory_efficient_);
   return h;
 }
@@ -96,11 +96,11 @@ DenseBlock::DenseBlock(int64_t in_channels, int64_t layers, int64_t growth, bool
       layers_(layers),
       growth_(growth),
       memory_efficient_(memory_efficient),
-      statistics_(memory_efficient ? std::make_shared<ChannelStatistics>() : nullptr) {
+      state_(memory_efficient ? std::make_shared<DenseBlockState>() : nullptr) {
   for (int64_t i = 0; i < layers; ++i)
     register_module("denselayer" + std::to_string(i + 1),
                     std::make_shared<DenseLayer>(in_channels + i * growth, growth, bottleneck,
-                                                 memory_efficient, rng, statistics_));
+                                                 memory_efficient, rng, state_));
 }
 
 Tensor DenseBlock::forward(const Tensor& input) {
@@ -112,14 +112,16 @@ Tensor DenseBlock::forward(const Tensor& input) {
       features = concat({features, (*layer.second)(features)}, 1);
     return features;
   }
-  Tensor buffer = channel_buffer(input, out_channels());
-  statistics_->clear();  // a new buffer
+  // A fresh ChannelStatistics per forward: the backward closures of this graph keep it.
+  const auto statistics = std::make_shared<ChannelStatistics>();
+  state_->statistics = statistics;
+  Tensor buffer = channel_buffer(input, out_channels(), statistics);
   int64_t filled = in_channels_;
   for (const auto& layer : children()) {
-    write_channels(buffer, (*layer.second)(buffer), filled);
+    write_channels(buffer, (*layer.second)(buffer), filled, statistics);
     filled += growth_;
   }
-  statistics_->clear();
+  state_->statistics = nullptr;
   return buffer;
 }
 
