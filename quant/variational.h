@@ -94,6 +94,7 @@ class VariationalConv2d : public VariationalLayer {
                     const Conv2dOptions& options = {}, bool bias = true,
                     const VnqConfig& config = {}, uint64_t seed = 0);
   std::string repr() const override;
+  const Conv2dOptions& options() const { return options_; }
 
  protected:
   Tensor apply(const Tensor& x, const Tensor& w, const Tensor& b) const override;

@@ -111,6 +111,33 @@ TEST_SUITE("quant") {
                          "Plot::line: 'bad': 2 x values but 1 y values", Error);
   }
 
+  TEST_CASE("bars fill their bins from zero up to their heights; outlines leave the inside") {
+    const Color red{200, 0, 0};
+    Style style;
+    style.color = red;
+    Plot p(400, 300);
+    p.x_range(0, 4).y_range(0, 4).bars({0, 1, 2, 3}, {2, 0, 4}, "", style);
+    const Canvas c = p.render();
+    // Red pixels per column; the columns with some form one run per non-empty bin.
+    std::vector<int> runs;  // the height of each run (its first column's count)
+    for (int x = 0, previous = 0; x < c.width(); ++x) {
+      int column = 0;
+      for (int y = 0; y < c.height(); ++y) column += c.pixel(x, y) == red;
+      if (column > 0 && previous == 0) runs.push_back(column);
+      previous = column;
+    }
+    REQUIRE(runs.size() == 2);  // bin 1 (height 0) draws nothing
+    CHECK(runs[0] == doctest::Approx(runs[1] / 2.0).epsilon(0.03));  // heights 2 and 4
+
+    style.filled = false;
+    style.width = 2;
+    Plot outlined(400, 300);
+    outlined.x_range(0, 4).y_range(0, 4).bars({0, 1, 2, 3}, {2, 0, 4}, "", style);
+    CHECK(centroid_of(outlined.render(), red).count < centroid_of(c, red).count / 4);
+    CHECK_THROWS_WITH_AS(Plot().bars({0, 1}, {1, 2}, "bad"),
+                         "Plot::bars: 'bad': 2 bins need 3 edges, got 2", Error);
+  }
+
   TEST_CASE("a plot saves as a PNG of its size") {
     Plot p(320, 200);
     p.title("t").xlabel("x").ylabel("y").line({1, 2, 4}, {3, 1, 2}, "s");

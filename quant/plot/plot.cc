@@ -78,6 +78,19 @@ struct Mapping {
   }
 };
 
+// One bar between pixel columns x0, x1 and rows y0, y1 (any order), filled or outlined.
+void draw_bar(Canvas& canvas, double x0, double x1, double y0, double y1, const Style& style) {
+  const int left = static_cast<int>(std::lround(std::min(x0, x1)));
+  const int right = std::max(left + 1, static_cast<int>(std::lround(std::max(x0, x1))));
+  const int top = static_cast<int>(std::lround(std::min(y0, y1)));
+  const int bottom = std::max(top + 1, static_cast<int>(std::lround(std::max(y0, y1))));
+  if (style.filled) return canvas.fill_rect(left, top, right, bottom, *style.color);
+  const int w = std::max(1, static_cast<int>(std::lround(style.width)));
+  canvas.fill_rect(left, top, right, top + w, *style.color);
+  canvas.fill_rect(left, top, left + w, bottom, *style.color);
+  canvas.fill_rect(right - w, top, right, bottom, *style.color);
+}
+
 }  // namespace
 
 Plot::Plot(int width, int height) : width_(width), height_(height) {}
@@ -142,6 +155,16 @@ Plot& Plot::scatter(const std::vector<double>& xs, const std::vector<double>& ys
   return line(xs, ys, label, style);
 }
 
+Plot& Plot::bars(const std::vector<double>& edges, const std::vector<double>& heights,
+                 const std::string& label, Style style) {
+  check(edges.size() == heights.size() + 1, "Plot::bars",
+        "'" + label + "': " + std::to_string(heights.size()) + " bins need " +
+            std::to_string(heights.size() + 1) + " edges, got " + std::to_string(edges.size()));
+  if (!style.color) style.color = palette(static_cast<int>(series_.size()));
+  series_.push_back({edges, heights, label, style, true});
+  return *this;
+}
+
 Plot& Plot::text(double x, double y, const std::string& text, Color color) {
   notes_.push_back({x, y, text, color});
   return *this;
@@ -155,6 +178,7 @@ Canvas Plot::render() const {
       for (const double v : is_x ? s.xs : s.ys) {
         if (usable(v, axis.scale)) lo = std::min(lo, v), hi = std::max(hi, v);
       }
+      if (s.bars && !is_x && axis.scale == AxisScale::linear) lo = std::min(lo, 0.0);
     }
     if (lo > hi) lo = hi = 1.0;
     std::pair<double, double> r = padded_range(lo, hi, axis.scale);
@@ -223,6 +247,16 @@ Canvas Plot::render() const {
   // Series and notes, clipped to the plot area.
   canvas.set_clip(left + 1, top + 1, right, bottom);
   for (const Series& s : series_) {
+    if (s.bars) {
+      const double base = y_.scale == AxisScale::log ? bottom + 1.0 : my(0.0);
+      for (size_t k = 0; k < s.ys.size(); ++k) {
+        if (s.ys[k] == 0.0 || !usable(s.ys[k], y_.scale) || !usable(s.xs[k], x_.scale) ||
+            !usable(s.xs[k + 1], x_.scale))
+          continue;
+        draw_bar(canvas, mx(s.xs[k]), mx(s.xs[k + 1]), base, my(s.ys[k]), s.style);
+      }
+      continue;
+    }
     std::vector<double> px, py;
     for (size_t k = 0; k < s.xs.size(); ++k) {
       if (!usable(s.xs[k], x_.scale) || !usable(s.ys[k], y_.scale)) continue;
@@ -232,7 +266,7 @@ Canvas Plot::render() const {
     if (s.style.line)
       canvas.draw_polyline(px, py, *s.style.color, s.style.width, s.style.dashed ? 7.0 : 0.0);
     for (size_t k = 0; k < px.size(); ++k)
-      canvas.draw_marker(px[k], py[k], s.style.marker, *s.style.color);
+      canvas.draw_marker(px[k], py[k], s.style.marker, *s.style.color, s.style.marker_size);
   }
   for (const Note& n : notes_) {
     if (usable(n.x, x_.scale) && usable(n.y, y_.scale)) {
@@ -253,11 +287,17 @@ Canvas Plot::render() const {
     for (size_t k = 0; k < listed.size(); ++k) {
       const Series& s = *listed[k];
       const double cy = by + 4 + row * (k + 0.5);
-      if (s.style.line) {
+      if (s.bars) {
+        draw_bar(canvas, bx + 12.0 + sample / 4.0, bx + 12.0 + sample * 0.75, cy + th / 2.0,
+                 cy - th / 2.0, s.style);
+      } else if (s.style.line) {
         canvas.draw_polyline({bx + 12.0, bx + 12.0 + sample}, {cy, cy}, *s.style.color,
                              s.style.width, s.style.dashed ? 7.0 : 0.0);
       }
-      canvas.draw_marker(bx + 12.0 + sample / 2.0, cy, s.style.marker, *s.style.color);
+      if (!s.bars) {
+        canvas.draw_marker(bx + 12.0 + sample / 2.0, cy, s.style.marker, *s.style.color,
+                           std::max(s.style.marker_size, 7));
+      }
       canvas.draw_text(bx + 12 + sample + 10, static_cast<int>(cy) - th / 2, s.label, kBlack,
                        kText);
     }

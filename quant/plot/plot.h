@@ -28,7 +28,9 @@ struct Style {
   bool line = true;            // connect the points
   bool dashed = false;
   Marker marker = Marker::circle;
+  int marker_size = 9;  // pixels across (the legend shows at least 7)
   double width = 2.0;
+  bool filled = true;  // bars: filled rectangles, else outlines `width` pixels thick
 };
 
 class Plot {
@@ -51,6 +53,11 @@ class Plot {
              Style style = {});
   Plot& scatter(const std::vector<double>& xs, const std::vector<double>& ys,
                 const std::string& label, Style style = {});
+  // Histogram bars: bin k spans [edges[k], edges[k + 1]] with height heights[k], drawn from 0
+  // (log y axis: from the bottom); zero or unusable heights draw nothing. Throws trit::Error
+  // unless edges.size() == heights.size() + 1.
+  Plot& bars(const std::vector<double>& edges, const std::vector<double>& heights,
+             const std::string& label, Style style = {});
   // Text at data coordinates (its top-left corner).
   Plot& text(double x, double y, const std::string& text, Color color = kBlack);
 
@@ -64,9 +71,10 @@ class Plot {
     std::vector<double> ticks;
   };
   struct Series {
-    std::vector<double> xs, ys;
+    std::vector<double> xs, ys;  // bars: xs are the bin edges
     std::string label;
     Style style;
+    bool bars = false;
   };
   struct Note {
     double x, y;

@@ -1,0 +1,36 @@
+// VNQ test models: LeNet-5 with variational layers in a state where pruning and quantisation
+// (spec vnq.md §5) have all three outcomes, without training.
+#pragma once
+
+#include <memory>
+
+#include "autograd/graph.h"
+#include "nn/models/registry.h"
+#include "quant/vnq_model.h"
+
+namespace trit::testing {
+
+// Draws every log sigma^2 of `layers` uniformly from [lo, hi]: with [-10, 0], P&Q prunes some
+// weights, snaps some to 0 and keeps others at +-a.
+inline void spread_log_sigma2(const quant::VariationalLayers& layers, Rng& rng, float lo = -10.0f,
+                              float hi = 0.0f) {
+  NoGradGuard no_grad;
+  for (const auto& layer : layers) {
+    Tensor ls = layer->log_sigma2();
+    for (int64_t i = 0; i < ls.numel(); ++i) ls.data()[i] = lo + (hi - lo) * rng.uniform();
+  }
+}
+
+// LeNet-5 (seeded init) made variational with `config`, log sigma^2 spread over [-10, 0].
+inline std::shared_ptr<nn::Module> spread_vnq_lenet(uint64_t seed,
+                                                    const quant::VnqConfig& config = {},
+                                                    quant::VariationalLayers* layers = nullptr) {
+  Rng rng(seed);
+  std::shared_ptr<nn::Module> model = nn::make_model("lenet5", rng);
+  const quant::VariationalLayers made = quant::make_variational(*model, config, seed);
+  spread_log_sigma2(made, rng);
+  if (layers) *layers = made;
+  return model;
+}
+
+}  // namespace trit::testing
