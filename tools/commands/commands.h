@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "tools/train_config.h"
@@ -21,5 +22,16 @@ void add_eval_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_vnq_command(CLI::App& app);
+// What `trit quantize` and `trit plot` read: a checkpoint (positional), --model (default: the
+// one the checkpoint records) and --log-threshold (default: the checkpoint's).
+struct CheckpointArgs {
+  std::string input, model;
+  std::optional<float> log_threshold;
+};
+// Adds those three options to `command`, writing into `args`; `input_help` describes FILE.
+void add_checkpoint_options(CLI::App& command, CheckpointArgs& args,
+                            const std::string& input_help);
+void add_quantize_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
 
 }  // namespace trit::cli

@@ -1,4 +1,5 @@
 // `trit eval`: test error of a model's weights on a dataset's test split, as text and JSON.
+// Float, VNQ and ternary checkpoints (metadata kind "vnq" / "ternary") are all accepted.
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -9,6 +10,8 @@
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
 #include "nn/safetensors.h"
+#include "quant/ternary_checkpoint.h"
+#include "quant/ternary_layers.h"
 #include "tools/commands/commands.h"
 #include "tools/commands/vnq_checkpoint.h"
 #include "tools/trainer.h"
@@ -20,16 +23,11 @@ struct EvalArgs {
   std::string model = "lenet5", weights, dataset = "mnist", data_dir, report;
 };
 
-// A VNQ checkpoint: the paper's rows (original, VNQ means, VNQ + P&Q).
-void eval_vnq(const EvalArgs& args, std::shared_ptr<nn::Module> model) {
-  const VnqSettings settings = read_vnq_settings(args.weights);
-  const quant::VariationalLayers layers =
-      quant::make_variational(*model, settings.vnq_config(), 0, settings.keep_float);
-  nn::load_checkpoint(args.weights, *model, nullptr);
-  const DataSplits data = load_data(args.dataset, args.data_dir);
-  const std::vector<ResultRow> rows = vnq_table(*model, layers, data, settings);
-  std::printf("%s (%s) on %s test set (%lld images):\n", args.model.c_str(),
-              args.weights.c_str(), args.dataset.c_str(), static_cast<long long>(data.test.size()));
+// The rows of a quantised model's table on the terminal and, with --report, as JSON whose
+// top-level test_error, nonzero_fraction and bits are the last row's.
+void report_rows(const EvalArgs& args, const DataSplits& data, const std::vector<ResultRow>& rows) {
+  std::printf("%s (%s) on %s test set (%lld images):\n", args.model.c_str(), args.weights.c_str(),
+              args.dataset.c_str(), static_cast<long long>(data.test.size()));
   print_table(rows);
   if (args.report.empty()) return;
   const ResultRow& quantised = rows.back();
@@ -44,10 +42,39 @@ void eval_vnq(const EvalArgs& args, std::shared_ptr<nn::Module> model) {
                                   {"rows", table_json(rows)}});
 }
 
+// A VNQ checkpoint: the paper's rows (original, VNQ means, VNQ + P&Q).
+void eval_vnq(const EvalArgs& args) {
+  const VnqModel vnq = load_vnq_model(args.weights, args.model);
+  const DataSplits data = load_data(args.dataset, args.data_dir);
+  report_rows(args, data, vnq_table(*vnq.model, vnq.layers, data, vnq.settings));
+}
+
+// A ternary checkpoint (trit quantize): the packed 2-bit model, deterministic, and the
+// original model's error when the VNQ settings it was made from know it.
+void eval_ternary(const EvalArgs& args, nn::Module& model) {
+  const nn::Metadata metadata = quant::load_ternary_checkpoint(args.weights, model);
+  const DataSplits data = load_data(args.dataset, args.data_dir);
+  std::vector<ResultRow> rows;
+  if (metadata.count("vnq")) {
+    const double original = parse_vnq_settings(metadata, args.weights).original_error;
+    if (original >= 0) rows.push_back({kOriginalRow, original, 1.0, 32});
+  }
+  int64_t weights = 0, nonzero = 0;
+  for (const auto& [name, layer] : quant::find_ternary(model)) {
+    weights += layer->weights().rows * layer->weights().cols;
+    nonzero += layer->nonzero();
+  }
+  const double error = 1.0 - evaluate_accuracy(model, data.test, data.normalization);
+  rows.push_back({"VNQ + P&Q (packed 2-bit)", error, weights ? double(nonzero) / weights : 0.0, 2});
+  report_rows(args, data, rows);
+}
+
 void run_eval(const EvalArgs& args) {
   Rng rng(0);
   std::shared_ptr<nn::Module> model = nn::make_model(args.model, rng);
-  if (is_vnq_checkpoint(nn::load_safetensors(args.weights).metadata)) return eval_vnq(args, model);
+  const nn::Metadata metadata = nn::load_safetensors(args.weights).metadata;
+  if (is_vnq_checkpoint(metadata)) return eval_vnq(args);
+  if (quant::is_ternary_checkpoint(metadata)) return eval_ternary(args, *model);
   nn::load_checkpoint(args.weights, *model, nullptr);
   const DataSplits data = load_data(args.dataset, args.data_dir);
   const double accuracy = evaluate_accuracy(*model, data.test, data.normalization);

@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "autograd/error.h"
+#include "nn/checkpoint.h"
+#include "nn/models/registry.h"
 
 namespace trit::cli {
 
@@ -28,6 +30,10 @@ bool is_vnq_checkpoint(const nn::Metadata& metadata) {
 VnqSettings read_vnq_settings(const std::string& path) {
   const nn::Metadata metadata = nn::load_safetensors(path).metadata;
   check(is_vnq_checkpoint(metadata), path, "not a VNQ checkpoint (metadata kind is not \"vnq\")");
+  return parse_vnq_settings(metadata, path);
+}
+
+VnqSettings parse_vnq_settings(const nn::Metadata& metadata, const std::string& path) {
   try {
     return nlohmann::json::parse(metadata.at("vnq")).get<VnqSettings>();
   } catch (const std::exception& e) {
@@ -35,10 +41,35 @@ VnqSettings read_vnq_settings(const std::string& path) {
   }
 }
 
+std::string checkpoint_model(const nn::Metadata& metadata, const std::string& path) {
+  const auto model = metadata.find("model");
+  check(model != metadata.end(), path, "the metadata names no model (use --model)");
+  return model->second;
+}
+
+VnqModel load_vnq_model(const std::string& path, const std::string& model_name,
+                        std::optional<float> log_threshold) {
+  const nn::Metadata metadata = nn::load_safetensors(path).metadata;
+  check(is_vnq_checkpoint(metadata), path, "not a VNQ checkpoint (metadata kind is not \"vnq\")");
+  VnqModel out;
+  out.settings = parse_vnq_settings(metadata, path);
+  Rng rng(0);
+  out.model =
+      nn::make_model(model_name.empty() ? checkpoint_model(metadata, path) : model_name, rng);
+  quant::VnqConfig config = out.settings.vnq_config();
+  if (log_threshold) config.log_threshold = *log_threshold;
+  out.layers = quant::make_variational(*out.model, config, 0, out.settings.keep_float);
+  nn::load_checkpoint(path, *out.model, nullptr);
+  for (const auto& [name, module] : out.model->named_modules())
+    if (std::dynamic_pointer_cast<quant::VariationalLayer>(module)) out.names.push_back(name);
+  return out;
+}
+
 std::vector<ResultRow> vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
                                  const DataSplits& data, const VnqSettings& settings) {
   std::vector<ResultRow> rows;
-  if (settings.original_error >= 0) rows.push_back({"original (pre-trained)", settings.original_error, 1.0, 32});
+  if (settings.original_error >= 0)
+    rows.push_back({kOriginalRow, settings.original_error, 1.0, 32});
   const auto error_in = [&](quant::VnqMode mode) {
     quant::set_mode(layers, mode);
     return 1.0 - evaluate_accuracy(model, data.test, data.normalization);

@@ -5,6 +5,8 @@
 // VNQ + P&Q, each with test error, non-zero weights over the quantised weights, and bits.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,28 @@ struct VnqSettings {
 // True when the safetensors file at `path` is a VNQ checkpoint.
 bool is_vnq_checkpoint(const nn::Metadata& metadata);
 VnqSettings read_vnq_settings(const std::string& path);
+// The settings JSON under metadata key "vnq" (a ternary checkpoint copies it); throws Error
+// naming `path` when it is missing or malformed.
+VnqSettings parse_vnq_settings(const nn::Metadata& metadata, const std::string& path);
+
+// A VNQ checkpoint loaded into its model: the model with variational layers, those layers
+// with their dotted names (model order), and the settings it was trained with.
+struct VnqModel {
+  std::shared_ptr<nn::Module> model;
+  quant::VariationalLayers layers;
+  std::vector<std::string> names;
+  VnqSettings settings;
+};
+// Builds `model_name` (empty: the model the checkpoint records), makes it variational as the
+// settings say and loads the checkpoint. The layers prune at `log_threshold` when given,
+// else at the settings' threshold; `settings` keeps what the file holds.
+VnqModel load_vnq_model(const std::string& path, const std::string& model_name,
+                        std::optional<float> log_threshold = std::nullopt);
+
+// The model name a checkpoint records (metadata "model"); throws Error naming `path` if none.
+std::string checkpoint_model(const nn::Metadata& metadata, const std::string& path);
+
+inline constexpr char kOriginalRow[] = "original (pre-trained)";
 
 struct ResultRow {
   std::string method;

@@ -1,0 +1,171 @@
+// `trit quantize`, `trit eval` on ternary checkpoints and `trit plot`, end to end through
+// run_cli, on a VNQ checkpoint written by the test (untrained LeNet-5 with spread variances).
+#include <doctest/doctest.h>
+#include <stb_image.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "nn/checkpoint.h"
+#include "nn/models/registry.h"
+#include "quant/ternary_checkpoint.h"
+#include "quant/ternary_layers.h"
+#include "tests/cli_fixtures.h"
+#include "tests/vnq_fixtures.h"
+#include "tools/cli.h"
+#include "tools/commands/vnq_checkpoint.h"
+
+using namespace trit;
+using trit::cli::run_cli;
+using trit::testing::TempDir;
+
+namespace {
+
+constexpr double kOriginalError = 0.25;  // recorded in the VNQ settings, carried over
+
+// A data folder with tiny MNIST and a VNQ checkpoint ("vnq.safetensors") of a LeNet-5
+// trained one epoch on it, log sigma^2 spread over [-10, -2] (no VNQ training: fast). The
+// test labels are then redrawn at random: the model predicts the classes it learnt, so the
+// test error lies well inside (0, 1) and equal errors mean equal predictions, not a tie at 0.
+struct VnqFiles {
+  TempDir dir;
+  std::string data = dir.path() + "/mnist", vnq = dir.file("vnq.safetensors");
+  VnqFiles() {
+    std::filesystem::create_directories(data);
+    trit::testing::write_tiny_mnist(data, 64, 64);
+    Rng labels_rng(5);
+    std::vector<uint8_t> labels(64);
+    for (uint8_t& label : labels) label = static_cast<uint8_t>(labels_rng.below(10));
+    trit::testing::write_bytes(data + "/t10k-labels-idx1-ubyte",
+                               trit::testing::idx_bytes({64}, labels));
+    const std::string trained = dir.file("float.safetensors");
+    REQUIRE(run_cli({"trit", "train", "--data", data, "--epochs", "1", "--batch", "16", "--threads",
+                     "1", "--save", trained}) == 0);
+    Rng rng(21);
+    std::shared_ptr<nn::Module> model = nn::make_model("lenet5", rng);
+    nn::load_checkpoint(trained, *model, nullptr);
+    cli::VnqSettings settings;
+    settings.original_error = kOriginalError;
+    trit::testing::spread_log_sigma2(quant::make_variational(*model, settings.vnq_config(), 21),
+                                     rng, -10.0f, -2.0f);
+    nn::TrainingState state;
+    state.extra = settings.to_metadata();
+    nn::save_checkpoint(vnq, *model, nullptr, state);
+  }
+};
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+}
+
+// Zero codes over all ternary layers of a ternary checkpoint of LeNet-5.
+int64_t zero_codes(const std::string& path) {
+  Rng rng(0);
+  std::shared_ptr<nn::Module> model = nn::make_model("lenet5", rng);
+  quant::load_ternary_checkpoint(path, *model);
+  int64_t zeros = 0;
+  for (const auto& [name, layer] : quant::find_ternary(*model))
+    zeros += layer->weights().rows * layer->weights().cols - layer->nonzero();
+  return zeros;
+}
+
+}  // namespace
+
+TEST_SUITE("tools") {
+  TEST_CASE("trit eval runs a quantised checkpoint with the VNQ checkpoint's P&Q error") {
+    VnqFiles files;
+    const std::string ternary = files.dir.file("ternary.safetensors");
+    REQUIRE(run_cli({"trit", "quantize", files.vnq, "--log-threshold", "2", "--save", ternary}) ==
+            0);
+    const nn::Metadata metadata = nn::load_safetensors(ternary).metadata;
+    CHECK(metadata.at("kind") == "ternary");
+    CHECK(metadata.at("model") == "lenet5");
+    CHECK(std::stod(metadata.at("log_threshold")) == 2.0);
+    CHECK(cli::parse_vnq_settings(metadata, ternary).original_error == kOriginalError);
+
+    const std::string vnq_report = files.dir.file("vnq.json");
+    const std::string ternary_report = files.dir.file("ternary.json");
+    REQUIRE(run_cli({"trit", "eval", "--weights", files.vnq, "--data", files.data, "--report",
+                     vnq_report}) == 0);
+    REQUIRE(run_cli({"trit", "eval", "--weights", ternary, "--data", files.data, "--report",
+                     ternary_report}) == 0);
+    const auto vnq = read_json(vnq_report), packed = read_json(ternary_report);
+    // The packed 2-bit path makes the same predictions as the VNQ model in kTernary mode.
+    CHECK(packed.at("test_error").get<double>() == vnq.at("test_error").get<double>());
+    CHECK(packed.at("nonzero_fraction").get<double>() == vnq.at("nonzero_fraction").get<double>());
+    CHECK(packed.at("bits") == 2);
+    CHECK(packed.at("test_error").get<double>() > 0.5);
+    CHECK(packed.at("test_error").get<double>() < 0.99);
+    const double nonzero = packed.at("nonzero_fraction");
+    CHECK(nonzero > 0.0);
+    CHECK(nonzero < 1.0);
+    const auto& rows = packed.at("rows");
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].at("method") == cli::kOriginalRow);
+    CHECK(rows[0].at("test_error").get<double>() == kOriginalError);
+    CHECK(rows[1].at("method") == "VNQ + P&Q (packed 2-bit)");
+
+    // Running it twice gives the same result (deterministic).
+    REQUIRE(run_cli({"trit", "eval", "--weights", ternary, "--data", files.data, "--report",
+                     ternary_report}) == 0);
+    CHECK(read_json(ternary_report).at("test_error") == packed.at("test_error"));
+  }
+
+  TEST_CASE("trit quantize prunes no more at log T 3 than at log T 2, and checks its input") {
+    VnqFiles files;
+    const std::string at2 = files.dir.file("t2.safetensors"),
+                      at3 = files.dir.file("t3.safetensors");
+    REQUIRE(run_cli({"trit", "quantize", files.vnq, "--log-threshold", "2", "--save", at2}) == 0);
+    REQUIRE(run_cli({"trit", "quantize", files.vnq, "--log-threshold", "3", "--save", at3,
+                     "--model", "lenet5"}) == 0);
+    const int64_t zeros2 = zero_codes(at2), zeros3 = zero_codes(at3);
+    CHECK(zeros3 <= zeros2);
+    CHECK(zeros3 < zeros2);  // the spread variances put some weights between the thresholds
+    CHECK(zeros3 > 0);
+
+    CHECK(run_cli({"trit", "quantize", files.vnq}) == 2);           // no --save
+    CHECK(run_cli({"trit", "quantize", at2, "--save", at3}) == 1);  // not a VNQ checkpoint
+    CHECK(run_cli({"trit", "quantize", files.vnq, "--save", at3, "--model", "lenet5-classic"}) ==
+          1);
+    CHECK(zero_codes(at3) == zeros3);  // a failed run leaves the previous file intact
+  }
+
+  TEST_CASE("trit plot writes a scatter and a histogram per layer that are not blank") {
+    VnqFiles files;
+    const std::string out = files.dir.path() + "/plots";
+    REQUIRE(run_cli({"trit", "plot", files.vnq, "--out", out}) == 0);
+    for (const std::string layer : {"conv1", "conv2", "fc1", "fc2"}) {
+      for (const std::string kind : {"_scatter.png", "_hist.png"}) {
+        const std::string path = out + "/" + layer + kind;
+        CAPTURE(path);
+        int width = 0, height = 0, channels = 0;
+        unsigned char* pixels = stbi_load(path.c_str(), &width, &height, &channels, 3);
+        REQUIRE(pixels != nullptr);
+        CHECK(width == 1300);
+        CHECK(height == 720);
+        int64_t inked = 0;
+        std::set<int> colours;  // distinct non-grey colours (the series)
+        for (int64_t i = 0; i < int64_t(width) * height; ++i) {
+          const unsigned char r = pixels[3 * i], g = pixels[3 * i + 1], b = pixels[3 * i + 2];
+          inked += !(r == 255 && g == 255 && b == 255);
+          if (r != g || g != b) colours.insert((r << 16) | (g << 8) | b);
+        }
+        stbi_image_free(pixels);
+        CHECK(inked > int64_t(width) * height / 50);
+        CHECK(colours.size() >= 2);
+      }
+    }
+    // A ternary checkpoint has no theta or sigma: histograms only.
+    const std::string ternary = files.dir.file("ternary.safetensors");
+    REQUIRE(run_cli({"trit", "quantize", files.vnq, "--save", ternary}) == 0);
+    const std::string out2 = files.dir.path() + "/plots2";
+    REQUIRE(run_cli({"trit", "plot", ternary, "--out", out2}) == 0);
+    CHECK(std::filesystem::exists(out2 + "/fc1_hist.png"));
+    CHECK_FALSE(std::filesystem::exists(out2 + "/fc1_scatter.png"));
+    CHECK(run_cli({"trit", "plot", files.data + "/t10k-labels-idx1-ubyte", "--out", out2}) == 1);
+  }
+}
