@@ -51,6 +51,7 @@ void add_funnel(plot::Plot& p, double c, double log_threshold, double ylo, doubl
   p.line(right, ys, "", style);
 }
 
+// max(at_least, max |values|); at_least > 0 keeps axis ranges non-empty.
 float max_abs(const std::vector<float>& values, float at_least) {
   float m = at_least;
   for (const float v : values) m = std::max(m, std::abs(v));
@@ -87,7 +88,7 @@ void plot_vnq_scatter(const LayerWeights& layer, const std::string& path, int64_
   }
   ylo = std::floor(ylo) - 1.0;
   yhi = std::ceil(yhi) + 1.0;
-  const double a = layer.level, xmax = 1.15 * max_abs(layer.theta, 1.5f * layer.level);
+  const double a = layer.level, xmax = 1.15 * max_abs(layer.theta, 1.5f * layer.level + 1e-6f);
 
   plot::Plot p(kWidth, kHeight);
   p.title(layer.name + format(": a = %.4f, log T = %g, %.0f of %.0f weights shown", a,
@@ -129,7 +130,7 @@ void plot_vnq_scatter(const LayerWeights& layer, const std::string& path, int64_
 void plot_weight_histogram(const LayerWeights& layer, const std::string& path, int bins) {
   check(bins >= 3 && bins % 2 == 1, "plot_weight_histogram",
         std::to_string(bins) + " bins: need an odd number >= 3 (a bin centred on 0)");
-  const double a = layer.level, half = 1.1 * max_abs(layer.theta, 1.1f * layer.level);
+  const double a = layer.level, half = 1.1 * max_abs(layer.theta, 1.1f * layer.level + 1e-6f);
   const double width = 2.0 * half / bins;
   std::vector<double> edges(bins + 1), before(bins, 0.0), after(bins, 0.0);
   for (int k = 0; k <= bins; ++k) edges[k] = -half + k * width;
@@ -147,8 +148,9 @@ void plot_weight_histogram(const LayerWeights& layer, const std::string& path, i
   const double nonzero_percent = layer.codes.empty() ? 0.0 : 100.0 * nonzero / layer.codes.size();
 
   plot::Plot p(kWidth, kHeight);
-  p.title(layer.name +
-          format(": weights before and after P&Q (a = %.4f, %.1f%% non-zero)", a, nonzero_percent))
+  const std::string what =
+      layer.theta.empty() ? ": weights after P&Q" : ": weights before and after P&Q";
+  p.title(layer.name + what + format(" (a = %.4f, %.1f%% non-zero)", a, nonzero_percent))
       .xlabel("weight value")
       .ylabel("number of weights")
       .x_range(-half, half)
