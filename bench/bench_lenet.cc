@@ -3,6 +3,7 @@
 // + cross-entropy + backward + optimiser step, at 1 and 2 threads. Build optimised.
 //
 //   build/release/bench/bench_lenet [--models lenet5,lenet5-classic] [--batches 64,128]
+//                                   [--threads 1,2]
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -42,16 +43,18 @@ std::unique_ptr<optim::Optimizer> make(const std::string& kind, const nn::Module
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string models = "lenet5,lenet5-classic", batches = "64,128";
+  std::string models = "lenet5,lenet5-classic", batches = "64,128", thread_counts = "1,2";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--models")) models = argv[i + 1];
     if (!std::strcmp(argv[i], "--batches")) batches = argv[i + 1];
+    if (!std::strcmp(argv[i], "--threads")) thread_counts = argv[i + 1];
   }
   std::printf("LeNet-5 throughput, SIMD target %s (median of 5 repeats)\n",
               kernels::dispatch_target().c_str());
   for (const std::string& name : split(models))
     for (const std::string& batch_text : split(batches))
-      for (int threads : {1, 2}) {
+      for (const std::string& threads_text : split(thread_counts)) {
+        const int threads = std::stoi(threads_text);
         kernels::set_num_threads(threads);
         const int64_t batch = std::stoll(batch_text);
         Rng rng(0);
@@ -66,8 +69,8 @@ int main(int argc, char** argv) {
             cross_entropy((*model)(x), labels).backward();
             optimizer->step();
           };
-          const std::string label = name + " b" + batch_text + " train-" + kind + " " +
-                                    std::to_string(threads) + " thr";
+          const std::string label =
+              name + " b" + batch_text + " train-" + kind + " " + std::to_string(threads) + " thr";
           bench::print_rates(label.c_str(), bench::measure(step, batch, threads), "img/s");
         }
         std::shared_ptr<nn::Module> model = nn::make_model(name, rng);

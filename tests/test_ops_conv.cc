@@ -37,6 +37,19 @@ const ConvCase kCases[] = {
     {"stride 3, padding 1", {1, 1, 8, 8}, {2, 1, 3, 3}, {3, 1, 1}, true},
     {"2x3 kernel, padding 1, 7 channels out", {1, 2, 9, 13}, {7, 2, 2, 3}, {1, 1, 1}, true},
     {"5x5, padding 2, one channel in", {3, 1, 9, 6}, {4, 1, 5, 5}, {1, 2, 1}, false},
+    {"5x5 on 12x12 (8x8 out: shifted rows, dy in place)", {2, 3, 12, 12}, {5, 3, 5, 5}, {}, true},
+    {"3x3, padding 1, groups 2 on 8x8 (shifted)", {2, 4, 8, 8}, {6, 2, 3, 3}, {1, 1, 2}, true},
+};
+
+// Images large enough for the wide-rows layout, and LeNet's shapes (shifted rows).
+const ConvCase kLargeCases[] = {
+    {"3x3, padding 1, 8 channels on 24x40 (wide rows)",
+     {2, 8, 24, 40},
+     {5, 8, 3, 3},
+     {1, 1, 1},
+     true},
+    {"LeNet conv1", {3, 1, 28, 28}, {20, 1, 5, 5}, {}, true},
+    {"LeNet conv2", {3, 20, 12, 12}, {50, 20, 5, 5}, {}, true},
 };
 
 // The definition, one output at a time, accumulated in double.
@@ -102,6 +115,31 @@ TEST_SUITE("ops") {
         CAPTURE(i);
         REQUIRE(y.data()[i] == doctest::Approx(want[i]).epsilon(1e-5));
       }
+    }
+  }
+
+  TEST_CASE("conv2d gradients of larger images satisfy the adjoint identities") {
+    // conv2d is linear in x and in w: with L = sum(r * conv(x, w)), sum(dx * v) equals
+    // sum(r * conv(v, w)) and sum(dw * u) equals sum(r * conv(x, u)) for any v, u (naive).
+    const auto dot = [](const float* a, const std::vector<float>& b) {
+      double total = 0.0;
+      for (size_t i = 0; i < b.size(); ++i) total += double(a[i]) * b[i];
+      return total;
+    };
+    for (const ConvCase& c : kLargeCases) {
+      CAPTURE(std::string(c.name));
+      const std::vector<Tensor> in = conv_case_inputs(c);
+      const Tensor x = in[0].detach().set_requires_grad(), w = in[1].detach().set_requires_grad();
+      const Tensor y = conv2d(x, w, in[2], c.options);
+      const std::vector<float> want = naive_conv(x, w, in[2], c.options);
+      for (size_t i = 0; i < want.size(); ++i) REQUIRE(y.data()[i] == doctest::Approx(want[i]));
+      const Tensor r = random_input(y.shape(), 4), v = random_input(c.x, 5),
+                   u = random_input(c.w, 6);
+      backward(y, r);
+      const std::vector<float> conv_v = naive_conv(v, w, Tensor(), c.options);
+      const std::vector<float> conv_u = naive_conv(x, u, Tensor(), c.options);
+      CHECK(dot(x.grad().data(), v.to_vector()) == doctest::Approx(dot(r.data(), conv_v)));
+      CHECK(dot(w.grad().data(), u.to_vector()) == doctest::Approx(dot(r.data(), conv_u)));
     }
   }
 
@@ -202,50 +240,83 @@ TEST_SUITE("kernels") {
     trit::testing::for_each_target([] {
       for (int64_t width : {1, 6, 15, 16, 17, 40})
         for (int64_t kernel : {1, 2, 3})
-          for (int64_t out_channels : {1, 5, 7, 13}) {
-            const kernels::WideConv g{2, 4, width + kernel - 1, kernel, kernel};
-            CAPTURE(width);
-            CAPTURE(kernel);
-            CAPTURE(out_channels);
-            const int64_t taps = g.taps(), ld = g.padded_positions() + 3;
-            const std::vector<float> input = random_values(g.input_size(), 9);
-            const std::vector<float> weight = random_values(out_channels * taps, 10);
-            // Tap k at position q of the image at `image`, by the definition.
-            const auto tap = [&](const float* image, int64_t k, int64_t q) {
-              const int64_t c = k / (kernel * kernel), ky = k / kernel % kernel, kx = k % kernel;
-              return double(image[c * g.plane() + q + ky * g.width + kx]);
-            };
-            std::vector<float> out(size_t(out_channels * ld), -7.0f);
-            const std::vector<float> bias = random_values(out_channels, 13);
-            kernels::wide_conv(input.data(), g, weight.data(), bias.data(), out_channels,
-                               out.data(), ld);
-            for (int64_t co = 0; co < out_channels; ++co)
-              for (int64_t q = 0; q < g.padded_positions(); ++q) {
-                double want = bias[size_t(co)];
-                for (int64_t k = 0; k < taps; ++k)
-                  want += weight[size_t(co * taps + k)] * tap(input.data(), k, q);
-                REQUIRE(out[size_t(co * ld + q)] == doctest::Approx(want).epsilon(1e-5));
-              }
-            REQUIRE(out[size_t(ld - 1)] == -7.0f);  // nothing written past padded_positions
+          for (int64_t out_channels : {1, 5, 7, 13})
+            for (bool shifted : {false, true}) {
+              const int64_t row = shifted ? width : width + kernel - 1;
+              const kernels::WideConv g{2, 4, row, kernel, kernel, shifted};
+              CAPTURE(width);
+              CAPTURE(kernel);
+              CAPTURE(out_channels);
+              CAPTURE(shifted);
+              const int64_t taps = g.taps(), ld = g.padded_positions() + 3;
+              const std::vector<float> input = random_values(g.input_size(), 9);
+              const std::vector<float> weight = random_values(out_channels * taps, 10);
+              // Tap k at position q of the image at `image`, by the definition.
+              const auto tap = [&](const float* image, int64_t k, int64_t q) {
+                const int64_t c = k / (kernel * kernel), ky = k / kernel % kernel, kx = k % kernel;
+                if (shifted) return double(image[(c * kernel + kx) * g.plane() + q + ky * g.width]);
+                return double(image[c * g.plane() + q + ky * g.width + kx]);
+              };
+              std::vector<float> out(size_t(out_channels * ld), -7.0f);
+              const std::vector<float> bias = random_values(out_channels, 13);
+              kernels::wide_conv(input.data(), g, weight.data(), bias.data(), out_channels,
+                                 out.data(), ld);
+              for (int64_t co = 0; co < out_channels; ++co)
+                for (int64_t q = 0; q < g.padded_positions(); ++q) {
+                  double want = bias[size_t(co)];
+                  for (int64_t k = 0; k < taps; ++k)
+                    want += weight[size_t(co * taps + k)] * tap(input.data(), k, q);
+                  REQUIRE(out[size_t(co * ld + q)] == doctest::Approx(want).epsilon(1e-5));
+                }
+              REQUIRE(out[size_t(ld - 1)] == -7.0f);  // nothing written past padded_positions
 
-            // Two images: the second one's input and dy follow the first at fixed strides.
-            const std::vector<float> dy = random_values(2 * out_channels * ld, 11);
-            std::vector<float> inputs = input;
-            inputs.insert(inputs.end(), input.rbegin(), input.rend());
-            std::vector<float> dw = random_values(out_channels * taps, 12), want_dw = dw;
-            const kernels::WideImages images{
-                inputs.data(), g.input_size(), dy.data(), out_channels * ld, ld, 2};
-            kernels::wide_conv_weight_grad(images, g, out_channels, dw.data());
-            for (int64_t co = 0; co < out_channels; ++co)
-              for (int64_t k = 0; k < taps; ++k) {
-                double want = want_dw[size_t(co * taps + k)];
-                for (int64_t i = 0; i < 2; ++i)
-                  for (int64_t q = 0; q < g.padded_positions(); ++q)
-                    want += dy[size_t((i * out_channels + co) * ld + q)] *
-                            tap(inputs.data() + i * g.input_size(), k, q);
-                REQUIRE(dw[size_t(co * taps + k)] == doctest::Approx(want).epsilon(1e-4));
+              // Two images: the second one's input and dy follow the first at fixed strides.
+              const std::vector<float> dy = random_values(2 * out_channels * ld, 11);
+              std::vector<float> inputs = input;
+              inputs.insert(inputs.end(), input.rbegin(), input.rend());
+              std::vector<float> dw = random_values(out_channels * taps, 12), want_dw = dw;
+              const kernels::WideImages images{
+                  inputs.data(), g.input_size(), dy.data(), out_channels * ld, ld, 2};
+              kernels::wide_conv_weight_grad(images, g, out_channels, dw.data());
+              for (int64_t co = 0; co < out_channels; ++co)
+                for (int64_t k = 0; k < taps; ++k) {
+                  double want = want_dw[size_t(co * taps + k)];
+                  for (int64_t i = 0; i < 2; ++i)
+                    for (int64_t q = 0; q < g.padded_positions(); ++q)
+                      want += dy[size_t((i * out_channels + co) * ld + q)] *
+                              tap(inputs.data() + i * g.input_size(), k, q);
+                  REQUIRE(dw[size_t(co * taps + k)] == doctest::Approx(want).epsilon(1e-4));
+                }
+            }
+    });
+  }
+
+  TEST_CASE("shifted_input matches its definition on every target") {
+    trit::testing::for_each_target([] {
+      for (int64_t padding : {0, 1, 2})
+        for (int64_t height : {1, 5})
+          for (int64_t width : {3, 8, 9, 21, 40})
+            for (int64_t kernel : {1, 3, 5}) {
+              if (width + 2 * padding < kernel) continue;
+              const int64_t channels = 2, out_w = width + 2 * padding - kernel + 1;
+              const kernels::WideConv g{channels, height + 2 * padding, out_w, 1, kernel, true};
+              CAPTURE(padding);
+              CAPTURE(height);
+              CAPTURE(width);
+              CAPTURE(kernel);
+              const std::vector<float> x = random_values(channels * height * width, 14);
+              std::vector<float> input(size_t(g.input_size()), -1.0f);
+              kernels::shifted_input(x.data(), g, padding, input.data());
+              for (int64_t i = 0; i < g.input_size(); ++i) {
+                const int64_t copy = i / g.plane(), iy = i % g.plane() / out_w, ox = i % out_w;
+                const int64_t c = copy / kernel, y = iy - padding,
+                              col = ox + copy % kernel - padding;
+                const bool inside = c < channels && y >= 0 && y < height && col >= 0 && col < width;
+                CAPTURE(i);
+                REQUIRE(input[size_t(i)] ==
+                        (inside ? x[size_t((c * height + y) * width + col)] : 0.0f));
               }
-          }
+            }
     });
   }
 

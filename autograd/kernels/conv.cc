@@ -79,6 +79,40 @@ void Col2imImpl(const float* columns, int64_t channels, const Window2d& w, float
 
 // ---- Stride-1 convolution on wide rows (see WideConv) ----------------------------------
 
+// dst[i] = src[i] for i < n.
+HWY_INLINE void CopyRun(const float* HWY_RESTRICT src, int64_t n, float* HWY_RESTRICT dst) {
+  const auto always = [](int64_t, int64_t) { return true; };
+  int64_t i = ForVectors(0, n, always, [&](auto d, int64_t j) HWY_ATTR {
+    hn::StoreU(hn::LoadU(d, src + j), d, dst + j);
+  });
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
+// Copy (c, kx) row iy of a shifted input: input[((c * kernel_w + kx) * height + iy) * width +
+// ox] = x[c][iy - padding][ox + kx - padding], zero outside x; row by row, the columns
+// that read x found once per copy (no per-element tests).
+void ShiftedInputImpl(const float* x, const WideConv& g, int64_t padding, float* input) {
+  const int64_t h = g.height - 2 * padding, w = g.width + g.kernel_w - 1 - 2 * padding;
+  float* dst = input;
+  for (int64_t c = 0; c < g.channels; ++c)
+    for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
+      const int64_t shift = kx - padding;  // output column ox reads x column ox + shift
+      const int64_t begin = std::clamp<int64_t>(-shift, 0, g.width);
+      const int64_t end = std::clamp<int64_t>(w - shift, begin, g.width);
+      for (int64_t iy = 0; iy < g.height; ++iy, dst += g.width) {
+        const int64_t y = iy - padding;
+        if (y < 0 || y >= h) {
+          std::fill(dst, dst + g.width, 0.0f);
+          continue;
+        }
+        if (begin > 0) std::fill(dst, dst + begin, 0.0f);
+        if (end < g.width) std::fill(dst + end, dst + g.width, 0.0f);
+        CopyRun(x + (c * h + y) * w + begin + shift, end - begin, dst + begin);
+      }
+    }
+  std::fill(dst, input + g.input_size(), 0.0f);
+}
+
 // Register tiles: kRows output channels x kVecs vectors of positions (forward), and
 // kGradRows channels x kGradTaps taps (weight gradient); 32 vector registers with AVX-512,
 // 16 on the other x86 targets.
@@ -97,8 +131,7 @@ std::vector<int64_t> TapOffsets(const WideConv& g) {
   offsets.reserve(size_t(g.taps()));
   for (int64_t c = 0; c < g.channels; ++c)
     for (int64_t ky = 0; ky < g.kernel_h; ++ky)
-      for (int64_t kx = 0; kx < g.kernel_w; ++kx)
-        offsets.push_back(c * g.plane() + ky * g.width + kx);
+      for (int64_t kx = 0; kx < g.kernel_w; ++kx) offsets.push_back(g.tap_offset(c, ky, kx));
   return offsets;
 }
 
@@ -261,6 +294,7 @@ namespace trit::kernels {
 
 HWY_EXPORT(Im2colImpl);
 HWY_EXPORT(Col2imImpl);
+HWY_EXPORT(ShiftedInputImpl);
 HWY_EXPORT(WideConvImpl);
 HWY_EXPORT(WideConvWeightGradImpl);
 
@@ -305,6 +339,10 @@ void wide_input(const float* x, const WideConv& g, int64_t pad_h, int64_t pad_w,
   embed_planes(x, g.channels, g.height - 2 * pad_h, g.width - 2 * pad_w, pad_h, pad_w, g.width,
                g.plane(), input);
   std::fill(input + g.channels * g.plane(), input + g.input_size(), 0.0f);
+}
+
+void shifted_input(const float* x, const WideConv& g, int64_t padding, float* input) {
+  HWY_DYNAMIC_DISPATCH(ShiftedInputImpl)(x, g, padding, input);
 }
 
 void widen_planes(const float* x, int64_t planes, int64_t h, int64_t w, int64_t wide_w, int64_t ldw,

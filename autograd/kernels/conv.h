@@ -20,24 +20,34 @@ void col2im(const float* columns, int64_t channels, const Window2d& w, float* im
 
 // Stride-1 convolution without a column matrix ("wide rows", an implicit GEMM).
 //
-// The input is `channels` planes of height x width, already zero-padded (wide_input).
-// Output position q = oy * width + ox runs over out_height() whole input-width rows: the
-// last kernel_w - 1 columns of each row are garbage that callers drop (narrow_planes). Tap
-// k = (c, ky, kx) at position q reads input[c * plane + q + ky * width + kx], so every tap
-// is one shifted contiguous run and the GEMM's B operand needs no copy. Positions are
-// computed up to padded_positions(), a multiple of the widest vector; the reads past the
-// last plane stay inside input_size() and only reach positions >= positions().
+// Output position q = oy * width + ox runs over out_height() rows of `width` positions; tap
+// k = (c, ky, kx) at q reads input[tap_offset(c, ky, kx) + q], one shifted contiguous run, so
+// the GEMM's B operand needs no copy. Two layouts of the input:
+// - wide (shifted == false): `channels` zero-padded planes of height x width (wide_input);
+//   tap (c, ky, kx) is at c * plane + ky * width + kx, and the last kernel_w - 1 columns of
+//   each output row are garbage that callers drop (narrow_planes).
+// - shifted: kernel_w copies of each padded plane, copy (c, kx) shifted left by kx columns
+//   and cut to width = the output width (shifted_input); tap (c, ky, kx) is at
+//   (c * kernel_w + kx) * plane + ky * width. No garbage columns, for kernel_w times the
+//   input: the better layout for narrow images, where the wide rows waste a large share.
+// Positions are computed up to padded_positions(), a multiple of the widest vector; the reads
+// past the last plane stay inside input_size() and only reach positions >= positions().
 struct WideConv {
   static constexpr int64_t kAlign = 16;  // lanes of the widest vector
 
   int64_t channels, height, width, kernel_h, kernel_w;
+  bool shifted = false;
 
   int64_t taps() const { return channels * kernel_h * kernel_w; }
   int64_t plane() const { return height * width; }
   int64_t out_height() const { return height - kernel_h + 1; }
   int64_t positions() const { return out_height() * width; }
   int64_t padded_positions() const { return (positions() + kAlign - 1) / kAlign * kAlign; }
-  int64_t input_size() const { return channels * plane() + kernel_w + kAlign; }
+  int64_t copies() const { return shifted ? kernel_w : 1; }  // planes per channel
+  int64_t input_size() const { return channels * copies() * plane() + kernel_w + kAlign; }
+  int64_t tap_offset(int64_t c, int64_t ky, int64_t kx) const {
+    return shifted ? (c * kernel_w + kx) * plane() + ky * width : c * plane() + ky * width + kx;
+  }
 };
 
 // out[co * ldo + q] (+)= bias[co] + sum over taps k of weight[co * taps + k] * (tap k at q),
@@ -62,9 +72,14 @@ struct WideImages {
 void wide_conv_weight_grad(const WideImages& images, const WideConv& g, int64_t out_channels,
                            float* dw);
 
-// Layout copies. wide_input: the input of g (input_size() floats) from `g.channels` planes
-// of (height - 2 pad_h) x (width - 2 pad_w) inside a zero border, zeros after the last plane.
+// Layout copies. wide_input: the input of a wide g (input_size() floats) from `g.channels`
+// planes of (height - 2 pad_h) x (width - 2 pad_w) inside a zero border, zeros after the
+// last plane.
 void wide_input(const float* x, const WideConv& g, int64_t pad_h, int64_t pad_w, float* input);
+// shifted_input: the input of a shifted g (input_size() floats) from `g.channels` planes of
+// (height - 2 padding) x (width + kernel_w - 1 - 2 padding) inside a zero border of
+// `padding` (im2col with a 1 x kernel_w window), zeros after the last plane.
+void shifted_input(const float* x, const WideConv& g, int64_t padding, float* input);
 // widen_planes: wide[p * ldw + oy * wide_w + ox] = x[p][oy][ox], zeros in the other columns
 // and up to ldw (the layout of wide_conv's output, for wide_conv_weight_grad's dy).
 void widen_planes(const float* x, int64_t planes, int64_t h, int64_t w, int64_t wide_w, int64_t ldw,

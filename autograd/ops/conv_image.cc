@@ -18,9 +18,23 @@ Algorithm ConvPlan::algorithm() const {
   return Algorithm::kWide;
 }
 
+// When the shifted layout (WideConv::shifted) pays for its kernel_w-fold copy of an image:
+// while that copy stays in L1 (kShiftedL1Floats), or within L2 (kShiftedL2Floats) when the
+// wide rows would waste at least a quarter of the work on garbage columns. Measured with
+// bench_conv, 1 thread: LeNet conv1 forward 48 -> 65 GFLOP/s, conv2 67 -> 94 and its dW
+// 53 -> 67 (4 garbage columns of 12); DenseNet 3x3 48->12 8x8 (2 of 10, a 46 KB copy)
+// forward 60 -> 45, so that one stays wide.
+constexpr int64_t kShiftedL1Floats = int64_t{1} << 13;
+constexpr int64_t kShiftedL2Floats = int64_t{1} << 14;
+
 WideConv ConvPlan::wide_forward() const {
   const kernels::Window2d& w = window;
-  return {group_in(), w.height + 2 * w.padding, w.width + 2 * w.padding, w.kernel_h, w.kernel_w};
+  const int64_t height = w.height + 2 * w.padding, width = w.width + 2 * w.padding;
+  const int64_t floats = group_in() * w.kernel_w * height * w.out_width();
+  const bool wasteful = 4 * (w.kernel_w - 1) >= width;
+  const bool shifted = w.kernel_w > 1 && algorithm() == Algorithm::kWide &&
+                       (floats <= kShiftedL1Floats || (wasteful && floats <= kShiftedL2Floats));
+  return {group_in(), height, shifted ? w.out_width() : width, w.kernel_h, w.kernel_w, shifted};
 }
 
 bool ConvPlan::wide_input_grad_pays() const {
@@ -42,7 +56,7 @@ namespace {
 // Images per wide weight-gradient call: as many as fit kWideGradFloats of scratch (they
 // share the kernel's horizontal sums), at least one; pointwise convs need no scratch and
 // take the whole chunk. A function of the shapes alone.
-constexpr int64_t kWideGradFloats = int64_t{1} << 16;
+constexpr int64_t kWideGradFloats = int64_t{1} << 17;
 
 int64_t wide_grad_image_floats(const ConvPlan& p) {
   const WideConv wide = p.wide_forward();
@@ -94,6 +108,18 @@ void im2col_input_grad(const ConvPlan& p, const BackwardArrays& a, int64_t n, in
 
 // ---- wide rows (stride 1): the pointwise case runs on the arrays themselves -------------
 
+// The wide or shifted input of the forward and dW from image x (one group).
+void forward_input(const ConvPlan& p, const WideConv& wide, const float* x, float* input) {
+  const int64_t pad = p.window.padding;
+  if (wide.shifted) return kernels::shifted_input(x, wide, pad, input);
+  kernels::wide_input(x, wide, pad, pad, input);
+}
+
+// Whether wide's positions are exactly the output plane's (no garbage, no rounding tail).
+bool exact_positions(const WideConv& wide) {
+  return wide.shifted && wide.positions() == wide.padded_positions();
+}
+
 void wide_forward(const ConvPlan& p, const ForwardArrays& a, int64_t n, int64_t g, float* scratch) {
   const WideConv wide = p.wide_forward();
   const kernels::Window2d& w = p.window;
@@ -104,38 +130,46 @@ void wide_forward(const ConvPlan& p, const ForwardArrays& a, int64_t n, int64_t 
     return kernels::wide_conv(a.x + p.input_offset(n, g), wide, weight, bias, p.group_out(), out,
                               p.positions());
   float* input = scratch;
+  forward_input(p, wide, a.x + p.input_offset(n, g), input);
+  if (exact_positions(wide))  // the shifted layout's positions are the output's own
+    return kernels::wide_conv(input, wide, weight, bias, p.group_out(), out, p.positions());
   float* result = scratch + wide.input_size();
-  kernels::wide_input(a.x + p.input_offset(n, g), wide, w.padding, w.padding, input);
   kernels::wide_conv(input, wide, weight, bias, p.group_out(), result, wide.padded_positions());
   kernels::narrow_planes(result, p.group_out(), wide.padded_positions(), w.out_height(), wide.width,
                          w.out_width(), out, false);
 }
 
+// Images [begin, end) of group g for the weight gradient with their dy read in place (as the
+// wide kernels' output layout when positions are exact), inputs at `inputs`, input_stride apart.
+kernels::WideImages dy_in_place(const ConvPlan& p, const BackwardArrays& a, const float* inputs,
+                                int64_t input_stride, int64_t begin, int64_t end, int64_t g) {
+  return {
+      inputs,        input_stride, a.dy + p.output_offset(begin, g), p.out_channels * p.positions(),
+      p.positions(), end - begin};
+}
+
 // dw += dy x^T for images [begin, end) of group g over the wide positions (dy widened with
-// zeros in the garbage columns).
+// zeros in the garbage columns, or read in place when the shifted positions are exact).
 void wide_weight_grad(const ConvPlan& p, const BackwardArrays& a, int64_t begin, int64_t end,
                       int64_t g, float* scratch) {
   const WideConv wide = p.wide_forward();
   const kernels::Window2d& w = p.window;
   const int64_t count = end - begin, ldd = wide.padded_positions();
   float* dw = a.dw + p.weight_offset(g);
-  if (p.algorithm() == Algorithm::kPointwise) {
-    const kernels::WideImages images{a.x + p.input_offset(begin, g),
-                                     p.in_channels * w.plane(),
-                                     a.dy + p.output_offset(begin, g),
-                                     p.out_channels * p.positions(),
-                                     p.positions(),
-                                     count};
-    return kernels::wide_conv_weight_grad(images, wide, p.group_out(), dw);
-  }
+  if (p.algorithm() == Algorithm::kPointwise)
+    return kernels::wide_conv_weight_grad(
+        dy_in_place(p, a, a.x + p.input_offset(begin, g), p.in_channels * w.plane(), begin, end, g),
+        wide, p.group_out(), dw);
   float* inputs = scratch;
   float* dys = scratch + count * wide.input_size();
-  for (int64_t i = 0; i < count; ++i) {
-    kernels::wide_input(a.x + p.input_offset(begin + i, g), wide, w.padding, w.padding,
-                        inputs + i * wide.input_size());
+  for (int64_t i = 0; i < count; ++i)
+    forward_input(p, wide, a.x + p.input_offset(begin + i, g), inputs + i * wide.input_size());
+  if (exact_positions(wide))
+    return kernels::wide_conv_weight_grad(
+        dy_in_place(p, a, inputs, wide.input_size(), begin, end, g), wide, p.group_out(), dw);
+  for (int64_t i = 0; i < count; ++i)
     kernels::widen_planes(a.dy + p.output_offset(begin + i, g), p.group_out(), w.out_height(),
                           w.out_width(), wide.width, ldd, dys + i * p.group_out() * ldd);
-  }
   const kernels::WideImages images{inputs, wide.input_size(), dys, p.group_out() * ldd, ldd, count};
   kernels::wide_conv_weight_grad(images, wide, p.group_out(), dw);
 }
