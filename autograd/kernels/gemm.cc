@@ -66,11 +66,16 @@ struct Operand {
 // sliver[p * kMr + r] = op(A)(i0 + r, p0 + p) for r < rows, zero for rows <= r < kMr.
 void PackA(const Operand& a, int64_t i0, size_t rows, int64_t p0, size_t kc,
            float* HWY_RESTRICT sliver) {
-  if (a.trans) {
+  if (a.trans) {  // short rows: copied in 128-bit vectors (a memmove call each costs more)
+    const hn::CappedTag<float, 4> d4;
+    const size_t lanes = hn::Lanes(d4);
     for (size_t p = 0; p < kc; ++p) {
+      const float* HWY_RESTRICT row = a.x + (p0 + p) * a.ld + i0;
       float* out = sliver + p * kMr;
-      std::copy_n(a.x + (p0 + p) * a.ld + i0, rows, out);
-      std::fill(out + rows, out + kMr, 0.0f);
+      size_t r = 0;
+      for (; r + lanes <= rows; r += lanes) hn::StoreU(hn::LoadU(d4, row + r), d4, out + r);
+      for (; r < rows; ++r) out[r] = row[r];
+      for (; r < kMr; ++r) out[r] = 0.0f;
     }
   } else {
     PackTransposed(a.x + i0 * a.ld + p0, a.ld, rows, kc, sliver, kMr);
