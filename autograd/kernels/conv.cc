@@ -62,28 +62,52 @@ void Im2colImpl(const float* image, int64_t channels, const Window2d& w, float* 
   });
 }
 
-// dst[i] += src[i] for i < n.
-HWY_INLINE void AddRun(const float* HWY_RESTRICT src, int64_t n, float* HWY_RESTRICT dst) {
+// fn(d, src + r * src_step + j, dst + r * dst_step + j) for rows r < rows and the vectors
+// j < n of each: in one vector width for all rows when one of full, 8 or 4 lanes divides n
+// (the short rows of small images: one width chosen once, no tail), else per row in the
+// widest vectors that fit, then single lanes.
+template <class Fn>
+HWY_INLINE void ForRuns(const float* src, int64_t src_step, float* dst, int64_t dst_step,
+                        int64_t rows, int64_t n, const Fn& fn) {
+  const auto uniform = [&](auto d) HWY_ATTR {
+    const int64_t lanes = int64_t(hn::Lanes(d));
+    if (n % lanes != 0) return false;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < n; j += lanes) fn(d, src + r * src_step + j, dst + r * dst_step + j);
+    return true;
+  };
+  if (uniform(hn::ScalableTag<float>()) || uniform(hn::CappedTag<float, 8>()) ||
+      uniform(hn::CappedTag<float, 4>()))
+    return;
   const auto always = [](int64_t, int64_t) { return true; };
-  int64_t i = ForVectors(0, n, always, [&](auto d, int64_t j) HWY_ATTR {
-    hn::StoreU(hn::Add(hn::LoadU(d, dst + j), hn::LoadU(d, src + j)), d, dst + j);
-  });
-  for (; i < n; ++i) dst[i] += src[i];
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row_src = src + r * src_step;
+    float* row_dst = dst + r * dst_step;
+    int64_t j = ForVectors(0, n, always,
+                           [&](auto d, int64_t i) HWY_ATTR { fn(d, row_src + i, row_dst + i); });
+    for (; j < n; ++j) fn(hn::CappedTag<float, 1>(), row_src + j, row_dst + j);
+  }
 }
 
 // Col2im for stride 1: column row (c, ky, kx) adds whole runs into the image rows, the rows
-// and columns inside the image found once per row of the kernel (not per output row).
+// and columns inside the image found once per row of the kernel (not per output row), the
+// vector width once per column row (rows of 8 floats, LeNet conv2, take one 8-lane add).
 void Col2imStride1(const float* columns, int64_t channels, const Window2d& w, float* image) {
   const int64_t out_h = w.out_height(), out_w = w.out_width(), pad = w.padding;
-  const float* src = columns;
+  const float* column_row = columns;
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
       const IndexRange rows = inside_outputs(ky, w.height, out_h, 1, pad);
-      for (int64_t kx = 0; kx < w.kernel_w; ++kx, src += out_h * out_w) {
+      for (int64_t kx = 0; kx < w.kernel_w; ++kx, column_row += out_h * out_w) {
         const IndexRange cols = inside_outputs(kx, w.width, out_w, 1, pad);
-        for (int64_t oy = rows.begin; oy < rows.end; ++oy)
-          AddRun(src + oy * out_w + cols.begin, cols.end - cols.begin,
-                 image + (c * w.height + oy + ky - pad) * w.width + cols.begin + kx - pad);
+        const int64_t n = cols.end - cols.begin, count = rows.end - rows.begin;
+        if (count <= 0 || n <= 0) continue;
+        const float* src = column_row + rows.begin * out_w + cols.begin;
+        float* dst =
+            image + (c * w.height + rows.begin + ky - pad) * w.width + cols.begin + kx - pad;
+        ForRuns(src, out_w, dst, w.width, count, n,
+                [](auto d, const float* from, float* to)
+                    HWY_ATTR { hn::StoreU(hn::Add(hn::LoadU(d, to), hn::LoadU(d, from)), d, to); });
       }
     }
 }
@@ -106,38 +130,31 @@ void Col2imImpl(const float* columns, int64_t channels, const Window2d& w, float
 
 // ---- Stride-1 convolution on wide rows (see WideConv) ----------------------------------
 
-// dst[i] = src[i] for i < n.
-HWY_INLINE void CopyRun(const float* HWY_RESTRICT src, int64_t n, float* HWY_RESTRICT dst) {
-  const auto always = [](int64_t, int64_t) { return true; };
-  int64_t i = ForVectors(0, n, always, [&](auto d, int64_t j) HWY_ATTR {
-    hn::StoreU(hn::LoadU(d, src + j), d, dst + j);
-  });
-  for (; i < n; ++i) dst[i] = src[i];
-}
-
-// Copy (c, kx) row iy of a shifted input: input[((c * kernel_w + kx) * height + iy) * width +
-// ox] = x[c][iy - padding][ox + kx - padding], zero outside x; row by row, the columns
-// that read x found once per copy (no per-element tests).
+// Copy (c, kx) of a shifted input: input[((c * kernel_w + kx) * height + iy) * width + ox] =
+// x[c][iy - padding][ox + kx - padding], zero outside x; the columns that read x found once
+// per copy, its rows copied as runs (ForRuns).
 void ShiftedInputImpl(const float* x, const WideConv& g, int64_t padding, float* input) {
   const int64_t h = g.height - 2 * padding, w = g.width + g.kernel_w - 1 - 2 * padding;
-  float* dst = input;
+  float* copy = input;
   for (int64_t c = 0; c < g.channels; ++c)
-    for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
+    for (int64_t kx = 0; kx < g.kernel_w; ++kx, copy += g.plane()) {
       const int64_t shift = kx - padding;  // output column ox reads x column ox + shift
       const int64_t begin = std::clamp<int64_t>(-shift, 0, g.width);
       const int64_t end = std::clamp<int64_t>(w - shift, begin, g.width);
-      for (int64_t iy = 0; iy < g.height; ++iy, dst += g.width) {
-        const int64_t y = iy - padding;
-        if (y < 0 || y >= h) {
-          std::fill(dst, dst + g.width, 0.0f);
-          continue;
+      float* rows = copy + padding * g.width;  // the rows that read x
+      if (padding > 0) {
+        std::fill(copy, rows, 0.0f);
+        std::fill(rows + h * g.width, copy + g.plane(), 0.0f);
+        for (int64_t y = 0; y < h; ++y) {
+          std::fill(rows + y * g.width, rows + y * g.width + begin, 0.0f);
+          std::fill(rows + y * g.width + end, rows + (y + 1) * g.width, 0.0f);
         }
-        if (begin > 0) std::fill(dst, dst + begin, 0.0f);
-        if (end < g.width) std::fill(dst + end, dst + g.width, 0.0f);
-        CopyRun(x + (c * h + y) * w + begin + shift, end - begin, dst + begin);
       }
+      ForRuns(x + c * h * w + begin + shift, w, rows + begin, g.width, h, end - begin,
+              [](auto d, const float* from, float* to)
+                  HWY_ATTR { hn::StoreU(hn::LoadU(d, from), d, to); });
     }
-  std::fill(dst, input + g.input_size(), 0.0f);
+  std::fill(copy, input + g.input_size(), 0.0f);
 }
 
 // Register tiles: kRows output channels x kVecs vectors of positions (forward), and
