@@ -2,6 +2,7 @@
 // thread-count independence, shape errors; im2col/col2im against scalar loops.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "autograd/error.h"
@@ -336,6 +337,15 @@ TEST_SUITE("kernels") {
         kernels::col2im(columns.data(), channels, w, added.data());
         scalar_im2col(want_added, channels, w, columns, true);
         REQUIRE(added == want_added);
+
+        // The same matrix with its rows ld = out_plane + 3 floats apart (NaN in the gaps).
+        const int64_t plane = w.out_plane(), ld = plane + 3, rows = int64_t(column_size) / plane;
+        std::vector<float> spaced(size_t(rows * ld), std::nanf(""));
+        for (int64_t r = 0; r < rows; ++r)
+          std::copy_n(columns.begin() + r * plane, plane, spaced.begin() + r * ld);
+        std::vector<float> added_spaced = image;
+        kernels::col2im(spaced.data(), channels, w, added_spaced.data(), ld);
+        REQUIRE(added_spaced == want_added);
       });
       kernels::im2col(nullptr, 0, kernels::Window2d{}, nullptr);  // no channels: no access
     });

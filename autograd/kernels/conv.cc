@@ -18,21 +18,22 @@ namespace trit::kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Walks the column matrix row by row: fn(image_row, column_row, inside, kx) for every
-// (channel, ky, kx, oy); image_row is the input row that tap ky reads (nullptr when it is
-// padding) and inside the outputs ox whose tap kx lies inside that row.
+// Walks the column matrix (rows ld floats apart) row by row: fn(image_row, column, inside,
+// kx) for every (channel, ky, kx, oy); image_row is the input row that tap ky reads (-1 when
+// it is padding), column where output row oy of tap (c, ky, kx) starts in the matrix, and
+// inside the outputs ox whose tap kx lies inside that row.
 template <class Fn>
-HWY_INLINE void ForEachColumnRow(int64_t channels, const Window2d& w, const Fn& fn) {
+HWY_INLINE void ForEachColumnRow(int64_t channels, const Window2d& w, int64_t ld, const Fn& fn) {
   const int64_t out_h = w.out_height(), out_w = w.out_width();
-  int64_t column_row = 0;
+  int64_t tap = 0;
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t ky = 0; ky < w.kernel_h; ++ky)
-      for (int64_t kx = 0; kx < w.kernel_w; ++kx) {
+      for (int64_t kx = 0; kx < w.kernel_w; ++kx, ++tap) {
         const IndexRange inside = inside_outputs(kx, w.width, out_w, w.stride, w.padding);
-        for (int64_t oy = 0; oy < out_h; ++oy, ++column_row) {
+        for (int64_t oy = 0; oy < out_h; ++oy) {
           const int64_t iy = oy * w.stride - w.padding + ky;
           const bool padding_row = iy < 0 || iy >= w.height;
-          fn(padding_row ? -1 : (c * w.height + iy) * w.width, column_row * out_w, inside, kx);
+          fn(padding_row ? -1 : (c * w.height + iy) * w.width, tap * ld + oy * out_w, inside, kx);
         }
       }
 }
@@ -44,22 +45,23 @@ inline bool RowFits(const Window2d& w, int64_t kx, int64_t taps, int64_t ox, int
 
 void Im2colImpl(const float* image, int64_t channels, const Window2d& w, float* columns) {
   const int64_t out_w = w.out_width(), s = w.stride;
-  ForEachColumnRow(channels, w, [&](int64_t row, int64_t col, IndexRange inside, int64_t kx) {
-    float* dst = columns + col;
-    if (row < 0) {
-      std::fill(dst, dst + out_w, 0.0f);
-      return;
-    }
-    std::fill(dst, dst + inside.begin, 0.0f);
-    std::fill(dst + inside.end, dst + out_w, 0.0f);
-    const float* src = image + row;  // output ox reads src[ox * s + shift]
-    const int64_t shift = kx - w.padding;
-    const auto fits = [&](int64_t ox, int64_t lanes) { return RowFits(w, kx, 1, ox, lanes); };
-    int64_t ox = ForVectors(inside.begin, inside.end, fits, [&](auto d, int64_t i) HWY_ATTR {
-      hn::StoreU(LoadTap(d, src + i * s + shift, s), d, dst + i);
-    });
-    for (; ox < inside.end; ++ox) dst[ox] = src[ox * s + shift];
-  });
+  ForEachColumnRow(
+      channels, w, w.out_plane(), [&](int64_t row, int64_t col, IndexRange inside, int64_t kx) {
+        float* dst = columns + col;
+        if (row < 0) {
+          std::fill(dst, dst + out_w, 0.0f);
+          return;
+        }
+        std::fill(dst, dst + inside.begin, 0.0f);
+        std::fill(dst + inside.end, dst + out_w, 0.0f);
+        const float* src = image + row;  // output ox reads src[ox * s + shift]
+        const int64_t shift = kx - w.padding;
+        const auto fits = [&](int64_t ox, int64_t lanes) { return RowFits(w, kx, 1, ox, lanes); };
+        int64_t ox = ForVectors(inside.begin, inside.end, fits, [&](auto d, int64_t i) HWY_ATTR {
+          hn::StoreU(LoadTap(d, src + i * s + shift, s), d, dst + i);
+        });
+        for (; ox < inside.end; ++ox) dst[ox] = src[ox * s + shift];
+      });
 }
 
 // fn(d, src + r * src_step + j, dst + r * dst_step + j) for rows r < rows and the vectors
@@ -92,13 +94,14 @@ HWY_INLINE void ForRuns(const float* src, int64_t src_step, float* dst, int64_t 
 // Col2im for stride 1: column row (c, ky, kx) adds whole runs into the image rows, the rows
 // and columns inside the image found once per row of the kernel (not per output row), the
 // vector width once per column row (rows of 8 floats, LeNet conv2, take one 8-lane add).
-void Col2imStride1(const float* columns, int64_t channels, const Window2d& w, float* image) {
+void Col2imStride1(const float* columns, int64_t ld, int64_t channels, const Window2d& w,
+                   float* image) {
   const int64_t out_h = w.out_height(), out_w = w.out_width(), pad = w.padding;
   const float* column_row = columns;
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t ky = 0; ky < w.kernel_h; ++ky) {
       const IndexRange rows = inside_outputs(ky, w.height, out_h, 1, pad);
-      for (int64_t kx = 0; kx < w.kernel_w; ++kx, column_row += out_h * out_w) {
+      for (int64_t kx = 0; kx < w.kernel_w; ++kx, column_row += ld) {
         const IndexRange cols = inside_outputs(kx, w.width, out_w, 1, pad);
         const int64_t n = cols.end - cols.begin, count = rows.end - rows.begin;
         if (count <= 0 || n <= 0) continue;
@@ -112,10 +115,11 @@ void Col2imStride1(const float* columns, int64_t channels, const Window2d& w, fl
     }
 }
 
-void Col2imImpl(const float* columns, int64_t channels, const Window2d& w, float* image) {
-  if (w.stride == 1) return Col2imStride1(columns, channels, w, image);
+void Col2imImpl(const float* columns, int64_t ld, int64_t channels, const Window2d& w,
+                float* image) {
+  if (w.stride == 1) return Col2imStride1(columns, ld, channels, w, image);
   const int64_t s = w.stride;
-  ForEachColumnRow(channels, w, [&](int64_t row, int64_t col, IndexRange inside, int64_t kx) {
+  ForEachColumnRow(channels, w, ld, [&](int64_t row, int64_t col, IndexRange inside, int64_t kx) {
     if (row < 0) return;
     const float* src = columns + col;
     float* dst = image + row;  // output ox adds into dst[ox * s + shift]
@@ -369,8 +373,8 @@ HWY_EXPORT(WideConvWeightGradImpl);
 void im2col(const float* image, int64_t channels, const Window2d& w, float* columns) {
   HWY_DYNAMIC_DISPATCH(Im2colImpl)(image, channels, w, columns);
 }
-void col2im(const float* columns, int64_t channels, const Window2d& w, float* image) {
-  HWY_DYNAMIC_DISPATCH(Col2imImpl)(columns, channels, w, image);
+void col2im(const float* columns, int64_t channels, const Window2d& w, float* image, int64_t ld) {
+  HWY_DYNAMIC_DISPATCH(Col2imImpl)(columns, ld > 0 ? ld : w.out_plane(), channels, w, image);
 }
 
 void wide_conv(const float* input, const WideConv& g, const float* weight, const float* bias,

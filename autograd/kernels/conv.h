@@ -16,7 +16,10 @@
 namespace trit::kernels {
 
 void im2col(const float* image, int64_t channels, const Window2d& w, float* columns);
-void col2im(const float* columns, int64_t channels, const Window2d& w, float* image);
+// col2im's column matrix may have rows ld floats apart (ld > 0; 0: w.out_plane(), packed), so
+// one image's block of a matrix holding several images side by side can be read in place.
+void col2im(const float* columns, int64_t channels, const Window2d& w, float* image,
+            int64_t ld = 0);
 
 // Stride-1 convolution without a column matrix ("wide rows", an implicit GEMM).
 //

@@ -97,13 +97,34 @@ void im2col_weight_grad(const ConvPlan& p, const BackwardArrays& a, int64_t n, i
                 a.dw + p.weight_offset(g), k);
 }
 
-// dx += col2im(W^T dy).
-void im2col_input_grad(const ConvPlan& p, const BackwardArrays& a, int64_t n, int64_t g,
-                       float* scratch) {
-  const int64_t k = p.column_rows(), positions = p.positions();
-  kernels::gemm(true, false, k, positions, p.group_out(), 1.0f, a.weight + p.weight_offset(g), k,
-                a.dy + p.output_offset(n, g), positions, 0.0f, scratch, positions);
-  kernels::col2im(scratch, p.group_in(), p.window, a.dx + p.input_offset(n, g));
+// Images per dx gemm of the im2col route: as many as fit kInputGradFloats of column matrix
+// (they share the gemm's packing of W^T, which costs as much as a small image's product:
+// LeNet conv2, 4 images), at least one. A function of the shapes alone.
+constexpr int64_t kInputGradFloats = int64_t{1} << 17;
+
+int64_t input_grad_images(const ConvPlan& p) {
+  return std::clamp<int64_t>(kInputGradFloats / (p.column_rows() * p.positions()), 1, p.batch);
+}
+
+// dx += col2im(W^T dy) for images [begin, end) of group g: one gemm over their dy side by side.
+void im2col_input_grad(const ConvPlan& p, const BackwardArrays& a, int64_t begin, int64_t end,
+                       int64_t g, float* scratch) {
+  const int64_t k = p.column_rows(), positions = p.positions(), ld = (end - begin) * positions;
+  const float* dy = a.dy + p.output_offset(begin, g);
+  float* columns = scratch;
+  if (end - begin > 1) {  // dy rows of all the images side by side
+    float* dys = scratch + k * ld;
+    for (int64_t n = begin; n < end; ++n)
+      for (int64_t co = 0; co < p.group_out(); ++co)
+        std::copy_n(a.dy + p.output_offset(n, g) + co * positions, positions,
+                    dys + co * ld + (n - begin) * positions);
+    dy = dys;
+  }
+  kernels::gemm(true, false, k, ld, p.group_out(), 1.0f, a.weight + p.weight_offset(g), k, dy, ld,
+                0.0f, columns, ld);
+  for (int64_t n = begin; n < end; ++n)
+    kernels::col2im(columns + (n - begin) * positions, p.group_in(), p.window,
+                    a.dx + p.input_offset(n, g), ld);
 }
 
 // ---- wide rows (stride 1): the pointwise case runs on the arrays themselves -------------
@@ -208,7 +229,9 @@ int64_t forward_scratch(const ConvPlan& p) {
 }
 
 int64_t backward_scratch(const ConvPlan& p) {
-  const int64_t columns = p.column_rows() * p.positions();
+  const int64_t columns = std::max(p.column_rows() * p.positions(),
+                                   input_grad_images(p) * (p.column_rows() + p.group_out()) *
+                                       p.positions());  // dW's, or dx's with the dy copies
   if (p.algorithm() == Algorithm::kIm2col) return columns;
   const int64_t dw =
       p.algorithm() == Algorithm::kPointwise ? 0 : wide_grad_images(p) * wide_grad_image_floats(p);
@@ -244,14 +267,13 @@ void backward_images(const ConvPlan& p, const BackwardArrays& a, int64_t begin, 
           wide_weight_grad(p, a, n, std::min(end, n + step), g, scratch);
         }
       }
-    if (a.dx != nullptr)
-      for (int64_t n = begin; n < end; ++n) {
-        if (im2col_dx) {
-          im2col_input_grad(p, a, n, g, scratch);
-        } else {
-          wide_input_grad(p, a, n, g, scratch);
-        }
-      }
+    if (a.dx == nullptr) continue;
+    if (im2col_dx) {
+      for (int64_t n = begin; n < end; n += input_grad_images(p))
+        im2col_input_grad(p, a, n, std::min(end, n + input_grad_images(p)), g, scratch);
+    } else {
+      for (int64_t n = begin; n < end; ++n) wide_input_grad(p, a, n, g, scratch);
+    }
   }
 }
 
