@@ -8,6 +8,7 @@
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
+#include "autograd/kernels/random.h"
 #include "autograd/random.h"
 
 namespace trit {
@@ -76,8 +77,8 @@ Tensor Tensor::uniform(const Shape& shape, float low, float high, Rng& rng) {
 }
 
 Tensor Tensor::normal(const Shape& shape, float mean, float stddev, Rng& rng) {
-  Tensor t = empty(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = mean + stddev * rng.normal();
+  Tensor t = empty(shape);  // one key per call: the stream position is one Rng draw
+  kernels::normal_fill(rng.next_u64(), 0, mean, stddev, t.data(), static_cast<size_t>(t.numel()));
   return t;
 }
 

@@ -66,6 +66,8 @@ class Tensor {
   // Copies `values`; throws if values.size() != numel(shape).
   static Tensor from(const Shape& shape, const std::vector<float>& values);
   static Tensor uniform(const Shape& shape, float low, float high, Rng& rng);
+  // mean + stddev * N(0, 1) from kernels::normal_fill (SIMD, threads) keyed by one
+  // rng.next_u64(): values depend on the rng state alone, not on the thread count.
   static Tensor normal(const Shape& shape, float mean, float stddev, Rng& rng);
 
   // --- shape and data --------------------------------------------------------------
