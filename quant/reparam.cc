@@ -1,15 +1,14 @@
 #include "quant/reparam.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
 #include "autograd/kernels/elementwise.h"
+#include "quant/kernels/reparam.h"
 
 namespace trit::quant {
 namespace {
-constexpr float kVarianceEpsilon = 1e-8f;  // spec §1.1
 
 void check_same_shape(const char* op, const Tensor& a, const char* a_name, const Tensor& b,
                       const char* b_name) {
@@ -17,39 +16,65 @@ void check_same_shape(const char* op, const Tensor& a, const char* a_name, const
         std::string(a_name) + " " + to_string(a.shape()) + " and " + b_name + " " +
             to_string(b.shape()) + " differ");
 }
+
+// Records the backward of out = mean + s(var) z from the saved slope d out / d var.
+void record_reparameterize(const Tensor& mean, const Tensor& var, Tensor& out,
+                           const Tensor& var_slope) {
+  if (!needs_grad({mean, var})) return;
+  record("local_reparameterize", {mean, var}, out, [mean, var, var_slope](const Tensor& g) {
+    kernels::reparameterize_backward(
+        g.data(), var_slope.data(), mean.requires_grad() ? mean.mutable_grad() : nullptr,
+        var.requires_grad() ? var.mutable_grad() : nullptr, static_cast<size_t>(g.numel()));
+  });
+}
+
+// Straight-through: the gradient of out passes to theta unchanged.
+void record_straight_through(const char* op, const Tensor& theta, Tensor& out) {
+  if (!needs_grad({theta})) return;
+  record(op, {theta}, out, [theta](const Tensor& g) {
+    kernels::axpy(1.0f, g.data(), theta.mutable_grad(), g.numel());
+  });
+}
+
 }  // namespace
 
 Tensor local_reparameterize(const Tensor& mean, const Tensor& var, const Tensor& noise) {
   check_same_shape("local_reparameterize", mean, "mean", var, "var");
   check_same_shape("local_reparameterize", mean, "mean", noise, "noise");
-  const int64_t n = mean.numel();
   Tensor out = Tensor::empty(mean.shape());
-  Tensor stddev = Tensor::empty(mean.shape());  // saved for backward
-  for (int64_t i = 0; i < n; ++i) {
-    stddev.data()[i] = std::sqrt(std::max(var.data()[i], 0.0f) + kVarianceEpsilon);
-    out.data()[i] = mean.data()[i] + stddev.data()[i] * noise.data()[i];
-  }
-  if (needs_grad({mean, var}))
-    record("local_reparameterize", {mean, var}, out, [mean, var, noise, stddev](const Tensor& g) {
-      if (mean.requires_grad()) kernels::axpy(1.0f, g.data(), mean.mutable_grad(), g.numel());
-      if (var.requires_grad()) {
-        float* d_var = var.mutable_grad();
-        for (int64_t i = 0; i < g.numel(); ++i)
-          d_var[i] += g.data()[i] * noise.data()[i] / (2.0f * stddev.data()[i]);
-      }
-    });
+  Tensor var_slope = Tensor::empty(mean.shape());  // saved for backward
+  kernels::reparameterize(mean.data(), var.data(), noise.data(), out.data(), var_slope.data(),
+                          static_cast<size_t>(mean.numel()));
+  record_reparameterize(mean, var, out, var_slope);
+  return out;
+}
+
+Tensor sample_local_reparameterize(const Tensor& mean, const Tensor& var, Rng& rng) {
+  check_same_shape("sample_local_reparameterize", mean, "mean", var, "var");
+  Tensor out = Tensor::empty(mean.shape());
+  Tensor var_slope = Tensor::empty(mean.shape());  // saved for backward
+  kernels::reparameterize_sampled(mean.data(), var.data(), rng.next_u64(), out.data(),
+                                  var_slope.data(), static_cast<size_t>(mean.numel()));
+  record_reparameterize(mean, var, out, var_slope);
   return out;
 }
 
 Tensor clip_straight_through(const Tensor& theta, const Tensor& bound) {
   check_same_shape("clip_straight_through", theta, "theta", bound, "bound");
   Tensor out = Tensor::empty(theta.shape());
-  for (int64_t i = 0; i < theta.numel(); ++i)
-    out.data()[i] = std::clamp(theta.data()[i], -bound.data()[i], bound.data()[i]);
-  if (needs_grad({theta}))
-    record("clip_straight_through", {theta}, out, [theta](const Tensor& g) {
-      kernels::axpy(1.0f, g.data(), theta.mutable_grad(), g.numel());
-    });
+  const float *t = theta.data(), *c = bound.data();
+  float* o = out.data();
+  for (int64_t i = 0; i < theta.numel(); ++i) o[i] = std::clamp(t[i], -c[i], c[i]);
+  record_straight_through("clip_straight_through", theta, out);
+  return out;
+}
+
+Tensor clip_to_band(const Tensor& theta, const Tensor& log_sigma2, float a, float b) {
+  check_same_shape("clip_to_band", theta, "theta", log_sigma2, "log_sigma2");
+  Tensor out = Tensor::empty(theta.shape());
+  kernels::clip_to_band(theta.data(), log_sigma2.data(), a, b, out.data(),
+                        static_cast<size_t>(theta.numel()));
+  record_straight_through("clip_to_band", theta, out);
   return out;
 }
 

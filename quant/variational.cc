@@ -5,9 +5,11 @@
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
+#include "autograd/kernels/unary.h"
 #include "autograd/ops/conv.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/unary.h"
+#include "quant/kernels/reparam.h"
 #include "quant/reparam.h"
 #include "quant/vnq_kl.h"
 
@@ -26,30 +28,27 @@ VariationalLayer::VariationalLayer(std::string type, const Shape& weight_shape,
 
 Tensor VariationalLayer::clipped_theta() {
   if (!config_.shadow_weights) return theta_;
-  Tensor bound = Tensor::empty(theta_.shape());  // a + b sigma, a constant (§4.3, [R])
-  const float a = level_.item(), b = config_.clip_factor();
-  for (int64_t i = 0; i < bound.numel(); ++i)
-    bound.data()[i] = a + b * std::exp(0.5f * log_sigma2_.data()[i]);
-  return clip_straight_through(theta_, bound);
+  // bound a + b sigma, a constant (§4.3, [R])
+  return clip_to_band(theta_, log_sigma2_, level_.item(), config_.clip_factor());
 }
 
 Tensor VariationalLayer::kl() { return vnq_kl(clipped_theta(), log_sigma2_, level_); }
 
 void VariationalLayer::project() {
   NoGradGuard no_grad;
+  const size_t n = static_cast<size_t>(theta_.numel());
   float* ls = log_sigma2_.data();
-  for (int64_t i = 0; i < log_sigma2_.numel(); ++i)
-    ls[i] = std::clamp(ls[i], config_.min_log_sigma2, config_.max_log_sigma2);
-  level_.data()[0] = std::max(level_.data()[0], config_.min_level);
-  if (!config_.shadow_weights) {  // hard projection of theta instead (§4.3 without shadow)
-    const Tensor bound = clipped_theta();
-    std::copy(bound.data(), bound.data() + bound.numel(), theta_.data());
-  }
+  kernels::clamp(ls, config_.min_log_sigma2, config_.max_log_sigma2, ls, n);
+  float& level = level_.data()[0];
+  level = std::max(level, config_.min_level);
+  if (!config_.shadow_weights)  // hard projection of theta instead (§4.3 without shadow)
+    kernels::clip_to_band(theta_.data(), ls, level, config_.clip_factor(), theta_.data(), n);
 }
 
 void VariationalLayer::init_level_from_weights() {
+  const float* theta = theta_.data();
   float max_abs = 0.0f;
-  for (int64_t i = 0; i < theta_.numel(); ++i) max_abs = std::max(max_abs, std::abs(theta_.data()[i]));
+  for (int64_t i = 0; i < theta_.numel(); ++i) max_abs = std::max(max_abs, std::abs(theta[i]));
   level_.data()[0] = std::max(max_abs, config_.min_level);
 }
 
@@ -64,10 +63,11 @@ int8_t vnq_code(float theta, float log_sigma2, float level, float log_threshold)
 }
 
 std::vector<int8_t> VariationalLayer::ternary_codes() const {
+  const float *theta = theta_.data(), *ls = log_sigma2_.data();
+  const float level = level_.item();
   std::vector<int8_t> codes(theta_.numel());
-  for (int64_t i = 0; i < theta_.numel(); ++i)
-    codes[i] = vnq_code(theta_.data()[i], log_sigma2_.data()[i], level_.item(),
-                        config_.log_threshold);
+  for (size_t i = 0; i < codes.size(); ++i)
+    codes[i] = vnq_code(theta[i], ls[i], level, config_.log_threshold);
   return codes;
 }
 
@@ -78,7 +78,8 @@ Tensor VariationalLayer::weights_for(VnqMode mode) {
     case VnqMode::kTernary: {
       Tensor w = Tensor::empty(theta_.shape());
       const std::vector<int8_t> codes = ternary_codes();
-      for (int64_t i = 0; i < w.numel(); ++i) w.data()[i] = level_.item() * codes[i];
+      const float level = level_.item();
+      std::transform(codes.begin(), codes.end(), w.data(), [level](int8_t c) { return level * c; });
       return w;
     }
   }
@@ -89,8 +90,7 @@ Tensor VariationalLayer::forward(const Tensor& x) {
   if (mode_ != VnqMode::kSample) return apply(x, weights_for(mode_), bias_);
   const Tensor mean = apply(x, clipped_theta(), bias_);
   const Tensor var = apply(square(x), exp(log_sigma2_), Tensor());
-  const Tensor noise = Tensor::normal(mean.shape(), 0.0f, 1.0f, rng_);
-  return local_reparameterize(mean, var, noise);
+  return sample_local_reparameterize(mean, var, rng_);
 }
 
 VariationalLinear::VariationalLinear(int64_t in_features, int64_t out_features, bool bias,

@@ -1,0 +1,113 @@
+// Highway implementation of reparam.h (pattern: hwy/examples/skeleton.cc, 1.0.3).
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "quant/kernels/reparam.cc"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+// Highway needs this order; the comments stop clang-format's include regrouping.
+#include <hwy/highway.h>
+// Contrib headers come after highway.h.
+#include <hwy/contrib/math/math-inl.h>
+
+#include "autograd/kernels/loops-inl.h"   // ForEachVector
+#include "autograd/kernels/normal-inl.h"  // ForEachNormalBlock
+#include "autograd/kernels/parallel.h"
+#include "quant/kernels/reparam.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace trit::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+constexpr float kVarianceEpsilon = 1e-8f;     // spec §1.1
+constexpr int64_t kGrain = int64_t{1} << 16;  // elements worth a thread
+
+// Calls span(begin, end) on contiguous pieces of [0, n), on as many threads as worthwhile.
+template <class Span>
+void Split(size_t n, const Span& span) {
+  const int64_t size = static_cast<int64_t>(n);
+  parallel_for_chunks(size, worthwhile_chunks(size, size, kGrain, num_threads()),
+                      [&](int64_t, int64_t begin, int64_t end) { span(begin, end); });
+}
+
+// out = mean + s z, slope = z / (2 s) on [0, n) of the given pointers.
+void ReparamSpan(const float* mean, const float* var, const float* z, float* out, float* slope,
+                 size_t n) {
+  ForEachVector(n, [&](auto d, size_t i) HWY_ATTR {
+    const auto zi = hn::LoadU(d, z + i);
+    const auto s = hn::Sqrt(
+        hn::Add(hn::Max(hn::LoadU(d, var + i), hn::Zero(d)), hn::Set(d, kVarianceEpsilon)));
+    hn::StoreU(hn::MulAdd(s, zi, hn::LoadU(d, mean + i)), d, out + i);
+    hn::StoreU(hn::Div(hn::Mul(hn::Set(d, 0.5f), zi), s), d, slope + i);
+  });
+}
+
+void ReparamImpl(const float* mean, const float* var, const float* noise, float* out, float* slope,
+                 size_t n) {
+  Split(n, [&](size_t b, size_t e) {
+    ReparamSpan(mean + b, var + b, noise + b, out + b, slope + b, e - b);
+  });
+}
+
+void ReparamSampledImpl(const float* mean, const float* var, uint64_t key, float* out, float* slope,
+                        size_t n) {
+  ForEachNormalBlock(normal_key(key), 0, n, [&](uint64_t block, size_t, size_t end, float* z) {
+    const size_t i = block * kNormalBlock;
+    ReparamSpan(mean + i, var + i, z, out + i, slope + i, end);
+  });
+}
+
+void ReparamBackwardImpl(const float* g, const float* slope, float* d_mean, float* d_var,
+                         size_t n) {
+  Split(n, [&](size_t b, size_t e) {
+    ForEachVector(e - b, [&](auto d, size_t i) HWY_ATTR {
+      const size_t k = b + i;
+      const auto gk = hn::LoadU(d, g + k);
+      if (d_mean != nullptr) hn::StoreU(hn::Add(hn::LoadU(d, d_mean + k), gk), d, d_mean + k);
+      if (d_var != nullptr)
+        hn::StoreU(hn::MulAdd(gk, hn::LoadU(d, slope + k), hn::LoadU(d, d_var + k)), d, d_var + k);
+    });
+  });
+}
+
+void ClipToBandImpl(const float* theta, const float* ls, float a, float b, float* out, size_t n) {
+  Split(n, [&](size_t begin, size_t end) {
+    ForEachVector(end - begin, [&](auto d, size_t i) HWY_ATTR {
+      const size_t k = begin + i;
+      const auto band =
+          hn::MulAdd(hn::Set(d, b), hn::Exp(d, hn::Mul(hn::Set(d, 0.5f), hn::LoadU(d, ls + k))),
+                     hn::Set(d, a));
+      hn::StoreU(hn::Min(hn::Max(hn::LoadU(d, theta + k), hn::Neg(band)), band), d, out + k);
+    });
+  });
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace trit::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace trit::kernels {
+
+HWY_EXPORT(ReparamImpl);
+HWY_EXPORT(ReparamSampledImpl);
+HWY_EXPORT(ReparamBackwardImpl);
+HWY_EXPORT(ClipToBandImpl);
+
+void reparameterize(const float* mean, const float* var, const float* noise, float* out,
+                    float* var_slope, size_t n) {
+  HWY_DYNAMIC_DISPATCH(ReparamImpl)(mean, var, noise, out, var_slope, n);
+}
+void reparameterize_sampled(const float* mean, const float* var, uint64_t key, float* out,
+                            float* var_slope, size_t n) {
+  HWY_DYNAMIC_DISPATCH(ReparamSampledImpl)(mean, var, key, out, var_slope, n);
+}
+void reparameterize_backward(const float* g, const float* var_slope, float* d_mean, float* d_var,
+                             size_t n) {
+  HWY_DYNAMIC_DISPATCH(ReparamBackwardImpl)(g, var_slope, d_mean, d_var, n);
+}
+void clip_to_band(const float* theta, const float* log_sigma2, float a, float b, float* out,
+                  size_t n) {
+  HWY_DYNAMIC_DISPATCH(ClipToBandImpl)(theta, log_sigma2, a, b, out, n);
+}
+
+}  // namespace trit::kernels
+#endif  // HWY_ONCE

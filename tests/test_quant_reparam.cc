@@ -1,0 +1,149 @@
+// VNQ's elementwise kernels (quant/kernels/reparam.h) against scalar loops on every target,
+// and the ops built on them (quant/reparam.h) against their unfused definitions.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "autograd/error.h"
+#include "autograd/graph.h"
+#include "autograd/kernels/parallel.h"
+#include "autograd/kernels/random.h"
+#include "quant/kernels/reparam.h"
+#include "quant/reparam.h"
+#include "tests/gradcheck.h"
+
+using namespace trit;
+using trit::testing::random_floats;
+
+namespace {
+const size_t kSizes[] = {0, 1, 15, 16, 17, 1000};
+
+void check_close(float got, double want) {
+  CHECK(std::abs(got - want) <= 1e-6 * (1.0 + std::abs(want)));
+}
+
+// Variances with negative values (rounding in f(x^2, sigma^2)), zeros and positives.
+std::vector<float> variances(size_t n, uint64_t seed) {
+  auto v = random_floats(n, seed, 1.0f, 0.5f);
+  for (size_t i = 0; i < n; i += 7) v[i] = 0.0f;
+  return v;
+}
+
+Tensor tensor(const Shape& shape, const std::vector<float>& values) {
+  return Tensor::from(shape, values);
+}
+}  // namespace
+
+TEST_SUITE("quant") {
+  TEST_CASE("reparameterize kernels match scalar loops on every target") {
+    trit::testing::for_each_target([] {
+      for (size_t n : kSizes) {
+        CAPTURE(n);
+        const auto mean = random_floats(n, 1), var = variances(n, 2), z = random_floats(n, 3);
+        std::vector<float> out(n), slope(n);
+        kernels::reparameterize(mean.data(), var.data(), z.data(), out.data(), slope.data(), n);
+        for (size_t i = 0; i < n; ++i) {
+          const double s = std::sqrt(std::max(double(var[i]), 0.0) + 1e-8);
+          check_close(out[i], mean[i] + s * z[i]);
+          check_close(slope[i], z[i] / (2 * s));
+        }
+        auto in_place = z;  // var_slope may alias the noise
+        kernels::reparameterize(mean.data(), var.data(), in_place.data(), out.data(),
+                                in_place.data(), n);
+        CHECK(in_place == slope);
+
+        const auto g = random_floats(n, 4);
+        auto d_mean = random_floats(n, 5), d_var = random_floats(n, 6);
+        const auto d_mean0 = d_mean, d_var0 = d_var;
+        kernels::reparameterize_backward(g.data(), slope.data(), d_mean.data(), d_var.data(), n);
+        for (size_t i = 0; i < n; ++i) {
+          check_close(d_mean[i], double(d_mean0[i]) + g[i]);
+          check_close(d_var[i], d_var0[i] + double(g[i]) * slope[i]);
+        }
+        kernels::reparameterize_backward(g.data(), slope.data(), nullptr, d_var.data(), n);
+        kernels::reparameterize_backward(g.data(), slope.data(), d_mean.data(), nullptr, n);
+        for (size_t i = 0; i < n; ++i) {
+          check_close(d_mean[i], double(d_mean0[i]) + 2.0 * g[i]);
+          check_close(d_var[i], d_var0[i] + 2.0 * g[i] * slope[i]);
+        }
+      }
+    });
+  }
+
+  TEST_CASE("reparameterize_sampled equals reparameterize on normal_fill noise, any threads") {
+    const int threads = kernels::num_threads();
+    trit::testing::for_each_target([] {
+      for (size_t n : {size_t{0}, size_t{1}, size_t{15}, size_t{17}, size_t{300007}}) {
+        CAPTURE(n);
+        const auto mean = random_floats(n, 7), var = variances(n, 8);
+        std::vector<float> z(n), want(n), want_slope(n), out(n), slope(n);
+        kernels::normal_fill(99, 0, 0.0f, 1.0f, z.data(), n);
+        kernels::reparameterize(mean.data(), var.data(), z.data(), want.data(), want_slope.data(),
+                                n);
+        for (int t : {1, 2}) {
+          kernels::set_num_threads(t);
+          kernels::reparameterize_sampled(mean.data(), var.data(), 99, out.data(), slope.data(), n);
+          CHECK(out == want);
+          CHECK(slope == want_slope);
+        }
+      }
+    });
+    kernels::set_num_threads(threads);
+  }
+
+  TEST_CASE("clip_to_band kernel matches a scalar loop on every target") {
+    trit::testing::for_each_target([] {
+      for (size_t n : kSizes) {
+        CAPTURE(n);
+        const auto theta = random_floats(n, 9, 0.5f), ls = random_floats(n, 10, 2.0f, -4.0f);
+        std::vector<float> out(n);
+        kernels::clip_to_band(theta.data(), ls.data(), 0.2f, 2.0f, out.data(), n);
+        for (size_t i = 0; i < n; ++i) {
+          const double band = 0.2 + 2.0 * std::exp(0.5 * ls[i]);
+          check_close(out[i], std::clamp(double(theta[i]), -band, band));
+        }
+        auto in_place = theta;  // out may alias theta
+        kernels::clip_to_band(in_place.data(), ls.data(), 0.2f, 2.0f, in_place.data(), n);
+        CHECK(in_place == out);
+      }
+    });
+  }
+
+  TEST_CASE("sample_local_reparameterize is local_reparameterize on Tensor::normal noise") {
+    Rng data(12);
+    Tensor mean = Tensor::normal({3, 5, 7}, 0.0f, 1.0f, data).set_requires_grad(true);
+    Tensor var = Tensor::uniform({3, 5, 7}, 0.0f, 2.0f, data).set_requires_grad(true);
+    const Tensor g = Tensor::normal({3, 5, 7}, 0.0f, 1.0f, data);
+    Rng a(3), b(3);
+    const Tensor fused = quant::sample_local_reparameterize(mean, var, a);
+    backward(fused, g);
+    const std::vector<float> d_mean = mean.grad().to_vector(), d_var = var.grad().to_vector();
+    mean.zero_grad();
+    var.zero_grad();
+    const Tensor noise = Tensor::normal({3, 5, 7}, 0.0f, 1.0f, b);
+    const Tensor plain = quant::local_reparameterize(mean, var, noise);
+    backward(plain, g);
+    CHECK(fused.to_vector() == plain.to_vector());
+    CHECK(d_mean == mean.grad().to_vector());
+    CHECK(d_var == var.grad().to_vector());
+    CHECK(a.state() == b.state());
+    CHECK_THROWS_AS(quant::sample_local_reparameterize(mean, Tensor::zeros({3, 5}), a), Error);
+  }
+
+  TEST_CASE("clip_to_band is a straight-through clip to a + b sigma") {
+    const Tensor theta = tensor({4}, {-0.9f, -0.1f, 0.25f, 0.7f}).set_requires_grad(true);
+    const Tensor ls = tensor({4}, {-2.0f, -2.0f, -6.0f, -1.0f});
+    const Tensor y = quant::clip_to_band(theta, ls, 0.2f, 0.5f);
+    std::vector<float> bound;
+    for (float l : ls.to_vector()) bound.push_back(0.2f + 0.5f * std::exp(0.5f * l));
+    const Tensor want = quant::clip_straight_through(theta.detach(), tensor({4}, bound));
+    for (int64_t i = 0; i < 4; ++i) CHECK(y.data()[i] == doctest::Approx(want.data()[i]));
+    CHECK(y.data()[0] > -0.9f);  // clipped at both ends, the inside kept
+    CHECK(y.data()[1] == -0.1f);
+    backward(y, tensor({4}, {1.0f, 2.0f, 3.0f, 4.0f}));
+    CHECK(theta.grad().to_vector() == std::vector<float>{1.0f, 2.0f, 3.0f, 4.0f});
+    CHECK_THROWS_AS(quant::clip_to_band(theta, Tensor::zeros({3}), 0.2f, 0.5f), Error);
+  }
+}
