@@ -36,6 +36,15 @@ struct GradcheckOptions {
 
 using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;
 
+// n seeded normal floats, scaled then shifted (kernel tests against scalar loops).
+inline std::vector<float> random_floats(size_t n, uint64_t seed, float scale = 1.0f,
+                                        float shift = 0.0f) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = scale * rng.normal() + shift;
+  return v;
+}
+
 inline double weighted_sum(const Tensor& y, const Tensor& r) {
   double total = 0.0;
   for (int64_t i = 0; i < y.numel(); ++i) total += double(y.data()[i]) * r.data()[i];
@@ -46,8 +55,9 @@ inline void gradcheck(const TensorFn& f, std::vector<Tensor> inputs,
                       const GradcheckOptions& options = {}) {
   for (Tensor& x : inputs) x.zero_grad();
   const Tensor y = f(inputs);
-  Rng rng(options.seed);
-  const Tensor r = Tensor::normal(y.shape(), 0.0f, 1.0f, rng);
+  // Rng::normal weights (not Tensor::normal): the tests' seeds were chosen with these values.
+  const Tensor r =
+      Tensor::from(y.shape(), random_floats(static_cast<size_t>(y.numel()), options.seed));
   backward(y, r);
 
   NoGradGuard no_grad;
@@ -98,17 +108,8 @@ void for_each_target(const Body& body) {
   kernels::force_target(0);
 }
 
-// n seeded normal floats, scaled then shifted (kernel tests against scalar loops).
-inline std::vector<float> random_floats(size_t n, uint64_t seed, float scale = 1.0f,
-                                        float shift = 0.0f) {
-  Rng rng(seed);
-  std::vector<float> v(n);
-  for (float& x : v) x = scale * rng.normal() + shift;
-  return v;
-}
-
-// A seeded random tensor (normal, from Rng::normal: the seeds of the gradient checks were
-// chosen to keep their inputs off kinks with these values) that requires grad.
+// A seeded random tensor (normal, from Rng::normal like the weights r above) that requires
+// grad.
 inline Tensor random_input(const Shape& shape, uint64_t seed, float scale = 1.0f) {
   Tensor t = Tensor::from(shape, random_floats(static_cast<size_t>(numel(shape)), seed, scale));
   t.set_requires_grad(true);
