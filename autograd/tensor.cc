@@ -137,6 +137,13 @@ float* Tensor::mutable_grad() const {
   return self.grad->data->data();
 }
 
+float* Tensor::grad_to_write(bool* fresh) const {
+  Impl& self = impl();
+  *fresh = !self.grad;
+  if (*fresh) self.grad = make_impl(self.shape);
+  return self.grad->data->data();
+}
+
 void Tensor::zero_grad() { impl().grad.reset(); }
 void Tensor::backward() const { trit::backward(*this); }
 

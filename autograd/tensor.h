@@ -93,6 +93,11 @@ class Tensor {
   // The gradient buffer, created as zeros on first use. const because a Tensor is a
   // handle (like shared_ptr): backward closures hold const copies of their inputs.
   float* mutable_grad() const;
+  // The same for a backward that sets every element of the gradient: when none exists yet
+  // it is created uninitialised and *fresh is true (the caller must write every element, as
+  // if adding into zeros: no zeroing pass over a large activation); otherwise *fresh is
+  // false and the caller adds into it, as with mutable_grad().
+  float* grad_to_write(bool* fresh) const;
   void zero_grad();       // drops the gradient (the next backward starts from zero)
   void backward() const;  // trit::backward(*this); see graph.h
 

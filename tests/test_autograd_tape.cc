@@ -26,6 +26,21 @@ TEST_SUITE("autograd") {
     CHECK_FALSE(x.has_grad());
   }
 
+  TEST_CASE("grad_to_write creates a gradient once, then hands out the existing one") {
+    Tensor x = Tensor::from({2}, {1.0f, 2.0f}).set_requires_grad();
+    bool fresh = false;
+    float* created = x.grad_to_write(&fresh);
+    CHECK(fresh);
+    created[0] = 5.0f, created[1] = 6.0f;  // the caller writes a new gradient
+    const float* again = x.grad_to_write(&fresh);
+    CHECK_FALSE(fresh);
+    CHECK(again == created);
+    CHECK(x.grad().to_vector() == std::vector<float>{5.0f, 6.0f});
+    x.zero_grad();
+    x.grad_to_write(&fresh);
+    CHECK(fresh);
+  }
+
   TEST_CASE("backward releases the tape; a second backward on the graph is an error") {
     Tensor x = Tensor::from({1}, {2.0f}).set_requires_grad();
     Tensor loss = x * x;

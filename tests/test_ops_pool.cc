@@ -121,6 +121,22 @@ TEST_SUITE("ops") {
               {distinct_input({2, 3, 5, 4}, 13)});
   }
 
+  TEST_CASE("max_pool2d backward writes a new gradient and adds into an existing one") {
+    // The first backward creates x's gradient (written plane by plane, no zeroing pass);
+    // the second adds the same contributions into it, and an earlier gradient survives.
+    for (const int64_t kernel : {2, 3}) {
+      CAPTURE(kernel);
+      const Tensor x = distinct_input({2, 3, 7, 6}, 14);
+      const Tensor dy = distinct_input(max_pool2d(x.detach(), kernel, 2).shape(), 15).detach();
+      backward(max_pool2d(x, kernel, 2), dy);
+      const std::vector<float> once = x.grad().to_vector();
+      REQUIRE(std::count(once.begin(), once.end(), 0.0f) > 0);  // unchosen inputs are zero
+      backward(max_pool2d(x, kernel, 2), dy);
+      const std::vector<float> twice = x.grad().to_vector();
+      for (size_t i = 0; i < once.size(); ++i) CHECK(twice[i] == 2 * once[i]);
+    }
+  }
+
   TEST_CASE("max_pool2d routes the gradient of a tie to the first maximum") {
     Tensor x = Tensor::ones({1, 1, 4, 4});
     x.set_requires_grad(true);

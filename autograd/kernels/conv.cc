@@ -173,10 +173,11 @@ constexpr size_t kMaxRows = 4, kVecs = 2, kGradRows = 2, kGradTaps = 4;
 // Multiply-adds below which one wide call stays on the calling thread.
 constexpr int64_t kParallelWork = int64_t{1} << 21;
 
-// Offset of every tap (c, ky, kx) from position 0.
-std::vector<int64_t> TapOffsets(const WideConv& g) {
-  std::vector<int64_t> offsets;
-  offsets.reserve(size_t(g.taps()));
+// Offset of every tap (c, ky, kx) from position 0, in a buffer of the calling thread that
+// the next call overwrites (no allocation per call: small images make one call per image).
+const std::vector<int64_t>& TapOffsets(const WideConv& g) {
+  thread_local std::vector<int64_t> offsets;
+  offsets.clear();
   for (int64_t c = 0; c < g.channels; ++c)
     for (int64_t ky = 0; ky < g.kernel_h; ++ky)
       for (int64_t kx = 0; kx < g.kernel_w; ++kx) offsets.push_back(g.tap_offset(c, ky, kx));
@@ -271,7 +272,7 @@ void WideConvWithRows(size_t rows, const WideProblem& pr, int64_t positions) {
 
 void WideConvImpl(const float* input, const WideConv& g, const float* weight, const float* bias,
                   int64_t out_channels, float* out, int64_t ldo, bool accumulate) {
-  const std::vector<int64_t> offsets = TapOffsets(g);
+  const std::vector<int64_t>& offsets = TapOffsets(g);
   // The tile height with the fewest instructions per tap over all row blocks: each block
   // spends rows * kVecs MulAdds, kVecs loads and `rows` broadcasts.
   const auto cost = [&](size_t rows) {
@@ -347,7 +348,7 @@ void WideConvWeightGradTiles(const WideImages& images, const std::vector<int64_t
 // 25 taps and 20 channels, or 500 and 50; measured conv1 dW +17%).
 void WideConvWeightGradImpl(const WideImages& images, const WideConv& g, int64_t out_channels,
                             float* dw) {
-  const std::vector<int64_t> offsets = TapOffsets(g);
+  const std::vector<int64_t>& offsets = TapOffsets(g);
   const int64_t positions = g.padded_positions();
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
   if (GradTileCost<5, 5>(out_channels, g.taps()) <

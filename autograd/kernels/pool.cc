@@ -156,10 +156,11 @@ void avg_pool2d_backward(const float* dy, int64_t planes, const Window2d& w, flo
 }
 
 void max_pool2d_backward(const float* dy, const int32_t* argmax, int64_t planes, const Window2d& w,
-                         float* dx) {
+                         float* dx, bool overwrite) {
   const int64_t outputs = w.out_plane();
   for (int64_t plane = 0; plane < planes; ++plane) {
     float* grad = dx + plane * w.plane();
+    if (overwrite) std::fill(grad, grad + w.plane(), 0.0f);
     for (int64_t o = plane * outputs; o < (plane + 1) * outputs; ++o) grad[argmax[o]] += dy[o];
   }
 }

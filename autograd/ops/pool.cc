@@ -53,12 +53,12 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   });
   if (needs_grad({x}))
     record("max_pool2d", {x}, out, [x, w, argmax](const Tensor& g) {
-      Tensor grad_x = x;
-      float* dx = grad_x.mutable_grad();
+      bool fresh = false;  // a new gradient is written plane by plane, not zeroed first
+      float* dx = x.grad_to_write(&fresh);
       for_planes(x, [&](int64_t first, int64_t planes) {
         const int64_t o = first * w.out_plane();
         kernels::max_pool2d_backward(g.data() + o, argmax.get() + o, planes, w,
-                                     dx + first * w.plane());
+                                     dx + first * w.plane(), fresh);
       });
     });
   return out;
