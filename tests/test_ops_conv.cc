@@ -144,6 +144,22 @@ TEST_SUITE("ops") {
     }
   }
 
+  TEST_CASE("conv2d backward writes a new input gradient and adds into an existing one") {
+    // Every dx route (gemm + col2im, wide rows, pointwise in place) sets a gradient it
+    // creates and adds into one that exists: a second backward doubles it.
+    for (const ConvCase& c : kCases) {
+      CAPTURE(std::string(c.name));
+      const std::vector<Tensor> in = conv_case_inputs(c);
+      const Tensor dy = random_input(conv_case_output(c, in).shape(), 9);
+      clear_tape();
+      backward(conv_case_output(c, in), dy);
+      const std::vector<float> once = in[0].grad().to_vector();
+      backward(conv_case_output(c, in), dy);
+      const std::vector<float> twice = in[0].grad().to_vector();
+      for (size_t i = 0; i < once.size(); ++i) CHECK(twice[i] == doctest::Approx(2 * once[i]));
+    }
+  }
+
   TEST_CASE("conv2d backward matches finite differences for x, weight and bias") {
     for (const ConvCase& c : kCases) {
       CAPTURE(std::string(c.name));

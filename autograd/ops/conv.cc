@@ -68,10 +68,10 @@ void bias_backward(const ConvPlan& p, const float* dy, float* db) {
   });
 }
 
-// dx += and dw += for all images. Each chunk of images sums its weight gradient in its own
-// zeroed buffer; the buffers are added to dw in chunk order.
+// dx += (or = when dx_fresh) and dw += for all images. Each chunk of images sums its weight
+// gradient in its own zeroed buffer; the buffers are added to dw in chunk order.
 void conv_backward(const ConvPlan& p, const Tensor& x, const Tensor& weight, const Tensor& dy,
-                   float* dx, float* dw) {
+                   float* dx, bool dx_fresh, float* dw) {
   const int64_t chunks = image_chunks(p, kMaxWeightGradChunks);
   const int64_t dw_size = weight.numel();
   Buffer dw_chunks(dw != nullptr ? size_t(chunks * dw_size) : 0, 0.0f);
@@ -86,7 +86,8 @@ void conv_backward(const ConvPlan& p, const Tensor& x, const Tensor& weight, con
         flipped.data(),
         dy.data(),
         dx,
-        dw != nullptr ? dw_chunks.data() + c * dw_size : nullptr};
+        dw != nullptr ? dw_chunks.data() + c * dw_size : nullptr,
+        dx_fresh};
     conv_image::backward_images(p, arrays, begin, end, scratch.data());
   });
   if (dw == nullptr) return;
@@ -114,9 +115,10 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
     record("conv2d", inputs, out, [p, x, weight, bias](const Tensor& g) {
       Tensor grad_x = x, grad_w = weight, grad_b = bias;
       if (bias.defined() && bias.requires_grad()) bias_backward(p, g.data(), grad_b.mutable_grad());
-      float* dx = x.requires_grad() ? grad_x.mutable_grad() : nullptr;
+      bool dx_fresh = false;  // a new input gradient is written image by image, not zeroed
+      float* dx = x.requires_grad() ? grad_x.grad_to_write(&dx_fresh) : nullptr;
       float* dw = weight.requires_grad() ? grad_w.mutable_grad() : nullptr;
-      if (dx != nullptr || dw != nullptr) conv_backward(p, x, weight, g, dx, dw);
+      if (dx != nullptr || dw != nullptr) conv_backward(p, x, weight, g, dx, dx_fresh, dw);
     });
   }
   return out;

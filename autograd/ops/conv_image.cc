@@ -122,9 +122,11 @@ void im2col_input_grad(const ConvPlan& p, const BackwardArrays& a, int64_t begin
   }
   kernels::gemm(true, false, k, ld, p.group_out(), 1.0f, a.weight + p.weight_offset(g), k, dy, ld,
                 0.0f, columns, ld);
-  for (int64_t n = begin; n < end; ++n)
-    kernels::col2im(columns + (n - begin) * positions, p.group_in(), p.window,
-                    a.dx + p.input_offset(n, g), ld);
+  for (int64_t n = begin; n < end; ++n) {
+    float* dx = a.dx + p.input_offset(n, g);
+    if (a.dx_fresh) std::fill(dx, dx + p.group_in() * p.window.plane(), 0.0f);
+    kernels::col2im(columns + (n - begin) * positions, p.group_in(), p.window, dx, ld);
+  }
 }
 
 // ---- wide rows (stride 1): the pointwise case runs on the arrays themselves -------------
@@ -204,14 +206,14 @@ void wide_input_grad(const ConvPlan& p, const BackwardArrays& a, int64_t n, int6
   float* dx = a.dx + p.input_offset(n, g);
   if (p.algorithm() == Algorithm::kPointwise)
     return kernels::wide_conv(a.dy + p.output_offset(n, g), wide, flipped, nullptr, p.group_in(),
-                              dx, w.plane(), true);
+                              dx, w.plane(), !a.dx_fresh);
   float* input = scratch;
   float* result = scratch + wide.input_size();
   kernels::wide_input(a.dy + p.output_offset(n, g), wide, w.kernel_h - 1 - w.padding,
                       w.kernel_w - 1 - w.padding, input);
   kernels::wide_conv(input, wide, flipped, nullptr, p.group_in(), result, wide.padded_positions());
   kernels::narrow_planes(result, p.group_in(), wide.padded_positions(), w.height, wide.width,
-                         w.width, dx, true);
+                         w.width, dx, !a.dx_fresh);
 }
 
 }  // namespace

@@ -78,8 +78,9 @@ struct BackwardArrays {
   const float* weight;
   const float* flipped;  // flip_weight(p, weight) for the wide algorithms' dx, else unused
   const float* dy;
-  float* dx;  // += the input gradients
-  float* dw;  // += the weight gradient, summed over the images in a fixed order
+  float* dx;              // += the input gradients
+  float* dw;              // += the weight gradient, summed over the images in a fixed order
+  bool dx_fresh = false;  // dx is uninitialised: the input gradients are written, not added
 };
 void backward_images(const ConvPlan& p, const BackwardArrays& a, int64_t begin, int64_t end,
                      float* scratch);
