@@ -287,6 +287,27 @@ void WideConvImpl(const float* input, const WideConv& g, const float* weight, co
   WideConvWithRows<kMaxRows>(best, pr, g.padded_positions());
 }
 
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+// out[0..4) += the lane sums of a, b, c, e: the four reduced together, in-block interleaves
+// then one add per block (about a third of the instructions of four SumOfLanes).
+template <class D, class V>
+HWY_INLINE void AddSumsOf4(D d, V a, V b, V c, V e, float* out) {
+  const hn::Repartition<double, D> dd;
+  // Per block: [a0+a2, b0+b2, a1+a3, b1+b3] and the same for c, e.
+  const V ab = hn::Add(hn::InterleaveLower(d, a, b), hn::InterleaveUpper(d, a, b));
+  const V ce = hn::Add(hn::InterleaveLower(d, c, e), hn::InterleaveUpper(d, c, e));
+  // Per block: [a, b, c, e] summed over the block's four lanes.
+  const auto lo = hn::InterleaveLower(dd, hn::BitCast(dd, ab), hn::BitCast(dd, ce));
+  const auto hi = hn::InterleaveUpper(dd, hn::BitCast(dd, ab), hn::BitCast(dd, ce));
+  HWY_ALIGN float blocks[hn::MaxLanes(d)];
+  hn::Store(hn::Add(hn::BitCast(d, lo), hn::BitCast(d, hi)), d, blocks);
+  const hn::Full128<float> d4;
+  auto total = hn::LoadU(d4, out);
+  for (size_t i = 0; i < hn::Lanes(d); i += 4) total = hn::Add(total, hn::Load(d4, blocks + i));
+  hn::StoreU(total, d4, out);
+}
+#endif
+
 // dw rows [co, co + rows) x taps [k, k + taps) += kR x kT vector sums over all positions
 // of all images, then one horizontal sum each. Missing rows and taps repeat the last ones
 // and are not stored.
@@ -315,8 +336,14 @@ void WideGradTile(const WideImages& images, const int64_t* HWY_RESTRICT offsets,
       }
     }
   }
-  for (size_t r = 0; r < rows; ++r)
-    for (size_t t = 0; t < taps; ++t) dw[r * ldw + t] += hn::GetLane(hn::SumOfLanes(d, acc[r][t]));
+  for (size_t r = 0; r < rows; ++r) {
+    size_t t = 0;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+    for (; t + 4 <= taps; t += 4)
+      AddSumsOf4(d, acc[r][t], acc[r][t + 1], acc[r][t + 2], acc[r][t + 3], dw + r * ldw + t);
+#endif
+    for (; t < taps; ++t) dw[r * ldw + t] += hn::GetLane(hn::SumOfLanes(d, acc[r][t]));
+  }
 }
 
 // Vector multiply-adds (plus a load per tile row and column) that kR x kT tiles spend on
