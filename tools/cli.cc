@@ -32,6 +32,8 @@ int run_cli(const std::vector<std::string>& args) {
   add_vnq_command(app);
   add_quantize_command(app);
   add_plot_command(app);
+  add_ptq_command(app);
+  add_ptq_study_command(app);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend() - (args.empty() ? 0 : 1));
   try {

@@ -13,6 +13,7 @@
 #include "quant/ternary_checkpoint.h"
 #include "quant/ternary_layers.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/ptq_checkpoint.h"
 #include "tools/commands/vnq_checkpoint.h"
 #include "tools/trainer.h"
 
@@ -81,13 +82,23 @@ void run_eval(const EvalArgs& args) {
   std::printf("%s (%s) on %s test set (%lld images): accuracy %.2f%%, error %.2f%%\n",
               args.model.c_str(), args.weights.c_str(), args.dataset.c_str(),
               static_cast<long long>(data.test.size()), 100 * accuracy, 100 * (1 - accuracy));
-  if (args.report.empty()) return;
-  write_json_report(args.report, {{"model", args.model},
-                                  {"weights", args.weights},
-                                  {"dataset", args.dataset},
-                                  {"test_images", data.test.size()},
-                                  {"test_accuracy", accuracy},
-                                  {"test_error", 1 - accuracy}});
+  nlohmann::json report = {{"model", args.model},
+                           {"weights", args.weights},
+                           {"dataset", args.dataset},
+                           {"test_images", data.test.size()},
+                           {"test_accuracy", accuracy},
+                           {"test_error", 1 - accuracy},
+                           {"bits", 32}};
+  if (is_ptq_checkpoint(metadata)) {
+    const nlohmann::json ptq = read_ptq_record(metadata, args.weights);
+    std::printf("post-training quantised: %s, %d levels = %d bits (float model: error %.2f%%)\n",
+                ptq.at("method").get<std::string>().c_str(), ptq.at("levels").get<int>(),
+                ptq.at("bits").get<int>(), 100 * ptq.at("float_test_error").get<double>());
+    std::printf("%s", format_layers_table(ptq.at("layers")).c_str());
+    for (const char* key : {"method", "levels", "bits", "float_test_error", "layers"})
+      report[key] = ptq.at(key);
+  }
+  if (!args.report.empty()) write_json_report(args.report, report);
 }
 
 }  // namespace
