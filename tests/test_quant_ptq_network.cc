@@ -71,10 +71,13 @@ struct TinyMnist {
   }
 };
 
-std::shared_ptr<nn::Module> lenet(uint64_t seed = 3) {
+std::shared_ptr<nn::Module> lenet(uint64_t seed = 3, const std::string& name = "lenet5") {
   Rng rng(seed);
-  return nn::make_model("lenet5", rng);
+  return nn::make_model(name, rng);
 }
+
+// The smaller LeNet (conv1 with padding 2, three Linear layers): quick end-to-end runs.
+std::shared_ptr<nn::Module> classic(uint64_t seed = 3) { return lenet(seed, "lenet5-classic"); }
 
 }  // namespace
 
@@ -101,22 +104,26 @@ TEST_SUITE("quant") {
   }
 
   TEST_CASE("im2col rows times W plus the bias give the layer's outputs") {
-    auto model = lenet();
-    Rng rng(6);
-    const Tensor images = Tensor::normal({3, 1, 28, 28}, 0.0f, 1.0f, rng);
-    const std::vector<QuantLayer> layers = quantisable_layers(*model);
-    const std::vector<Tensor> inputs = capture_inputs(*model, layers, images);
-    for (size_t l = 0; l < layers.size(); ++l) {
-      CAPTURE(layers[l].path);
-      const int64_t available = available_rows(layers[l], inputs[l]);
-      CHECK(available == (l == 0 ? 3 * 24 * 24 : l == 1 ? 3 * 8 * 8 : 3));
-      const std::vector<int64_t> rows = sample_rows(available, 40, 11 + l);
-      const Eigen::MatrixXd x = layer_rows(layers[l], inputs[l], rows);
-      const Eigen::MatrixXd w = weight_matrix(layers[l]);
-      CHECK(w.rows() == layers[l].n0);
-      const Eigen::MatrixXd expected = layer_output_at(layers[l], inputs[l], rows);
-      const Eigen::MatrixXd ours = x * w + bias_row(layers[l], x.rows());
-      CHECK((ours - expected).norm() <= 1e-5 * expected.norm());
+    for (const std::string name : {"lenet5", "lenet5-classic"}) {
+      CAPTURE(name);
+      auto model = lenet(3, name);
+      Rng rng(6);
+      const Tensor images = Tensor::normal({3, 1, 28, 28}, 0.0f, 1.0f, rng);
+      const std::vector<QuantLayer> layers = quantisable_layers(*model);
+      const std::vector<Tensor> inputs = capture_inputs(*model, layers, images);
+      for (size_t l = 0; l < layers.size(); ++l) {
+        CAPTURE(layers[l].path);
+        const int64_t available = available_rows(layers[l], inputs[l]);
+        const int64_t planes[2][2] = {{24 * 24, 8 * 8}, {28 * 28, 10 * 10}};  // padding 2: 28
+        CHECK(available == 3 * (l < 2 ? planes[name == "lenet5" ? 0 : 1][l] : 1));
+        const std::vector<int64_t> rows = sample_rows(available, 40, 11 + l);
+        const Eigen::MatrixXd x = layer_rows(layers[l], inputs[l], rows);
+        const Eigen::MatrixXd w = weight_matrix(layers[l]);
+        CHECK(w.rows() == layers[l].n0);
+        const Eigen::MatrixXd expected = layer_output_at(layers[l], inputs[l], rows);
+        const Eigen::MatrixXd ours = x * w + bias_row(layers[l], x.rows());
+        CHECK((ours - expected).norm() <= 1e-5 * expected.norm());
+      }
     }
   }
 
@@ -197,7 +204,7 @@ TEST_SUITE("quant") {
       const int levels = c.levels;
       CAPTURE(ptq_method_name(method));
       CAPTURE(levels);
-      auto model = lenet();
+      auto model = classic();
       const std::vector<float> fc1_bias = quantisable_layers(*model)[2].bias.to_vector();
       NetworkPtqOptions options;
       options.method = method;
@@ -228,9 +235,9 @@ TEST_SUITE("quant") {
 
   TEST_CASE("data-driven methods beat MSQ in-sample on a wide layer (fc1, m << N0)") {
     TinyMnist data;
-    const CalibrationImages images = draw_calibration(data.train, data.normalization, 32, 16, 2);
+    const CalibrationImages images = draw_calibration(data.train, data.normalization, 24, 16, 2);
     const auto fc1_error = [&](PtqMethod method) {
-      auto model = lenet();
+      auto model = classic();  // fc1: 400 -> 120, 24 rows
       NetworkPtqOptions options;
       options.method = method;
       options.levels = 3;
