@@ -98,7 +98,8 @@ QuantisedLayer quantise_layer(const NetworkPtqOptions& options, const LayerData&
     return out;
   }
   const bool correct = options.inputs == LayerInputs::corrected && upstream;
-  const Eigen::MatrixXd target_w = correct ? absorb_upstream_error(d.x, d.xq, w) : w;
+  const Eigen::MatrixXd target_w =
+      correct ? absorb_upstream_error(d.x, d.xq, w, options.correction_damping) : w;
   out.alphabets = layer_alphabets(target_w, options.levels, options.scale);
   if (options.method == PtqMethod::optq) {
     out.q = optq(data, target_w, out.alphabets, {options.optq_damping});
@@ -124,15 +125,30 @@ LayerInputs layer_inputs_from_name(const std::string& name) {
 }
 
 Eigen::MatrixXd absorb_upstream_error(const Eigen::MatrixXd& x, const Eigen::MatrixXd& x_quantised,
-                                      const Eigen::MatrixXd& w) {
+                                      const Eigen::MatrixXd& w, double damping) {
   check(x.rows() == x_quantised.rows() && x.cols() == x_quantised.cols() && x.cols() == w.rows(),
         "absorb_upstream_error",
         "X [" + std::to_string(x.rows()) + "," + std::to_string(x.cols()) + "], Xq [" +
             std::to_string(x_quantised.rows()) + "," + std::to_string(x_quantised.cols()) +
             "], W [" + std::to_string(w.rows()) + "," + std::to_string(w.cols()) +
             "]: shapes do not fit");
-  const Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> solver(x_quantised);
-  return w + solver.solve((x - x_quantised) * w);
+  const Eigen::MatrixXd upstream_error = (x - x_quantised) * w;
+  if (damping <= 0.0) {
+    const Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> solver(x_quantised);
+    return w + solver.solve(upstream_error);
+  }
+  const double lambda = damping * x_quantised.squaredNorm() / std::max<Eigen::Index>(1, x.cols());
+  if (lambda == 0.0) return w;  // Xq = 0: no direction to correct along
+  // Ridge: W' - W = (Xq^T Xq + lambda I)^-1 Xq^T E = Xq^T (Xq Xq^T + lambda I)^-1 E; solve
+  // the smaller of the two systems.
+  if (x_quantised.rows() <= x_quantised.cols()) {
+    Eigen::MatrixXd gram = x_quantised * x_quantised.transpose();
+    gram.diagonal().array() += lambda;
+    return w + x_quantised.transpose() * gram.llt().solve(upstream_error);
+  }
+  Eigen::MatrixXd gram = x_quantised.transpose() * x_quantised;
+  gram.diagonal().array() += lambda;
+  return w + gram.llt().solve(x_quantised.transpose() * upstream_error);
 }
 
 NetworkPtqReport quantise_network(nn::Module& model, const Tensor& calibration,

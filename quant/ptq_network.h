@@ -16,7 +16,8 @@
 //      analog     the float network's X          (MSQ ignores data; GPFQ gpfq(X, X, W))
 //      quantized  the quantised network's Xq     (GPFQ gpfq(Xq, Xq, W))
 //      corrected  Xq, targeting the float outputs X W: GPFQ natively, gpfq(X, Xq, W) (§7.2);
-//                 Maly-Saab and OPTQ quantise W' = W + Xq^+ (X - Xq) W (§5.2 c) on Xq.
+//                 Maly-Saab and OPTQ quantise W' = W + Xq^+ (X - Xq) W (§5.2 c) on Xq,
+//                 ridge-damped by default (absorb_upstream_error).
 //    Alphabets: L levels on [-c, c] with c = max |W| of the layer (or per neuron), ptq.md §2,
 //    from the weights being quantised (W' when corrected).
 // 4. Writes the quantised values into the layers (float storage of alphabet values); biases
@@ -56,6 +57,10 @@ struct NetworkPtqOptions {
   ScaleMode scale = ScaleMode::per_layer_max;
   std::vector<std::string> keep_float;  // dotted layer names left in float (e.g. "fc2")
   double optq_damping = 0.01;
+  // Ridge of the corrected inputs' W' (absorb_upstream_error). 1 was best on held-out training
+  // images for LeNet-5 at L = 3 (network error at the output over 0.01 .. 3); 0 = the spec's
+  // exact min-norm correction, which blew c up on LeNet-5's fc2 (0.18 -> 1.7 at m = 1024).
+  double correction_damping = 1.0;
   uint64_t seed = 0;
 };
 
@@ -88,11 +93,15 @@ struct NetworkPtqReport {
 NetworkPtqReport quantise_network(nn::Module& model, const Tensor& calibration,
                                   const Tensor& held_out, const NetworkPtqOptions& options);
 
-// ptq.md §5.2 (c): W' = W + Xq^+ (X - Xq) W with the min-norm least-squares solution (complete
-// orthogonal decomposition), so Xq W' = X W when Xq has full row rank (m <= N0); with more
-// rows than columns W' is the least-squares fit of X W from Xq.
+// ptq.md §5.2 (c), the upstream error absorbed into the weights: W' = W + D with D the
+// smallest correction making Xq W' = X W. damping = 0: the spec's min-norm least-squares
+// D = Xq^+ (X - Xq) W (complete orthogonal decomposition), exact when Xq has full row rank
+// (m <= N0). damping > 0: ridge, D = argmin ||Xq D - (X - Xq) W||^2 + lambda ||D||^2 with
+// lambda = damping * mean(diag Xq^T Xq) (OPTQ's dampening), which keeps W' near W along
+// directions the data barely excites (near-dead ReLU inputs, where the exact solution blows up
+// the scale c = max |W'|).
 Eigen::MatrixXd absorb_upstream_error(const Eigen::MatrixXd& x, const Eigen::MatrixXd& x_quantised,
-                                      const Eigen::MatrixXd& w);
+                                      const Eigen::MatrixXd& w, double damping = 0.0);
 
 // Calibration and held-out images drawn from a training set with a seed: the first
 // `calibration` and the next `held_out` samples of a seeded permutation (disjoint sets),

@@ -177,13 +177,26 @@ TEST_SUITE("quant") {
   }
 
   TEST_CASE("absorbing the upstream error makes Xq W' = X W when Xq has full row rank") {
-    Rng rng(9);
     const Eigen::MatrixXd x = Eigen::MatrixXd::Random(20, 60);
     const Eigen::MatrixXd xq = x + 0.1 * Eigen::MatrixXd::Random(20, 60);
     const Eigen::MatrixXd w = Eigen::MatrixXd::Random(60, 5);
-    const Eigen::MatrixXd corrected = absorb_upstream_error(x, xq, w);
-    CHECK((xq * corrected - x * w).norm() <= 1e-9 * (x * w).norm());
+    const Eigen::MatrixXd exact = absorb_upstream_error(x, xq, w);
+    CHECK((xq * exact - x * w).norm() <= 1e-9 * (x * w).norm());
     CHECK(absorb_upstream_error(x, x, w).isApprox(w));
+    // ridge: a smaller correction that still removes most of the upstream error, in both the
+    // m < N0 (dual) and the m > N0 (primal) form
+    for (const Eigen::Index m : {20, 90}) {
+      CAPTURE(m);
+      const Eigen::MatrixXd xm = Eigen::MatrixXd::Random(m, 60);
+      const Eigen::MatrixXd xqm = xm + 0.1 * Eigen::MatrixXd::Random(m, 60);
+      const Eigen::MatrixXd full = absorb_upstream_error(xm, xqm, w);
+      const Eigen::MatrixXd ridge = absorb_upstream_error(xm, xqm, w, 0.1);
+      const double before = (xqm * w - xm * w).norm();
+      CHECK((ridge - w).norm() < (full - w).norm());
+      // m < N0 removes it all without damping; m > N0 leaves the part outside range(Xq)
+      CHECK((xqm * ridge - xm * w).norm() < (m < 60 ? 0.5 : 0.9) * before);
+      CHECK((xqm * full - xm * w).norm() <= (xqm * ridge - xm * w).norm());
+    }
   }
 
   TEST_CASE("every method puts every quantised weight in its alphabet; biases stay float") {
@@ -295,5 +308,10 @@ TEST_SUITE("quant") {
     nn::Sequential net;
     net.add("conv", std::make_shared<nn::Conv2d>(4, 4, 3, rng, grouped));
     CHECK_THROWS_AS(quantisable_layers(net), Error);
+    // DenseNet's memory-efficient graph uses its conv weights without calling the modules
+    auto densenet = lenet(1, "densenet-tiny");
+    options.keep_float.clear();
+    const Tensor cifar = Tensor::normal({2, 3, 32, 32}, 0.0f, 1.0f, rng);
+    CHECK_THROWS_AS(quantise_network(*densenet, cifar, cifar, options), Error);
   }
 }

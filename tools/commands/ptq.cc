@@ -27,7 +27,7 @@ struct PtqArgs {
   int64_t calib = 256, holdout = 1000;
   uint64_t seed = 0;
   int threads = 0;
-  double damping = 0.01;
+  double damping = 0.01, correction_damping = 1.0;
   std::vector<std::string> keep_float;
 };
 
@@ -41,6 +41,7 @@ quant::NetworkPtqOptions network_options(const PtqArgs& args) {
       args.scale == "neuron" ? quant::ScaleMode::per_neuron_max : quant::ScaleMode::per_layer_max;
   options.keep_float = args.keep_float;
   options.optq_damping = args.damping;
+  options.correction_damping = args.correction_damping;
   options.seed = args.seed;
   return options;
 }
@@ -59,7 +60,8 @@ nlohmann::json settings_json(const PtqArgs& args) {
           {"holdout", args.holdout},
           {"seed", args.seed},
           {"keep_float", args.keep_float},
-          {"optq_damping", args.damping}};
+          {"optq_damping", args.damping},
+          {"correction_damping", args.correction_damping}};
 }
 
 void run_ptq(const PtqArgs& args) {
@@ -137,6 +139,11 @@ void add_ptq_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--keep-float", args->keep_float, "layers left in float (e.g. fc2)");
   command->add_option("--damping", args->damping, "OPTQ dampening lambda")->capture_default_str();
+  command
+      ->add_option("--correction-damping", args->correction_damping,
+                   "ridge of the corrected inputs' W' (0: the exact min-norm correction)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   command->add_option("--seed", args->seed, "seed of the calibration draw")->capture_default_str();
   command->add_option("--dataset", args->dataset, "mnist | fashion-mnist | cifar10")
       ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}))
