@@ -3,8 +3,9 @@
 // in registers). Included once per Highway target (the HWY_TARGET_TOGGLE guard of hwy's
 // -inl.h headers), after hwy/highway.h and hwy/contrib/math/math-inl.h.
 //
-// One vector of up to 8 lanes holds 8 consecutive pairs of a block (CappedTag, so every target
-// computes the same lanes: 1 x 8 on AVX2/AVX-512, 2 x 4 on SSE4, 8 x 1 on SCALAR). The angle
+// A vector holds consecutive pairs: two blocks on AVX-512 (the halves of its cos and sin
+// vectors are concatenated into the blocks' order), one block on AVX2, half a block on SSE4,
+// a pair on SCALAR; every lane computes the same function of its pair index. The angle
 // 2 pi u2 - pi/4 = q pi/2 + t, q = the top two bits of u2, t in [-pi/4, pi/4), so sin t and
 // cos t are short polynomials with no range reduction, and q only swaps and negates them.
 #if defined(TRIT_KERNELS_NORMAL_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -79,37 +80,56 @@ HWY_INLINE void NormalPairs(D d, hn::Vec<DU> low, uint32_t key0, const NormalKey
   z_sin = hn::Mul(r, hn::IfThenElse(odd, cos_t, sin_t));
 }
 
-// The 16 standard normal values z(key, 16 block + k), k = 0..15, into out[0..16).
-HWY_INLINE void NormalBlock(const NormalKey& key, uint64_t block, float* HWY_RESTRICT out) {
+constexpr uint64_t kNormalGroup = 4 * kNormalBlock;  // values per group: 32 pairs
+
+// The 64 standard normal values z(key, 64 group + k), k = 0..63, into out[0..64): 32 pairs,
+// as independent vectors (the long dependency chains overlap). The pairs' high word is the
+// same for a whole group (2^32 is a multiple of 32), so one block_key serves it.
+HWY_INLINE void NormalGroup(const NormalKey& key, uint64_t group, float* HWY_RESTRICT out) {
+  const uint32_t key0 = block_key(key, group * 4);
+  const uint32_t low = static_cast<uint32_t>(group * 32);
+#if HWY_MAX_BYTES >= 64
+  // 16 pairs = 2 blocks per vector: block 2i's (cos, sin) are the lower halves.
+  const hn::CappedTag<float, 16> d;
+  const hn::RebindToUnsigned<decltype(d)> du;
+  for (uint32_t k = 0; k < 32; k += 16) {
+    hn::Vec<decltype(d)> z_cos, z_sin;
+    NormalPairs(d, hn::Iota(du, low + k), key0, key, z_cos, z_sin);
+    hn::StoreU(hn::ConcatLowerLower(d, z_sin, z_cos), d, out + 2 * k);
+    hn::StoreU(hn::ConcatUpperUpper(d, z_sin, z_cos), d, out + 2 * k + 16);
+  }
+#else
+  // Up to 8 pairs (one block or part of it) per vector.
   const hn::CappedTag<float, 8> d;
   const hn::RebindToUnsigned<decltype(d)> du;
-  const uint32_t key0 = block_key(key, block);
-  const uint32_t low = static_cast<uint32_t>(block * 8);
-  for (size_t k = 0; k < 8; k += hn::Lanes(d)) {
+  for (uint32_t k = 0; k < 32; k += static_cast<uint32_t>(hn::Lanes(d))) {
     hn::Vec<decltype(d)> z_cos, z_sin;
-    NormalPairs(d, hn::Iota(du, low + static_cast<uint32_t>(k)), key0, key, z_cos, z_sin);
-    hn::StoreU(z_cos, d, out + k);
-    hn::StoreU(z_sin, d, out + 8 + k);
+    NormalPairs(d, hn::Iota(du, low + k), key0, key, z_cos, z_sin);
+    float* block = out + 16 * (k / 8) + k % 8;
+    hn::StoreU(z_cos, d, block);
+    hn::StoreU(z_sin, d, block + 8);
   }
+#endif
 }
 
-// Calls body(block, begin, end, z) for every block touched by outputs [counter, counter + n),
-// in parallel: z holds the block's 16 values, of which [begin, end) are wanted; output
-// counter + i sits at z[i + counter - 16 block]. Blocks never straddle chunks.
+// Calls body(first, begin, end, z) for every group of 64 values touched by outputs
+// [counter, counter + n), in parallel: z holds values first .. first + 63, of which
+// [begin, end) are wanted (output counter + i is z[counter + i - first]). Groups never
+// straddle chunks.
 template <class Body>
-HWY_INLINE void ForEachNormalBlock(const NormalKey& key, uint64_t counter, size_t n,
+HWY_INLINE void ForEachNormalGroup(const NormalKey& key, uint64_t counter, size_t n,
                                    const Body& body) {
   if (n == 0) return;
-  const uint64_t first_block = counter / kNormalBlock;
-  const uint64_t blocks = (counter + n - 1) / kNormalBlock - first_block + 1;
-  parallel_for_work(static_cast<int64_t>(blocks), static_cast<int64_t>(n), int64_t{1} << 15,
-                    [&](int64_t b) HWY_ATTR {
-                      const uint64_t block = first_block + static_cast<uint64_t>(b);
-                      const uint64_t start = block * kNormalBlock;
-                      HWY_ALIGN float z[kNormalBlock];
-                      NormalBlock(key, block, z);
-                      body(block, std::max(start, counter) - start,
-                           std::min(start + kNormalBlock, counter + n) - start, z);
+  const uint64_t first_group = counter / kNormalGroup;
+  const uint64_t groups = (counter + n - 1) / kNormalGroup - first_group + 1;
+  parallel_for_work(static_cast<int64_t>(groups), static_cast<int64_t>(n), int64_t{1} << 15,
+                    [&](int64_t g) HWY_ATTR {
+                      const uint64_t first =
+                          (first_group + static_cast<uint64_t>(g)) * kNormalGroup;
+                      HWY_ALIGN float z[kNormalGroup];
+                      NormalGroup(key, first / kNormalGroup, z);
+                      body(first, std::max(first, counter) - first,
+                           std::min(first + kNormalGroup, counter + n) - first, z);
                     });
 }
 

@@ -18,8 +18,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 void NormalFillImpl(const NormalKey& key, uint64_t counter, float mean, float stddev, float* out,
                     size_t n) {
-  ForEachNormalBlock(key, counter, n, [&](uint64_t block, size_t begin, size_t end, float* z) {
-    float* target = out + (block * kNormalBlock + begin - counter);
+  ForEachNormalGroup(key, counter, n, [&](uint64_t first, size_t begin, size_t end, float* z) {
+    float* target = out + (first + begin - counter);
     for (size_t k = begin; k < end; ++k) target[k - begin] = mean + stddev * z[k];
   });
 }
@@ -44,18 +44,6 @@ NormalKey normal_key(uint64_t key) {
     out.word[2 * i + 1] = static_cast<uint32_t>(z >> 32);
   }
   return out;
-}
-
-uint32_t mix32(uint32_t x) {
-  x ^= x >> 16;
-  x *= 0x7FEB352Du;
-  x ^= x >> 15;
-  x *= 0x846CA68Bu;
-  return x ^ (x >> 16);
-}
-
-uint32_t block_key(const NormalKey& key, uint64_t block) {
-  return key.word[0] ^ mix32(static_cast<uint32_t>((block * 8) >> 32) + key.word[3]);
 }
 
 void normal_bits(const NormalKey& key, uint64_t pair, uint32_t* bits1, uint32_t* bits2) {

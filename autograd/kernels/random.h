@@ -30,9 +30,17 @@ struct NormalKey {
 };
 NormalKey normal_key(uint64_t key);
 // Wellons' lowbias32, a bijection on 32-bit words with low avalanche bias.
-uint32_t mix32(uint32_t x);
+inline uint32_t mix32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7FEB352Du;
+  x ^= x >> 15;
+  x *= 0x846CA68Bu;
+  return x ^ (x >> 16);
+}
 // Key word 0 mixed with the high word of the block's pair indices (8 b .. 8 b + 7 share it).
-uint32_t block_key(const NormalKey& key, uint64_t block);
+inline uint32_t block_key(const NormalKey& key, uint64_t block) {
+  return key.word[0] ^ mix32(static_cast<uint32_t>((block * 8) >> 32) + key.word[3]);
+}
 // The two 32-bit words of pair p = 8 b + k (k < 8):
 //   a = mix32(mix32(low32(p) ^ block_key(b)) + word[1]),
 //   bits1 = mix32(a ^ word[2]),  bits2 = mix32(a ^ word[3]).
