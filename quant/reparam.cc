@@ -17,14 +17,23 @@ void check_same_shape(const char* op, const Tensor& a, const char* a_name, const
             to_string(b.shape()) + " differ");
 }
 
+// Where a backward closure writes x's gradient (nowhere when x needs none).
+kernels::GradOut grad_out(const Tensor& x) {
+  kernels::GradOut target;
+  if (!x.requires_grad()) return target;
+  bool fresh = false;
+  target.data = x.grad_to_write(&fresh);
+  target.add = !fresh;
+  return target;
+}
+
 // Records the backward of out = mean + s(var) z from the saved slope d out / d var.
 void record_reparameterize(const Tensor& mean, const Tensor& var, Tensor& out,
                            const Tensor& var_slope) {
   if (!needs_grad({mean, var})) return;
   record("local_reparameterize", {mean, var}, out, [mean, var, var_slope](const Tensor& g) {
-    kernels::reparameterize_backward(
-        g.data(), var_slope.data(), mean.requires_grad() ? mean.mutable_grad() : nullptr,
-        var.requires_grad() ? var.mutable_grad() : nullptr, static_cast<size_t>(g.numel()));
+    kernels::reparameterize_backward(g.data(), var_slope.data(), grad_out(mean), grad_out(var),
+                                     static_cast<size_t>(g.numel()));
   });
 }
 

@@ -57,16 +57,23 @@ TEST_SUITE("quant") {
         const auto g = random_floats(n, 4);
         auto d_mean = random_floats(n, 5), d_var = random_floats(n, 6);
         const auto d_mean0 = d_mean, d_var0 = d_var;
-        kernels::reparameterize_backward(g.data(), slope.data(), d_mean.data(), d_var.data(), n);
+        kernels::reparameterize_backward(g.data(), slope.data(), {d_mean.data(), true},
+                                         {d_var.data(), true}, n);
         for (size_t i = 0; i < n; ++i) {
           check_close(d_mean[i], double(d_mean0[i]) + g[i]);
           check_close(d_var[i], d_var0[i] + double(g[i]) * slope[i]);
         }
-        kernels::reparameterize_backward(g.data(), slope.data(), nullptr, d_var.data(), n);
-        kernels::reparameterize_backward(g.data(), slope.data(), d_mean.data(), nullptr, n);
+        kernels::reparameterize_backward(g.data(), slope.data(), {}, {d_var.data(), true}, n);
+        kernels::reparameterize_backward(g.data(), slope.data(), {d_mean.data(), true}, {}, n);
         for (size_t i = 0; i < n; ++i) {
           check_close(d_mean[i], double(d_mean0[i]) + 2.0 * g[i]);
           check_close(d_var[i], d_var0[i] + 2.0 * g[i] * slope[i]);
+        }
+        kernels::reparameterize_backward(g.data(), slope.data(), {d_mean.data(), false},
+                                         {d_var.data(), false}, n);  // assign
+        for (size_t i = 0; i < n; ++i) {
+          CHECK(d_mean[i] == g[i]);
+          check_close(d_var[i], double(g[i]) * slope[i]);
         }
       }
     });

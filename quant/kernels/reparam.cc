@@ -8,7 +8,7 @@
 #include <hwy/contrib/math/math-inl.h>
 
 #include "autograd/kernels/loops-inl.h"   // ForEachVector
-#include "autograd/kernels/normal-inl.h"  // ForEachNormalBlock
+#include "autograd/kernels/normal-inl.h"  // ForEachNormalGroup
 #include "autograd/kernels/parallel.h"
 #include "quant/kernels/reparam.h"
 
@@ -29,8 +29,8 @@ void Split(size_t n, const Span& span) {
 }
 
 // out = mean + s z, slope = z / (2 s) on [0, n) of the given pointers.
-void ReparamSpan(const float* mean, const float* var, const float* z, float* out, float* slope,
-                 size_t n) {
+HWY_INLINE void ReparamSpan(const float* mean, const float* var, const float* z, float* out,
+                            float* slope, size_t n) {
   ForEachVector(n, [&](auto d, size_t i) HWY_ATTR {
     const auto zi = hn::LoadU(d, z + i);
     const auto s = hn::Sqrt(
@@ -49,21 +49,26 @@ void ReparamImpl(const float* mean, const float* var, const float* noise, float*
 
 void ReparamSampledImpl(const float* mean, const float* var, uint64_t key, float* out, float* slope,
                         size_t n) {
-  ForEachNormalBlock(normal_key(key), 0, n, [&](uint64_t block, size_t, size_t end, float* z) {
-    const size_t i = block * kNormalBlock;
+  ForEachNormalGroup(normal_key(key), 0, n, [&](uint64_t i, size_t, size_t end, float* z) {
     ReparamSpan(mean + i, var + i, z, out + i, slope + i, end);
   });
 }
 
-void ReparamBackwardImpl(const float* g, const float* slope, float* d_mean, float* d_var,
+// out (+)= value as `target` says (the flag is the same for every vector: predicted).
+template <class D, class V>
+HWY_INLINE void Put(D d, const GradOut& target, size_t k, V value) {
+  if (target.add) value = hn::Add(hn::LoadU(d, target.data + k), value);
+  hn::StoreU(value, d, target.data + k);
+}
+
+void ReparamBackwardImpl(const float* g, const float* slope, GradOut d_mean, GradOut d_var,
                          size_t n) {
   Split(n, [&](size_t b, size_t e) {
     ForEachVector(e - b, [&](auto d, size_t i) HWY_ATTR {
       const size_t k = b + i;
       const auto gk = hn::LoadU(d, g + k);
-      if (d_mean != nullptr) hn::StoreU(hn::Add(hn::LoadU(d, d_mean + k), gk), d, d_mean + k);
-      if (d_var != nullptr)
-        hn::StoreU(hn::MulAdd(gk, hn::LoadU(d, slope + k), hn::LoadU(d, d_var + k)), d, d_var + k);
+      if (d_mean.data != nullptr) Put(d, d_mean, k, gk);
+      if (d_var.data != nullptr) Put(d, d_var, k, hn::Mul(gk, hn::LoadU(d, slope + k)));
     });
   });
 }
@@ -100,7 +105,7 @@ void reparameterize_sampled(const float* mean, const float* var, uint64_t key, f
                             float* var_slope, size_t n) {
   HWY_DYNAMIC_DISPATCH(ReparamSampledImpl)(mean, var, key, out, var_slope, n);
 }
-void reparameterize_backward(const float* g, const float* var_slope, float* d_mean, float* d_var,
+void reparameterize_backward(const float* g, const float* var_slope, GradOut d_mean, GradOut d_var,
                              size_t n) {
   HWY_DYNAMIC_DISPATCH(ReparamBackwardImpl)(g, var_slope, d_mean, d_var, n);
 }

@@ -17,8 +17,14 @@ void reparameterize(const float* mean, const float* var, const float* noise, flo
 // noise array with normal_fill(key, 0, 0, 1, noise, n) and calling reparameterize.
 void reparameterize_sampled(const float* mean, const float* var, uint64_t key, float* out,
                             float* var_slope, size_t n);
-// Backward: d_mean[i] += g[i], d_var[i] += g[i] var_slope[i]; a null d_mean or d_var is skipped.
-void reparameterize_backward(const float* g, const float* var_slope, float* d_mean, float* d_var,
+// A gradient array a backward kernel adds into (add) or assigns (a fresh, uninitialised
+// buffer); a null data pointer is skipped.
+struct GradOut {
+  float* data = nullptr;
+  bool add = true;
+};
+// Backward: d_mean[i] (+)= g[i], d_var[i] (+)= g[i] var_slope[i].
+void reparameterize_backward(const float* g, const float* var_slope, GradOut d_mean, GradOut d_var,
                              size_t n);
 
 // theta clipped to its band (§4.3): out[i] = clamp(theta[i], -c, c), c = a + b exp(ls[i] / 2).
