@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include "autograd/graph.h"
@@ -22,13 +21,6 @@
 using namespace trit;
 
 namespace {
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> parts;
-  std::stringstream in(text);
-  for (std::string part; std::getline(in, part, ',');) parts.push_back(part);
-  return parts;
-}
 
 std::unique_ptr<optim::Optimizer> make(const std::string& kind, const nn::Module& model) {
   if (kind == "sgd") {
@@ -51,9 +43,9 @@ int main(int argc, char** argv) {
   }
   std::printf("LeNet-5 throughput, SIMD target %s (median of 5 repeats)\n",
               kernels::dispatch_target().c_str());
-  for (const std::string& name : split(models))
-    for (const std::string& batch_text : split(batches))
-      for (const std::string& threads_text : split(thread_counts)) {
+  for (const std::string& name : bench::split(models))
+    for (const std::string& batch_text : bench::split(batches))
+      for (const std::string& threads_text : bench::split(thread_counts)) {
         const int threads = std::stoi(threads_text);
         kernels::set_num_threads(threads);
         const int64_t batch = std::stoll(batch_text);

@@ -12,9 +12,19 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <sstream>
+#include <string>
 #include <vector>
 
 namespace trit::bench {
+
+// "1,2" -> {"1", "2"} (comma-separated command-line lists).
+inline std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> parts;
+  std::stringstream in(text);
+  for (std::string part; std::getline(in, part, ',');) parts.push_back(part);
+  return parts;
+}
 
 inline double cpu_seconds() {
   rusage usage{};

@@ -4,7 +4,8 @@
 // cross-entropy + beta KL / N (beta = 1, N = 60000), backward, optimiser step, projection.
 // Build optimised.
 //
-//   build-full/bench/bench_vnq [--model lenet5] [--batch 128]
+//   build-full/bench/bench_vnq [--model lenet5] [--batch 128] [--threads 1,2]
+//                               [--steps plain,vnq]   (one kind alone, e.g. under perf record)
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -57,15 +58,18 @@ Step make_step(const std::string& name, bool variational, Rng& rng) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string name = "lenet5";
+  std::string name = "lenet5", thread_counts = "1,2", steps = "plain,vnq";
   int64_t batch = 128;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--model")) name = argv[i + 1];
     if (!std::strcmp(argv[i], "--batch")) batch = std::stoll(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--threads")) thread_counts = argv[i + 1];
+    if (!std::strcmp(argv[i], "--steps")) steps = argv[i + 1];
   }
   std::printf("VNQ vs plain training step, SIMD target %s (median of 5 repeats)\n",
               kernels::dispatch_target().c_str());
-  for (int threads : {1, 2}) {
+  for (const std::string& threads_text : bench::split(thread_counts)) {
+    const int threads = std::stoi(threads_text);
     kernels::set_num_threads(threads);
     Rng rng(0);
     const Tensor x = Tensor::normal({batch, 1, 28, 28}, 0.0f, 1.0f, rng);
@@ -73,6 +77,7 @@ int main(int argc, char** argv) {
     for (int64_t& label : labels) label = static_cast<int64_t>(rng.below(10));
     double cpu_rate[2] = {0, 0};
     for (bool variational : {false, true}) {
+      if (steps.find(variational ? "vnq" : "plain") == std::string::npos) continue;
       Step step = make_step(name, variational, rng);
       const std::string label = name + " b" + std::to_string(batch) +
                                 (variational ? " train-vnq " : " train-plain ") +
@@ -81,6 +86,7 @@ int main(int argc, char** argv) {
       bench::print_rates(label.c_str(), rates, "img/s");
       cpu_rate[variational] = rates.median_cpu();
     }
+    if (cpu_rate[0] == 0 || cpu_rate[1] == 0) continue;
     std::printf("%s b%lld %d thr: VNQ step / plain step = %.2fx (cpu-norm medians)\n", name.c_str(),
                 static_cast<long long>(batch), threads, cpu_rate[0] / cpu_rate[1]);
   }
