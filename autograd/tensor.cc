@@ -8,6 +8,7 @@
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
+#include "autograd/kernels/elementwise.h"
 #include "autograd/kernels/random.h"
 #include "autograd/random.h"
 
@@ -142,6 +143,19 @@ float* Tensor::grad_to_write(bool* fresh) const {
   *fresh = !self.grad;
   if (*fresh) self.grad = make_impl(self.shape);
   return self.grad->data->data();
+}
+
+void Tensor::accumulate_grad(const Tensor& g) const {
+  Impl& self = impl();
+  check(g.shape() == self.shape, "accumulate_grad",
+        "gradient " + to_string(g.shape()) + " for a tensor of shape " + to_string(self.shape));
+  if (!self.grad) {
+    self.grad = std::make_shared<Impl>();
+    self.grad->shape = self.shape;
+    self.grad->data = g.impl().data;
+    return;
+  }
+  kernels::axpy(1.0f, g.data(), self.grad->data->data(), numel());
 }
 
 void Tensor::zero_grad() { impl().grad.reset(); }

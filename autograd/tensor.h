@@ -98,6 +98,11 @@ class Tensor {
   // if adding into zeros: no zeroing pass over a large activation); otherwise *fresh is
   // false and the caller adds into it, as with mutable_grad().
   float* grad_to_write(bool* fresh) const;
+  // Adds g (same shape) into the gradient. With no gradient yet it shares g's storage instead
+  // of copying it (autograd's usual gradient stealing), so g must not change afterwards: a
+  // backward closure may pass the grad_output it receives, which nothing reads once the
+  // closure has run.
+  void accumulate_grad(const Tensor& g) const;
   void zero_grad();       // drops the gradient (the next backward starts from zero)
   void backward() const;  // trit::backward(*this); see graph.h
 

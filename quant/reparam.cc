@@ -4,7 +4,6 @@
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
-#include "autograd/kernels/elementwise.h"
 #include "quant/kernels/reparam.h"
 
 namespace trit::quant {
@@ -32,17 +31,16 @@ void record_reparameterize(const Tensor& mean, const Tensor& var, Tensor& out,
                            const Tensor& var_slope) {
   if (!needs_grad({mean, var})) return;
   record("local_reparameterize", {mean, var}, out, [mean, var, var_slope](const Tensor& g) {
-    kernels::reparameterize_backward(g.data(), var_slope.data(), grad_out(mean), grad_out(var),
+    kernels::reparameterize_backward(g.data(), var_slope.data(), {}, grad_out(var),
                                      static_cast<size_t>(g.numel()));
+    if (mean.requires_grad()) mean.accumulate_grad(g);  // d/dmean = 1
   });
 }
 
 // Straight-through: the gradient of out passes to theta unchanged.
 void record_straight_through(const char* op, const Tensor& theta, Tensor& out) {
   if (!needs_grad({theta})) return;
-  record(op, {theta}, out, [theta](const Tensor& g) {
-    kernels::axpy(1.0f, g.data(), theta.mutable_grad(), g.numel());
-  });
+  record(op, {theta}, out, [theta](const Tensor& g) { theta.accumulate_grad(g); });
 }
 
 }  // namespace

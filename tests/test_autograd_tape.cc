@@ -41,6 +41,16 @@ TEST_SUITE("autograd") {
     CHECK(fresh);
   }
 
+  TEST_CASE("accumulate_grad shares a first gradient's storage, then adds") {
+    const Tensor x = Tensor::zeros({3});
+    const Tensor first = Tensor::from({3}, {1.0f, 2.0f, 3.0f});
+    x.accumulate_grad(first);
+    CHECK(x.grad().data() == first.data());  // stolen, not copied
+    x.accumulate_grad(Tensor::full({3}, 0.5f));
+    CHECK(x.grad().to_vector() == std::vector<float>{1.5f, 2.5f, 3.5f});
+    CHECK_THROWS_AS(x.accumulate_grad(Tensor::zeros({2})), Error);
+  }
+
   TEST_CASE("backward releases the tape; a second backward on the graph is an error") {
     Tensor x = Tensor::from({1}, {2.0f}).set_requires_grad();
     Tensor loss = x * x;
