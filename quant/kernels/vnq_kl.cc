@@ -28,7 +28,7 @@ struct Block {
 };
 
 template <class D, class V = hn::Vec<D>>
-Block<V> SparseVdBlock(D d, V shift, V ls, V sigma2) {
+HWY_INLINE Block<V> SparseVdBlock(D d, V shift, V ls, V sigma2) {
   const V one = hn::Set(d, 1.0f);
   const V d2 = hn::Max(hn::Mul(shift, shift), hn::Set(d, kMinSquare));
   const V l = hn::Sub(ls, hn::Log(d, d2));
@@ -53,7 +53,7 @@ Block<V> SparseVdBlock(D d, V shift, V ls, V sigma2) {
 
 // KL and gradients of one vector of weights; da is per lane, summed by the caller.
 template <class D, class V = hn::Vec<D>>
-void KlVector(D d, V theta, V ls, float a, V& kl, V& d_theta, V& d_ls, V& d_a) {
+HWY_INLINE void KlVector(D d, V theta, V ls, float a, V& kl, V& d_theta, V& d_ls, V& d_a) {
   const float tau = kTauOverR * a;
   const V inv_tau2 = hn::Set(d, 1.0f / (tau * tau));
   const V half_inv_tau2 = hn::Set(d, 0.5f / (tau * tau));
