@@ -82,6 +82,15 @@ HWY_INLINE void NormalPairs(D d, hn::Vec<DU> low, uint32_t key0, const NormalKey
 
 constexpr uint64_t kNormalGroup = 4 * kNormalBlock;  // values per group: 32 pairs
 
+// 0, 1, 2, ... as a vector: a load of constants (hn::Iota builds its vector on the stack,
+// and reading it back costs a store-forwarding stall per call).
+template <class DU>
+HWY_INLINE hn::Vec<DU> LaneIndices(DU du) {
+  alignas(64) static constexpr uint32_t kIndices[16] = {0, 1, 2,  3,  4,  5,  6,  7,
+                                                        8, 9, 10, 11, 12, 13, 14, 15};
+  return hn::LoadU(du, kIndices);
+}
+
 // The 64 standard normal values z(key, 64 group + k), k = 0..63, into out[0..64): 32 pairs,
 // as independent vectors (the long dependency chains overlap). The pairs' high word is the
 // same for a whole group (2^32 is a multiple of 32), so one block_key serves it.
@@ -94,7 +103,7 @@ HWY_INLINE void NormalGroup(const NormalKey& key, uint64_t group, float* HWY_RES
   const hn::RebindToUnsigned<decltype(d)> du;
   for (uint32_t k = 0; k < 32; k += 16) {
     hn::Vec<decltype(d)> z_cos, z_sin;
-    NormalPairs(d, hn::Iota(du, low + k), key0, key, z_cos, z_sin);
+    NormalPairs(d, hn::Add(hn::Set(du, low + k), LaneIndices(du)), key0, key, z_cos, z_sin);
     hn::StoreU(hn::ConcatLowerLower(d, z_sin, z_cos), d, out + 2 * k);
     hn::StoreU(hn::ConcatUpperUpper(d, z_sin, z_cos), d, out + 2 * k + 16);
   }
@@ -104,7 +113,7 @@ HWY_INLINE void NormalGroup(const NormalKey& key, uint64_t group, float* HWY_RES
   const hn::RebindToUnsigned<decltype(d)> du;
   for (uint32_t k = 0; k < 32; k += static_cast<uint32_t>(hn::Lanes(d))) {
     hn::Vec<decltype(d)> z_cos, z_sin;
-    NormalPairs(d, hn::Iota(du, low + k), key0, key, z_cos, z_sin);
+    NormalPairs(d, hn::Add(hn::Set(du, low + k), LaneIndices(du)), key0, key, z_cos, z_sin);
     float* block = out + 16 * (k / 8) + k % 8;
     hn::StoreU(z_cos, d, block);
     hn::StoreU(z_sin, d, block + 8);
