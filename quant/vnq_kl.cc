@@ -22,6 +22,17 @@ double sparse_vd_slope(double l) {
   return -kK1 * kK3 * s * (1.0 - s) - 0.5 * sigmoid(-l);
 }
 
+// x's gradient += scale * cached. The KL usually runs first in backward (it is recorded after
+// the layers' forward), so x has no gradient yet: the cached array, scaled in place, becomes
+// x's gradient without a zero fill and a pass over it.
+void add_scaled(const Tensor& x, const Tensor& cached, float scale) {
+  const size_t n = static_cast<size_t>(x.numel());
+  if (x.has_grad()) return kernels::axpy(scale, cached.data(), x.mutable_grad(), n);
+  Tensor owned = cached;
+  if (scale != 1.0f) kernels::scale(scale, owned.data(), n);
+  x.accumulate_grad(owned);
+}
+
 }  // namespace
 
 double sparse_vd_kl_reference(double l) {
@@ -80,11 +91,8 @@ Tensor vnq_kl(const Tensor& theta, const Tensor& log_sigma2, const Tensor& a) {
     record("vnq_kl", {theta, log_sigma2, a}, out,
            [theta, log_sigma2, a, d_theta, d_log_sigma2, d_a](const Tensor& g) mutable {
              const float scale = g.item();
-             if (theta.requires_grad())
-               kernels::axpy(scale, d_theta.data(), theta.mutable_grad(), theta.numel());
-             if (log_sigma2.requires_grad())
-               kernels::axpy(scale, d_log_sigma2.data(), log_sigma2.mutable_grad(),
-                             log_sigma2.numel());
+             if (theta.requires_grad()) add_scaled(theta, d_theta, scale);
+             if (log_sigma2.requires_grad()) add_scaled(log_sigma2, d_log_sigma2, scale);
              if (a.requires_grad()) a.mutable_grad()[0] += scale * d_a;
            });
   }

@@ -6,6 +6,7 @@
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
+#include "autograd/ops/arithmetic.h"
 #include "quant/vnq_kl.h"
 #include "tests/gradcheck.h"
 
@@ -115,6 +116,25 @@ TEST_SUITE("quant") {
         CHECK(a.grad().item() == doctest::Approx(want_da).epsilon(1e-3).scale(1.0));
       }
     });
+  }
+
+  TEST_CASE("vnq_kl backward scales into new and existing gradients alike") {
+    Rng rng(8);
+    Tensor theta = Tensor::uniform({40}, -0.4f, 0.4f, rng).set_requires_grad(true);
+    Tensor ls = Tensor::uniform({40}, -8.0f, -1.0f, rng).set_requires_grad(true);
+    const Tensor a = Tensor::scalar(0.3f);
+    (vnq_kl(theta, ls, a) * 0.25f).backward();  // fresh gradients: the cache is taken over
+    const std::vector<float> d_theta = theta.grad().to_vector(), d_ls = ls.grad().to_vector();
+    for (int64_t i = 0; i < 40; ++i) {
+      const KlPoint p = vnq_kl_reference(theta.data()[i], ls.data()[i], 0.3);
+      CHECK(d_theta[i] == doctest::Approx(0.25 * p.d_theta).epsilon(1e-3).scale(1.0));
+      CHECK(d_ls[i] == doctest::Approx(0.25 * p.d_log_sigma2).epsilon(1e-3));
+    }
+    (vnq_kl(theta, ls, a) * 0.25f).backward();  // existing gradients: added into
+    for (int64_t i = 0; i < 40; ++i) {
+      CHECK(theta.grad().data()[i] == doctest::Approx(2 * d_theta[i]));
+      CHECK(ls.grad().data()[i] == doctest::Approx(2 * d_ls[i]));
+    }
   }
 
   TEST_CASE("vnq_kl backward matches finite differences") {
