@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
@@ -45,11 +47,40 @@ void VariationalLayer::project() {
     kernels::clip_to_band(theta_.data(), ls, level, config_.clip_factor(), theta_.data(), n);
 }
 
+float ternary_fit_level(const float* w, int64_t n) {
+  double sum_abs = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum_abs += std::abs(w[i]);
+  const double threshold = 0.7 * sum_abs / std::max<int64_t>(n, 1);
+  double sum_above = 0.0;
+  int64_t above = 0;
+  for (int64_t i = 0; i < n; ++i)
+    if (std::abs(w[i]) > threshold) sum_above += std::abs(w[i]), ++above;
+  return above ? static_cast<float>(sum_above / above) : 0.0f;
+}
+
+float zero_share_level(const float* w, int64_t n, float share) {
+  check(share > 0.0f && share < 1.0f, "zero_share_level",
+        "share " + std::to_string(share) + " is not in (0, 1)");
+  if (n == 0) return 0.0f;
+  std::vector<float> magnitude(n);
+  for (int64_t i = 0; i < n; ++i) magnitude[i] = std::abs(w[i]);
+  const int64_t k = std::min<int64_t>(n - 1, static_cast<int64_t>(share * n));
+  std::nth_element(magnitude.begin(), magnitude.begin() + k, magnitude.end());
+  return 2.0f * magnitude[k];
+}
+
 void VariationalLayer::init_level_from_weights() {
   const float* theta = theta_.data();
-  float max_abs = 0.0f;
-  for (int64_t i = 0; i < theta_.numel(); ++i) max_abs = std::max(max_abs, std::abs(theta[i]));
-  level_.data()[0] = std::max(max_abs, config_.min_level);
+  const int64_t n = theta_.numel();
+  float level = 0.0f;
+  switch (config_.level_init) {
+    case VnqConfig::LevelInit::kTernaryFit: level = ternary_fit_level(theta, n); break;
+    case VnqConfig::LevelInit::kZeroShare: level = zero_share_level(theta, n, config_.zero_share); break;
+    case VnqConfig::LevelInit::kMaxAbs:
+      for (int64_t i = 0; i < n; ++i) level = std::max(level, std::abs(theta[i]));
+      break;
+  }
+  level_.data()[0] = std::max(level, config_.min_level);
 }
 
 bool vnq_pruned(float theta, float log_sigma2, float log_threshold) {

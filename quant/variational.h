@@ -31,6 +31,12 @@ enum class VnqMode { kSample, kMeans, kTernary };
 // The pruning + quantisation rule of §5 for one weight. Pruned: log alpha = ls - log theta^2
 // >= log T. The code is 0 when pruned, else the nearest of {-a, 0, +a} as -1, 0 or +1.
 bool vnq_pruned(float theta, float log_sigma2, float log_threshold);
+// The level a minimising sum (w - a q(w))^2 over ternary q with TWN's threshold
+// 0.7 mean |w| (Li & Liu 2016): the mean |w| of the weights above that threshold.
+float ternary_fit_level(const float* w, int64_t n);
+// 2 |w|_(k) with k = floor(share * n) (0-based order statistic of |w|): the level whose zero
+// funnel (|w| < a/2) holds a share `share` of the weights. share in (0, 1).
+float zero_share_level(const float* w, int64_t n, float share);
 int8_t vnq_code(float theta, float log_sigma2, float level, float log_threshold);
 
 class VariationalLayer : public nn::Module {
@@ -42,7 +48,7 @@ class VariationalLayer : public nn::Module {
   Tensor kl();
   // Projects ls into [min_log_sigma2, max_log_sigma2] and a to >= min_level (§2.1, §4.3).
   void project();
-  // a = max |theta| (§2.1 initialisation); call after theta is loaded.
+  // a from theta by config().level_init (§2.1), at least min_level; call after theta is loaded.
   void init_level_from_weights();
 
   // Ternary codes in {-1, 0, +1} of the P&Q rule (§5): prune where

@@ -13,6 +13,18 @@ struct VnqConfig {
   float max_log_sigma2 = 1.0f;
   float min_level = 0.05f;        // codebook level a >= 0.05 (§2.1)
   bool shadow_weights = true;     // straight-through clip of theta (§4.3, camera-ready)
+  // Initial codebook level a (§2.1), all rules floored at min_level:
+  //  kMaxAbs: max |w| of the pre-trained layer (the spec's rule, [M] for DenseNet, [R] for
+  //    LeNet-5);
+  //  kTernaryFit: the closed-form ternary fit of those weights (Li & Liu's TWN: threshold
+  //    0.7 mean |w|, a = mean |w| above it);
+  //  kZeroShare: a = 2 * the zero_share-quantile of |w|, so that a share zero_share of the
+  //    weights starts nearer 0 than +-a. On a short schedule sigma hardly grows and the
+  //    weights settle in the funnel nearest to where they start, so this share sets the
+  //    sparsity; max |w| puts nearly every weight of a wide layer in the zero funnel.
+  enum class LevelInit { kMaxAbs, kTernaryFit, kZeroShare };
+  LevelInit level_init = LevelInit::kMaxAbs;
+  float zero_share = 0.7f;  // kZeroShare only, in (0, 1)
 
   // Width of theta's clip band beyond +-a, in units of sigma: b = 1/sqrt(T) (§4.3).
   float clip_factor() const { return std::exp(-0.5f * log_threshold); }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "autograd/error.h"
 #include "autograd/graph.h"
 #include "autograd/ops/conv.h"
 #include "autograd/ops/matmul.h"
@@ -145,6 +146,38 @@ TEST_SUITE("quant") {
     CHECK(vnq_code(-0.31f, ls, a, 2.0f) == -1);
     CHECK_FALSE(vnq_pruned(0.005f, ls, 3.0f));  // threshold 0.22313 sigma = 0.004087
     CHECK(vnq_code(0.005f, ls, a, 3.0f) == 0);  // still 0 by nearest value
+  }
+
+  TEST_CASE("codebook level initialisation: max |w| or the ternary fit (§2.1)") {
+    // mean |w| = 3.1 / 6, threshold 0.7 * that = 0.3617: |w| above it are 1, 1, 0.9.
+    const std::vector<float> w = {-1.0f, -0.1f, 0.0f, 0.1f, 1.0f, 0.9f};
+    CHECK(ternary_fit_level(w.data(), 6) == doctest::Approx(2.9 / 3));
+    CHECK(ternary_fit_level(w.data(), 0) == 0.0f);
+    VnqConfig config;
+    VariationalLinear max_abs(3, 2, false, config, 1);
+    fill(max_abs.theta(), {-1.0f, -0.1f, 0.0f, 0.1f, 1.2f, 0.9f});
+    max_abs.init_level_from_weights();
+    CHECK(max_abs.level().item() == doctest::Approx(1.2f));
+    config.level_init = VnqConfig::LevelInit::kTernaryFit;
+    VariationalLinear fitted(3, 2, false, config, 1);
+    fill(fitted.theta(), {0.01f, -0.02f, 0.0f, 0.01f, 0.02f, -0.01f});
+    fitted.init_level_from_weights();  // fit 0.02 is below the floor a >= 0.05
+    CHECK(fitted.level().item() == doctest::Approx(config.min_level));
+
+    // |w| sorted: 0, 0.1, 0.1, 0.9, 1, 1.2; share 0.5 -> k = 3 -> a = 2 * 0.9, so that
+    // exactly 0, 0.1, 0.1 (half of the weights) lie nearer 0 than +-a.
+    const std::vector<float> v = {-1.0f, -0.1f, 0.0f, 0.1f, 1.2f, 0.9f};
+    CHECK(zero_share_level(v.data(), 6, 0.5f) == doctest::Approx(1.8f));
+    CHECK(zero_share_level(v.data(), 6, 0.9f) == doctest::Approx(2.4f));
+    CHECK_THROWS_AS(zero_share_level(v.data(), 6, 1.0f), Error);
+    config.level_init = VnqConfig::LevelInit::kZeroShare;
+    config.zero_share = 0.5f;
+    VariationalLinear shared(3, 2, false, config, 1);
+    fill(shared.theta(), v);
+    shared.init_level_from_weights();
+    int64_t zeros = 0;
+    for (const int8_t code : shared.ternary_codes()) zeros += code == 0;
+    CHECK(zeros == 3);
   }
 
   TEST_CASE("straight-through clip: clipped forward, identity backward") {

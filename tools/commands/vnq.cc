@@ -95,6 +95,12 @@ void add_vnq_command(CLI::App& app) {
       ->capture_default_str();
   command->add_flag("!--no-shadow-weights", args->vnq.shadow_weights,
                     "hard-project theta instead of the straight-through clip");
+  command->add_option("--level-init", args->vnq.level_init,
+                      "initial codebook level a per layer: max-abs (max |w|, the spec's) | "
+                      "ternary-fit (TWN fit) | Q in (0,1) (a share Q of weights starts "
+                      "nearer 0 than +-a)")
+      ->check(CLI::IsMember({"max-abs", "ternary-fit"}) | CLI::Range(0.01, 0.99))
+      ->capture_default_str();
   command->add_option("--keep-float", args->vnq.keep_float,
                       "layers left deterministic (e.g. conv1 for the 'w/o 1' row)");
   command->add_option("--save", args->save, "VNQ checkpoint written after every epoch");

@@ -9,12 +9,20 @@
 namespace trit::cli {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VnqSettings, kl_warmup, kl_delay, log_threshold,
-                                                shadow_weights, keep_float, original_error)
+                                                shadow_weights, level_init, keep_float,
+                                                original_error)
 
 quant::VnqConfig VnqSettings::vnq_config() const {
   quant::VnqConfig config;
   config.log_threshold = log_threshold;
   config.shadow_weights = shadow_weights;
+  using LevelInit = quant::VnqConfig::LevelInit;
+  if (level_init == "ternary-fit") {
+    config.level_init = LevelInit::kTernaryFit;
+  } else if (level_init != "max-abs") {
+    config.level_init = LevelInit::kZeroShare;
+    config.zero_share = std::stof(level_init);
+  }
   return config;
 }
 

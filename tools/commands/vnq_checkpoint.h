@@ -24,6 +24,8 @@ struct VnqSettings {
   double kl_delay = 0.0;
   float log_threshold = 2.0f;  // camera-ready (§5)
   bool shadow_weights = true;  // §4.3
+  // §2.1: "max-abs" | "ternary-fit" | a share Q in (0, 1) of weights starting in the zero funnel
+  std::string level_init = "max-abs";
   std::vector<std::string> keep_float;
   double original_error = -1.0;  // the pre-trained model's test error; < 0 if unknown
 
