@@ -12,6 +12,7 @@
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/unary.h"
 #include "quant/kernels/reparam.h"
+#include "quant/kernels/vnq_kl.h"
 #include "quant/reparam.h"
 #include "quant/vnq_kl.h"
 
@@ -34,7 +35,11 @@ Tensor VariationalLayer::clipped_theta() {
   return clip_to_band(theta_, log_sigma2_, level_.item(), config_.clip_factor());
 }
 
-Tensor VariationalLayer::kl() { return vnq_kl(clipped_theta(), log_sigma2_, level_); }
+Tensor VariationalLayer::kl() {
+  // at clipped_theta()'s values, clipped inside the KL's pass (no second clipped array)
+  return vnq_kl(theta_, log_sigma2_, level_,
+                config_.shadow_weights ? config_.clip_factor() : kernels::kNoClip);
+}
 
 void VariationalLayer::project() {
   NoGradGuard no_grad;

@@ -12,6 +12,8 @@
 // they are the oracle of the tests (spec §9.1-§9.2 tables).
 #pragma once
 
+#include <limits>
+
 #include "autograd/tensor.h"
 
 namespace trit::quant {
@@ -25,8 +27,11 @@ struct KlPoint {
 // KL_w and its gradients for one weight (§3.2 second form, §3.3), in double.
 KlPoint vnq_kl_reference(double theta, double log_sigma2, double a);
 
-// sum_i KL_w(theta_i, log_sigma2_i, a); theta and log_sigma2 of equal shape, a one element.
-// Throws "vnq_kl: ..." on shape mismatch or a <= 0.
-Tensor vnq_kl(const Tensor& theta, const Tensor& log_sigma2, const Tensor& a);
+// sum_i KL_w(theta_c_i, log_sigma2_i, a); theta and log_sigma2 of equal shape, a one element.
+// theta_c is theta clipped to the band +-(a + clip_factor sigma) with a straight-through
+// gradient, the same values as clip_to_band (quant/reparam.h, §4.3) computed in the same pass;
+// the default (infinity) is theta itself. Throws "vnq_kl: ..." on shape mismatch or a <= 0.
+Tensor vnq_kl(const Tensor& theta, const Tensor& log_sigma2, const Tensor& a,
+              float clip_factor = std::numeric_limits<float>::infinity());
 
 }  // namespace trit::quant

@@ -118,6 +118,31 @@ TEST_SUITE("quant") {
     });
   }
 
+  TEST_CASE("clip_to_band's band is a + b exp(ls / 2) over the whole float range") {
+    // theta beyond every band, so out is the band: its exp (autograd/kernels/exp-inl.h) to
+    // a few ulp on [-86, 88], 0 below, capped (finite) above
+    trit::testing::for_each_target([] {
+      std::vector<float> ls;
+      for (float half = -100.0f; half <= 100.0f; half += 0.37f) ls.push_back(2.0f * half);
+      const std::vector<float> theta(ls.size(), 3e38f);
+      std::vector<float> band(ls.size());
+      kernels::clip_to_band(theta.data(), ls.data(), 0.5f, 1.0f, band.data(), ls.size());
+      for (size_t i = 0; i < ls.size(); ++i) {
+        const double half = 0.5 * ls[i];
+        CAPTURE(half);
+        if (half < -86.0) {
+          CHECK(band[i] == 0.5f);
+        } else if (half > 88.0) {
+          CHECK(std::isfinite(band[i]));
+          CHECK(band[i] >= 1e38f);
+        } else {
+          const double want = 0.5 + std::exp(half);
+          CHECK(std::abs(band[i] - want) <= 4e-7 * want);
+        }
+      }
+    });
+  }
+
   TEST_CASE("sample_local_reparameterize is local_reparameterize on Tensor::normal noise") {
     Rng data(12);
     Tensor mean = Tensor::normal({3, 5, 7}, 0.0f, 1.0f, data).set_requires_grad(true);

@@ -7,6 +7,7 @@
 // Contrib headers come after highway.h.
 #include <hwy/contrib/math/math-inl.h>
 
+#include "autograd/kernels/exp-inl.h"     // ExpFlushed
 #include "autograd/kernels/loops-inl.h"   // ForEachVector
 #include "autograd/kernels/normal-inl.h"  // ForEachNormalGroup
 #include "autograd/kernels/parallel.h"
@@ -78,7 +79,7 @@ void ClipToBandImpl(const float* theta, const float* ls, float a, float b, float
     ForEachVector(end - begin, [&](auto d, size_t i) HWY_ATTR {
       const size_t k = begin + i;
       const auto band =
-          hn::MulAdd(hn::Set(d, b), hn::Exp(d, hn::Mul(hn::Set(d, 0.5f), hn::LoadU(d, ls + k))),
+          hn::MulAdd(hn::Set(d, b), ExpFlushed(d, hn::Mul(hn::Set(d, 0.5f), hn::LoadU(d, ls + k))),
                      hn::Set(d, a));
       hn::StoreU(hn::Min(hn::Max(hn::LoadU(d, theta + k), hn::Neg(band)), band), d, out + k);
     });
