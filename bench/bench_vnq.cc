@@ -34,7 +34,7 @@ struct Step {
 
   void run(const Tensor& x, const std::vector<int64_t>& labels) {
     Tensor loss = cross_entropy((*model)(x), labels);
-    if (!layers.empty()) loss = loss + quant::total_kl(layers) * (1.0f / kTrainSize);
+    if (!layers.empty()) loss = loss + quant::total_kl(layers, 1.0f / kTrainSize);
     optimizer->zero_grad();
     loss.backward();
     optimizer->step();

@@ -35,10 +35,10 @@ Tensor VariationalLayer::clipped_theta() {
   return clip_to_band(theta_, log_sigma2_, level_.item(), config_.clip_factor());
 }
 
-Tensor VariationalLayer::kl() {
+Tensor VariationalLayer::kl(float weight) {
   // at clipped_theta()'s values, clipped inside the KL's pass (no second clipped array)
   return vnq_kl(theta_, log_sigma2_, level_,
-                config_.shadow_weights ? config_.clip_factor() : kernels::kNoClip);
+                config_.shadow_weights ? config_.clip_factor() : kernels::kNoClip, weight);
 }
 
 void VariationalLayer::project() {

@@ -44,8 +44,9 @@ class VariationalLayer : public nn::Module {
   void set_mode(VnqMode mode) { mode_ = mode; }
   VnqMode mode() const { return mode_; }
 
-  // Sum over this layer's weights of KL_w(theta_c, ls, a) (§3.2), recorded on the tape.
-  Tensor kl();
+  // weight * the sum over this layer's weights of KL_w(theta_c, ls, a) (§3.2), recorded on
+  // the tape (the weight folded into the cached gradients, see vnq_kl).
+  Tensor kl(float weight = 1.0f);
   // Projects ls into [min_log_sigma2, max_log_sigma2] and a to >= min_level (§2.1, §4.3).
   void project();
   // a from theta by config().level_init (§2.1), at least min_level; call after theta is loaded.

@@ -70,7 +70,8 @@ KlPoint vnq_kl_reference(double theta, double ls, double a) {
   return out;
 }
 
-Tensor vnq_kl(const Tensor& theta, const Tensor& log_sigma2, const Tensor& a, float clip_factor) {
+Tensor vnq_kl(const Tensor& theta, const Tensor& log_sigma2, const Tensor& a, float clip_factor,
+              float weight) {
   check(theta.shape() == log_sigma2.shape(), "vnq_kl",
         "theta " + to_string(theta.shape()) + " and log_sigma2 " +
             to_string(log_sigma2.shape()) + " differ");
@@ -84,7 +85,7 @@ Tensor vnq_kl(const Tensor& theta, const Tensor& log_sigma2, const Tensor& a, fl
   Tensor d_theta = Tensor::empty(theta.shape()), d_log_sigma2 = Tensor::empty(theta.shape());
   double kl_sum = 0.0, d_a_sum = 0.0;
   kernels::vnq_kl(theta.data(), log_sigma2.data(), static_cast<size_t>(n), level, clip_factor,
-                  d_theta.data(), d_log_sigma2.data(), &kl_sum, &d_a_sum);
+                  weight, d_theta.data(), d_log_sigma2.data(), &kl_sum, &d_a_sum);
   Tensor out = Tensor::scalar(static_cast<float>(kl_sum));
   if (needs_grad({theta, log_sigma2, a})) {
     const float d_a = static_cast<float>(d_a_sum);

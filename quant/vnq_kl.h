@@ -27,11 +27,13 @@ struct KlPoint {
 // KL_w and its gradients for one weight (§3.2 second form, §3.3), in double.
 KlPoint vnq_kl_reference(double theta, double log_sigma2, double a);
 
-// sum_i KL_w(theta_c_i, log_sigma2_i, a); theta and log_sigma2 of equal shape, a one element.
-// theta_c is theta clipped to the band +-(a + clip_factor sigma) with a straight-through
+// weight * sum_i KL_w(theta_c_i, log_sigma2_i, a); theta and log_sigma2 of equal shape, a one
+// element. theta_c is theta clipped to the band +-(a + clip_factor sigma) with a straight-through
 // gradient, the same values as clip_to_band (quant/reparam.h, §4.3) computed in the same pass;
-// the default (infinity) is theta itself. Throws "vnq_kl: ..." on shape mismatch or a <= 0.
+// the default (infinity) is theta itself. The weight (a loss's KL factor) is folded into the
+// cached gradients: a backward with upstream gradient 1 hands them over without a scaling pass.
+// Throws "vnq_kl: ..." on shape mismatch or a <= 0.
 Tensor vnq_kl(const Tensor& theta, const Tensor& log_sigma2, const Tensor& a,
-              float clip_factor = std::numeric_limits<float>::infinity());
+              float clip_factor = std::numeric_limits<float>::infinity(), float weight = 1.0f);
 
 }  // namespace trit::quant

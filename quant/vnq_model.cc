@@ -77,9 +77,10 @@ VariationalLayers find_variational(const nn::Module& model) {
   return layers;
 }
 
-Tensor total_kl(const VariationalLayers& layers) {
+Tensor total_kl(const VariationalLayers& layers, float weight) {
   Tensor total;
-  for (const auto& layer : layers) total = total.defined() ? total + layer->kl() : layer->kl();
+  for (const auto& layer : layers)
+    total = total.defined() ? total + layer->kl(weight) : layer->kl(weight);
   return total;
 }
 

@@ -25,8 +25,10 @@ VariationalLayers make_variational(nn::Module& model, const VnqConfig& config, u
 // checkpoint), in model order.
 VariationalLayers find_variational(const nn::Module& model);
 
-// Sum over layers of their KL (§3.2), recorded on the tape.
-Tensor total_kl(const VariationalLayers& layers);
+// weight * the sum over layers of their KL (§3.2), recorded on the tape. Pass a loss's KL
+// factor as the weight rather than multiplying the result: it is folded into the layers'
+// cached KL gradients (no scaling pass over them in backward).
+Tensor total_kl(const VariationalLayers& layers, float weight = 1.0f);
 
 // KL warm-up factor beta(t) at fractional epoch t: 0 until `delay`, then linear to 1 over
 // `warmup` epochs (§4.2: LeNet-5 warmup 15, delay 0).

@@ -192,6 +192,25 @@ TEST_SUITE("quant") {
     }
   }
 
+  TEST_CASE("vnq_kl's weight scales its value and gradients like a multiplication") {
+    Rng rng(9);
+    const Tensor theta = Tensor::uniform({50}, -0.4f, 0.4f, rng).set_requires_grad(true);
+    const Tensor ls = Tensor::uniform({50}, -8.0f, -1.0f, rng).set_requires_grad(true);
+    const Tensor a = Tensor::scalar(0.3f).set_requires_grad(true);
+    const float weight = 1.0f / 60000;
+    const Tensor folded = vnq_kl(theta, ls, a, 0.5f, weight);
+    folded.backward();
+    const std::vector<float> d_theta = theta.grad().to_vector(), d_ls = ls.grad().to_vector();
+    const float d_a = a.grad().item();
+    for (Tensor t : {theta, ls, a}) t.zero_grad();
+    const Tensor multiplied = vnq_kl(theta, ls, a, 0.5f) * weight;
+    multiplied.backward();
+    CHECK(folded.item() == doctest::Approx(multiplied.item()).epsilon(1e-6));
+    CHECK(d_a == doctest::Approx(a.grad().item()).epsilon(1e-6));
+    CHECK(d_theta == theta.grad().to_vector());  // one float product either way
+    CHECK(d_ls == ls.grad().to_vector());
+  }
+
   TEST_CASE("vnq_kl backward matches finite differences") {
     Rng rng(7);
     Tensor theta = Tensor::uniform({3, 5}, -0.4f, 0.4f, rng).set_requires_grad(true);

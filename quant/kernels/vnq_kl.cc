@@ -14,6 +14,7 @@
 // Contrib headers come after highway.h.
 #include <hwy/contrib/math/math-inl.h>
 
+#include <utility>
 #include <vector>
 
 #include "autograd/kernels/exp-inl.h"  // ExpFlushed
@@ -72,7 +73,7 @@ HWY_INLINE Block<V> SparseVdBlock(D d, V shift, V ls, V sigma2) {
 
 // The per-call constants of KlVector.
 struct Level {
-  float a, clip_factor, inv_tau2, half_inv_tau2, inv_tau2_a;
+  float a, clip_factor, weight, inv_tau2, half_inv_tau2, inv_tau2_a;
 };
 
 // KL and gradients of one vector of weights; da is per lane, summed by the caller.
@@ -117,37 +118,42 @@ HWY_INLINE void KlVector(D d, V theta, V ls, const Level& level, V& kl, V& d_the
                 a_term(hn::Neg(d_minus), d_minus, w_minus, dg_minus, hn::Neg(bm.g_prime_over_d)));
 }
 
-// Weights [begin, end): gradients stored, {KL, dKL/da} sums into sums[0..2).
+// Weights [begin, end): weighted gradients stored, weighted {KL, dKL/da} sums into sums[0..2).
 void KlSpan(const float* theta, const float* ls, size_t begin, size_t end, const Level& level,
             float* d_theta, float* d_ls, double* sums) {
+  // stores one vector's gradients at i, returns its {KL, dKL/da} lanes
+  const auto step = [&](auto d, size_t i) HWY_ATTR {
+    hn::Vec<decltype(d)> kl, dt, dl, da;
+    KlVector(d, hn::LoadU(d, theta + i), hn::LoadU(d, ls + i), level, kl, dt, dl, da);
+    const auto weight = hn::Set(d, level.weight);
+    hn::StoreU(hn::Mul(dt, weight), d, d_theta + i);
+    hn::StoreU(hn::Mul(dl, weight), d, d_ls + i);
+    return std::make_pair(kl, da);
+  };
   const hn::ScalableTag<float> d;
   auto kl_acc = hn::Zero(d), d_a_acc = hn::Zero(d);
   size_t i = begin;
   for (; i + hn::Lanes(d) <= end; i += hn::Lanes(d)) {
-    hn::Vec<decltype(d)> kl, dt, dl, da;
-    KlVector(d, hn::LoadU(d, theta + i), hn::LoadU(d, ls + i), level, kl, dt, dl, da);
-    hn::StoreU(dt, d, d_theta + i);
-    hn::StoreU(dl, d, d_ls + i);
+    const auto [kl, da] = step(d, i);
     kl_acc = hn::Add(kl_acc, kl);
     d_a_acc = hn::Add(d_a_acc, da);
   }
-  sums[0] = hn::GetLane(hn::SumOfLanes(d, kl_acc));
-  sums[1] = hn::GetLane(hn::SumOfLanes(d, d_a_acc));
-  const hn::CappedTag<float, 1> d1;
+  double kl_sum = hn::GetLane(hn::SumOfLanes(d, kl_acc));
+  double d_a_sum = hn::GetLane(hn::SumOfLanes(d, d_a_acc));
   for (; i < end; ++i) {
-    hn::Vec<decltype(d1)> kl, dt, dl, da;
-    KlVector(d1, hn::LoadU(d1, theta + i), hn::LoadU(d1, ls + i), level, kl, dt, dl, da);
-    hn::StoreU(dt, d1, d_theta + i);
-    hn::StoreU(dl, d1, d_ls + i);
-    sums[0] += hn::GetLane(kl);
-    sums[1] += hn::GetLane(da);
+    const auto [kl, da] = step(hn::CappedTag<float, 1>(), i);
+    kl_sum += hn::GetLane(kl);
+    d_a_sum += hn::GetLane(da);
   }
+  sums[0] = level.weight * kl_sum;
+  sums[1] = level.weight * d_a_sum;
 }
 
 void VnqKlImpl(const float* theta, const float* ls, size_t n, float a, float clip_factor,
-               float* d_theta, float* d_ls, double* kl_sum, double* d_a_sum) {
+               float weight, float* d_theta, float* d_ls, double* kl_sum, double* d_a_sum) {
   const float tau = kTauOverR * a;
-  const Level level{a, clip_factor, 1.0f / (tau * tau), 0.5f / (tau * tau), 1.0f / (tau * tau * a)};
+  const Level level{
+      a, clip_factor, weight, 1.0f / (tau * tau), 0.5f / (tau * tau), 1.0f / (tau * tau * a)};
   const int64_t chunks = static_cast<int64_t>((n + kChunk - 1) / kChunk);
   std::vector<double> sums(2 * static_cast<size_t>(chunks));
   parallel_for_work(chunks, static_cast<int64_t>(n), int64_t{1} << 13, [&](int64_t c) HWY_ATTR {
@@ -172,9 +178,9 @@ namespace trit::kernels {
 HWY_EXPORT(VnqKlImpl);
 
 void vnq_kl(const float* theta, const float* log_sigma2, size_t n, float a, float clip_factor,
-            float* d_theta, float* d_log_sigma2, double* kl_sum, double* d_a_sum) {
-  HWY_DYNAMIC_DISPATCH(VnqKlImpl)
-  (theta, log_sigma2, n, a, clip_factor, d_theta, d_log_sigma2, kl_sum, d_a_sum);
+            float weight, float* d_theta, float* d_log_sigma2, double* kl_sum, double* d_a_sum) {
+  HWY_DYNAMIC_DISPATCH(VnqKlImpl)(theta, log_sigma2, n, a, clip_factor, weight, d_theta,
+                                  d_log_sigma2, kl_sum, d_a_sum);
 }
 
 }  // namespace trit::kernels

@@ -17,9 +17,9 @@ constexpr float kNoClip = std::numeric_limits<float>::infinity();
 //   d_theta[i] = dKL_i/dtheta at theta_c (the clip passes it straight through),
 //   d_log_sigma2[i] = dKL_i/dls,
 // and returns {sum_i KL_i, sum_i dKL_i/da} through *kl_sum and *d_a_sum (double, summed in an
-// order fixed by n alone). Big arrays are split over the threads; results never depend on the
-// thread count.
+// order fixed by n alone), every output multiplied by `weight`. Big arrays are split over the
+// threads; results never depend on the thread count.
 void vnq_kl(const float* theta, const float* log_sigma2, size_t n, float a, float clip_factor,
-            float* d_theta, float* d_log_sigma2, double* kl_sum, double* d_a_sum);
+            float weight, float* d_theta, float* d_log_sigma2, double* kl_sum, double* d_a_sum);
 
 }  // namespace trit::kernels

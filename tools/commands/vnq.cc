@@ -53,7 +53,7 @@ void run_vnq(const VnqArgs& args) {
   const double train_size = static_cast<double>(data.train.size());
   hooks.extra_loss = [&layers, &settings, train_size](double progress) {
     const float beta = quant::kl_weight(progress, settings.kl_warmup, settings.kl_delay);
-    return quant::total_kl(layers) * (beta / static_cast<float>(train_size));
+    return quant::total_kl(layers, beta / static_cast<float>(train_size));
   };
   hooks.after_step = [&layers] { quant::project(layers); };
   hooks.on_epoch_start = [&layers, &config](int64_t epoch) {
