@@ -4,6 +4,7 @@
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
+#include "autograd/kernels/unary.h"
 #include "quant/kernels/reparam.h"
 
 namespace trit::quant {
@@ -82,6 +83,23 @@ Tensor clip_to_band(const Tensor& theta, const Tensor& log_sigma2, float a, floa
   kernels::clip_to_band(theta.data(), log_sigma2.data(), a, b, out.data(),
                         static_cast<size_t>(theta.numel()));
   record_straight_through("clip_to_band", theta, out);
+  return out;
+}
+
+BandAndVariance clip_to_band_with_variance(const Tensor& theta, const Tensor& log_sigma2, float a,
+                                           float b) {
+  check_same_shape("clip_to_band_with_variance", theta, "theta", log_sigma2, "log_sigma2");
+  BandAndVariance out{Tensor::empty(theta.shape()), Tensor::empty(theta.shape())};
+  kernels::clip_to_band(theta.data(), log_sigma2.data(), a, b, out.theta_c.data(),
+                        static_cast<size_t>(theta.numel()), out.sigma2.data());
+  record_straight_through("clip_to_band", theta, out.theta_c);
+  if (needs_grad({log_sigma2})) {
+    const Tensor saved = out.sigma2.detach();
+    record("exp", {log_sigma2}, out.sigma2, [log_sigma2, saved](const Tensor& g) {
+      kernels::unary_backward(kernels::UnaryOp::kExp, saved.data(), g.data(),
+                              log_sigma2.mutable_grad(), static_cast<size_t>(g.numel()));
+    });
+  }
   return out;
 }
 

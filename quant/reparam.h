@@ -25,4 +25,13 @@ Tensor clip_straight_through(const Tensor& theta, const Tensor& bound);
 // array (§4.3: bound a + b sigma). log_sigma2 (theta's shape) gets no gradient.
 Tensor clip_to_band(const Tensor& theta, const Tensor& log_sigma2, float a, float b);
 
+// clip_to_band and sigma2 = exp(log_sigma2) (as sigma * sigma from the band's sigma, to ~2 ulp)
+// in one pass: the two weight arrays of a variational layer's mean and variance paths. Each
+// has its own backward: theta_c straight through to theta, d log_sigma2 += g sigma2 (saved).
+struct BandAndVariance {
+  Tensor theta_c, sigma2;
+};
+BandAndVariance clip_to_band_with_variance(const Tensor& theta, const Tensor& log_sigma2, float a,
+                                           float b);
+
 }  // namespace trit::quant

@@ -124,8 +124,17 @@ Tensor VariationalLayer::weights_for(VnqMode mode) {
 
 Tensor VariationalLayer::forward(const Tensor& x) {
   if (mode_ != VnqMode::kSample) return apply(x, weights_for(mode_), bias_);
-  const Tensor mean = apply(x, clipped_theta(), bias_);
-  const Tensor var = apply(square(x), exp(log_sigma2_), Tensor());
+  Tensor theta_c = theta_, sigma2;
+  if (config_.shadow_weights) {  // both weight arrays from one pass
+    BandAndVariance band = clip_to_band_with_variance(theta_, log_sigma2_, level_.item(),
+                                                      config_.clip_factor());
+    theta_c = band.theta_c;
+    sigma2 = band.sigma2;
+  } else {
+    sigma2 = exp(log_sigma2_);
+  }
+  const Tensor mean = apply(x, theta_c, bias_);
+  const Tensor var = apply(square(x), sigma2, Tensor());
   return sample_local_reparameterize(mean, var, rng_);
 }
 

@@ -114,6 +114,11 @@ TEST_SUITE("quant") {
         auto in_place = theta;  // out may alias theta
         kernels::clip_to_band(in_place.data(), ls.data(), 0.2f, 2.0f, in_place.data(), n);
         CHECK(in_place == out);
+        std::vector<float> with_variance(n), sigma2(n);
+        kernels::clip_to_band(theta.data(), ls.data(), 0.2f, 2.0f, with_variance.data(), n,
+                              sigma2.data());
+        CHECK(with_variance == out);
+        for (size_t i = 0; i < n; ++i) check_close(sigma2[i], std::exp(double(ls[i])));
       }
     });
   }
@@ -141,6 +146,30 @@ TEST_SUITE("quant") {
         }
       }
     });
+  }
+
+  TEST_CASE("clip_to_band_with_variance is clip_to_band and exp, with both backwards") {
+    Rng rng(21);
+    const Tensor theta = Tensor::uniform({6, 7}, -0.6f, 0.6f, rng).set_requires_grad(true);
+    Tensor ls = Tensor::uniform({6, 7}, -6.0f, 0.0f, rng).set_requires_grad(true);
+    const quant::BandAndVariance both = quant::clip_to_band_with_variance(theta, ls, 0.2f, 0.5f);
+    CHECK(both.theta_c.to_vector() == quant::clip_to_band(theta, ls, 0.2f, 0.5f).to_vector());
+    for (int64_t i = 0; i < ls.numel(); ++i)
+      CHECK(both.sigma2.data()[i] == doctest::Approx(std::exp(ls.data()[i])).epsilon(1e-6));
+    // sigma2's gradient by finite differences (theta_c's is the straight-through identity)
+    trit::testing::gradcheck(
+        [&](const std::vector<Tensor>& x) {
+          return quant::clip_to_band_with_variance(theta.detach(), x[0], 0.2f, 0.5f).sigma2;
+        },
+        {ls}, {1e-3f, 1e-2f, 1e-2f, 3});
+    const Tensor g = Tensor::uniform({6, 7}, -1.0f, 1.0f, rng);
+    ls.zero_grad();
+    backward(quant::clip_to_band_with_variance(theta, ls, 0.2f, 0.5f).theta_c, g);
+    CHECK(theta.grad().to_vector() == g.to_vector());
+    CHECK_FALSE(ls.has_grad());
+    CHECK_THROWS_WITH_AS(quant::clip_to_band_with_variance(theta, Tensor::zeros({3}), 0.2f, 0.5f),
+                         "clip_to_band_with_variance: theta [6,7] and log_sigma2 [3] differ",
+                         Error);
   }
 
   TEST_CASE("sample_local_reparameterize is local_reparameterize on Tensor::normal noise") {

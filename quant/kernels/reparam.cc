@@ -74,14 +74,15 @@ void ReparamBackwardImpl(const float* g, const float* slope, GradOut d_mean, Gra
   });
 }
 
-void ClipToBandImpl(const float* theta, const float* ls, float a, float b, float* out, size_t n) {
+void ClipToBandImpl(const float* theta, const float* ls, float a, float b, float* out, size_t n,
+                    float* sigma2) {
   Split(n, [&](size_t begin, size_t end) {
     ForEachVector(end - begin, [&](auto d, size_t i) HWY_ATTR {
       const size_t k = begin + i;
-      const auto band =
-          hn::MulAdd(hn::Set(d, b), ExpFlushed(d, hn::Mul(hn::Set(d, 0.5f), hn::LoadU(d, ls + k))),
-                     hn::Set(d, a));
+      const auto sigma = ExpFlushed(d, hn::Mul(hn::Set(d, 0.5f), hn::LoadU(d, ls + k)));
+      const auto band = hn::MulAdd(hn::Set(d, b), sigma, hn::Set(d, a));
       hn::StoreU(hn::Min(hn::Max(hn::LoadU(d, theta + k), hn::Neg(band)), band), d, out + k);
+      if (sigma2 != nullptr) hn::StoreU(hn::Mul(sigma, sigma), d, sigma2 + k);
     });
   });
 }
@@ -111,8 +112,8 @@ void reparameterize_backward(const float* g, const float* var_slope, GradOut d_m
   HWY_DYNAMIC_DISPATCH(ReparamBackwardImpl)(g, var_slope, d_mean, d_var, n);
 }
 void clip_to_band(const float* theta, const float* log_sigma2, float a, float b, float* out,
-                  size_t n) {
-  HWY_DYNAMIC_DISPATCH(ClipToBandImpl)(theta, log_sigma2, a, b, out, n);
+                  size_t n, float* sigma2) {
+  HWY_DYNAMIC_DISPATCH(ClipToBandImpl)(theta, log_sigma2, a, b, out, n, sigma2);
 }
 
 }  // namespace trit::kernels

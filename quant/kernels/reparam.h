@@ -27,8 +27,9 @@ struct GradOut {
 void reparameterize_backward(const float* g, const float* var_slope, GradOut d_mean, GradOut d_var,
                              size_t n);
 
-// theta clipped to its band (§4.3): out[i] = clamp(theta[i], -c, c), c = a + b exp(ls[i] / 2).
+// theta clipped to its band (§4.3): out[i] = clamp(theta[i], -c, c), c = a + b s,
+// s = exp(ls[i] / 2); when sigma2 is not null also sigma2[i] = s * s (exp(ls[i]) to ~2 ulp).
 void clip_to_band(const float* theta, const float* log_sigma2, float a, float b, float* out,
-                  size_t n);
+                  size_t n, float* sigma2 = nullptr);
 
 }  // namespace trit::kernels
