@@ -8,21 +8,6 @@
 
 namespace trit::quant {
 
-int Alphabet::nearest_index(double x) const {
-  const double k = std::nearbyint((x + scale) / step());
-  return static_cast<int>(std::clamp(k, 0.0, static_cast<double>(levels - 1)));
-}
-
-double Alphabet::level_at_or_above(double x, double tol) const {
-  const double k = std::ceil((x - tol + scale) / step());
-  return level(static_cast<int>(std::clamp(k, 0.0, static_cast<double>(levels - 1))));
-}
-
-double Alphabet::level_at_or_below(double x, double tol) const {
-  const double k = std::floor((x + tol + scale) / step());
-  return level(static_cast<int>(std::clamp(k, 0.0, static_cast<double>(levels - 1))));
-}
-
 bool Alphabet::contains(double x, double tol) const { return std::abs(x - nearest(x)) <= tol; }
 
 std::vector<Alphabet> layer_alphabets(const Eigen::MatrixXd& weights, int levels, ScaleMode mode) {

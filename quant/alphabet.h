@@ -10,6 +10,8 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace trit::quant {
@@ -21,14 +23,24 @@ struct Alphabet {
   double step() const { return 2.0 * scale / (levels - 1); }
   double level(int k) const { return scale * ((2.0 * k - (levels - 1)) / (levels - 1)); }
   // Index of the nearest level (ties to either neighbour), clamped to [0, L-1].
-  int nearest_index(double x) const;
+  int nearest_index(double x) const { return clamped_index(std::nearbyint((x + scale) / step())); }
   double nearest(double x) const { return level(nearest_index(x)); }
   // The first level at or above x, and at or below x; a level within `tol` on the other side
   // counts as reached (so an entry sitting on a level has distance zero in both directions).
-  double level_at_or_above(double x, double tol) const;
-  double level_at_or_below(double x, double tol) const;
+  // Inline: the pre-processing's ratio test calls them twice per free entry and step.
+  double level_at_or_above(double x, double tol) const {
+    return level(clamped_index(std::ceil((x - tol + scale) / step())));
+  }
+  double level_at_or_below(double x, double tol) const {
+    return level(clamped_index(std::floor((x + tol + scale) / step())));
+  }
   // |x - nearest(x)| <= tol.
   bool contains(double x, double tol) const;
+
+ private:
+  int clamped_index(double k) const {
+    return static_cast<int>(std::clamp(k, 0.0, static_cast<double>(levels - 1)));
+  }
 };
 
 // How c is chosen from the weights W (N0 x N1, columns are neurons).

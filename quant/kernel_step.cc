@@ -22,12 +22,31 @@ constexpr int kRefreshSwaps = 4;            // M is re-inverted every 4 r swaps 
 constexpr int kSketches = 4;                // random projections estimating ||D_F v||
 constexpr uint64_t kSketchSeed = 0x5eed;
 
+Eigen::MatrixXd columns_of(const Eigen::MatrixXd& data, const std::vector<int>& columns) {
+  Eigen::MatrixXd b(data.rows(), static_cast<Eigen::Index>(columns.size()));
+  for (size_t p = 0; p < columns.size(); ++p) b.col(p) = data.col(columns[p]);
+  return b;
+}
+
+// True if the square `columns` are well conditioned; then *inverse = their inverse (only for the
+// Sherman-Morrison solver, the SVD path needs none).
+bool invert_if_well_conditioned(const Eigen::MatrixXd& columns, NullSpaceSolver solver,
+                                Eigen::MatrixXd* inverse) {
+  const Eigen::PartialPivLU<Eigen::MatrixXd> lu(columns);
+  if (lu.rcond() <= kWellConditioned) return false;
+  if (solver == NullSpaceSolver::sherman_morrison) *inverse = lu.inverse();
+  return true;
+}
+
+using Sketch = Eigen::Matrix<double, kSketches, 1>;  // fixed size: no allocation per step
+
 // The state of one walk: z, the basis columns and their inverse, the entering columns to come.
 class VertexWalk {
  public:
   VertexWalk(const RowSpace& data, const Alphabet& targets, const KernelStepOptions& options,
-             double* z)
+             const SharedStart* start, double* z)
       : data_(&data.basis),
+        start_(start),
         zero_column_(data.zero_column),
         targets_(targets),
         solver_(options.solver),
@@ -112,16 +131,18 @@ class VertexWalk {
   }
 
   // Generic data: the first r free columns are independent, and one LU gives M without the
-  // Gram-Schmidt pass. Otherwise (or if they are ill-conditioned) select_basis. Leaves basis
-  // and pending empty when X has full column rank.
+  // Gram-Schmidt pass (or the layer's shared start already holds it: same columns, same M).
+  // Otherwise (or if they are ill-conditioned) select_basis. Leaves basis and pending empty
+  // when X has full column rank.
   void choose_first_basis(const std::vector<int>& free) {
     const size_t dim = static_cast<size_t>(data_->rows());
     if (data_->rows() == data_->cols()) return;  // rank X = N0: ker X = {0}, plain MSQ (§3.5)
     if (dim > 0 && free.size() >= dim) {
       basis_.assign(free.begin(), free.begin() + dim);
-      const Eigen::PartialPivLU<Eigen::MatrixXd> lu(basis_columns());
-      if (lu.rcond() > kWellConditioned) {
-        if (solver_ == NullSpaceSolver::sherman_morrison) inverse_ = lu.inverse();
+      const bool shared = solver_ == NullSpaceSolver::sherman_morrison && start_ != nullptr &&
+                          start_->inverse.size() > 0 && start_->columns == basis_;
+      if (shared) inverse_ = start_->inverse;
+      if (shared || invert_if_well_conditioned(basis_columns(), solver_, &inverse_)) {
         pending_.assign(free.begin() + dim, free.end());
         prepare_checks();
         swaps_ = 0;
@@ -138,11 +159,7 @@ class VertexWalk {
     if (solver_ == NullSpaceSolver::sherman_morrison) sketch_data();
   }
 
-  Eigen::MatrixXd basis_columns() const {
-    Eigen::MatrixXd b(data_->rows(), static_cast<Eigen::Index>(basis_.size()));
-    for (size_t p = 0; p < basis_.size(); ++p) b.col(p) = data_->col(basis_[p]);
-    return b;
-  }
+  Eigen::MatrixXd basis_columns() const { return columns_of(*data_, basis_); }
 
   void invert_basis() {
     if (solver_ == NullSpaceSolver::sherman_morrison && !basis_.empty()) {
@@ -171,7 +188,7 @@ class VertexWalk {
         kernels::gemv_colmajor(inverse_.data(), b, b, b, data_->col(entering).data(), y_.data());
       }
       y_column_ = entering;
-      Eigen::VectorXd residual = sketch_.col(entering);
+      Sketch residual = sketch_.col(entering);
       for (Eigen::Index p = 0; p < b; ++p) residual -= y_(p) * sketch_.col(basis_[p]);
       const double estimate = residual.norm() / std::sqrt(static_cast<double>(kSketches));
       const double v_norm = std::sqrt(1.0 + y_.squaredNorm());
@@ -264,6 +281,7 @@ class VertexWalk {
   }
 
   const Eigen::MatrixXd* data_;
+  const SharedStart* start_;
   const std::vector<char>& zero_column_;
   Alphabet targets_;
   NullSpaceSolver solver_;
@@ -275,7 +293,7 @@ class VertexWalk {
   std::vector<int> basis_;
   std::deque<int> pending_;
   Eigen::MatrixXd inverse_;
-  Eigen::MatrixXd sketch_;  // S D, kSketches x N0
+  Eigen::Matrix<double, kSketches, Eigen::Dynamic> sketch_;  // S D, kSketches x N0
   Eigen::VectorXd y_, v_;
   int y_column_ = -1;  // the entering column y_ = M x belongs to (-1: none)
   int swaps_ = 0;
@@ -283,9 +301,27 @@ class VertexWalk {
 
 }  // namespace
 
+SharedStart shared_start(const RowSpace& data, const KernelStepOptions& options) {
+  const size_t rank = static_cast<size_t>(data.rank);
+  SharedStart start;
+  if (options.solver != NullSpaceSolver::sherman_morrison || data.rank == data.basis.cols()) {
+    return start;
+  }
+  for (Eigen::Index i = 0; i < data.basis.cols() && start.columns.size() < rank; ++i) {
+    if (!data.zero_column[i]) start.columns.push_back(static_cast<int>(i));
+  }
+  if (rank == 0 || start.columns.size() < rank ||
+      !invert_if_well_conditioned(columns_of(data.basis, start.columns), options.solver,
+                                  &start.inverse)) {
+    return {};
+  }
+  return start;
+}
+
 KernelStepStats step_to_vertex(const RowSpace& data, const double* w, const Alphabet& targets,
-                               const KernelStepOptions& options, double* z) {
-  return VertexWalk(data, targets, options, z).run(w);
+                               const KernelStepOptions& options, double* z,
+                               const SharedStart* start) {
+  return VertexWalk(data, targets, options, start, z).run(w);
 }
 
 }  // namespace trit::quant

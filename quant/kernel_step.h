@@ -22,6 +22,7 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <vector>
 
 #include "quant/alphabet.h"
 #include "quant/row_space.h"
@@ -44,8 +45,22 @@ struct KernelStepStats {
   int fallbacks = 0;     // steps that needed an SVD null vector (Sherman-Morrison path)
 };
 
+// The first basis most walks of a layer start from: the first rank X non-zero data columns
+// and their inverse M (Sherman-Morrison solver only). Every neuron without weights already on a
+// target starts there, so one LU per layer replaces one O(r^3) LU per neuron. Empty (no
+// columns, no inverse) when those columns are ill-conditioned, X has full column rank or the
+// solver is the SVD one.
+struct SharedStart {
+  std::vector<int> columns;
+  Eigen::MatrixXd inverse;
+};
+SharedStart shared_start(const RowSpace& data, const KernelStepOptions& options);
+
 // Writes z (N0 values) for the neuron w (N0 values). Throws trit::Error if some |w_i| > c.
+// `start` (from shared_start on the same data and options, or null) only saves work: the walk
+// uses its inverse when its own first basis has the same columns, and z is the same either way.
 KernelStepStats step_to_vertex(const RowSpace& data, const double* w, const Alphabet& targets,
-                               const KernelStepOptions& options, double* z);
+                               const KernelStepOptions& options, double* z,
+                               const SharedStart* start = nullptr);
 
 }  // namespace trit::quant

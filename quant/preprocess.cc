@@ -26,10 +26,11 @@ PreprocessResult preprocess_layer(const Eigen::MatrixXd& x, const Eigen::MatrixX
   result.steps.assign(n1, 0);
   result.fallbacks.assign(n1, 0);
   result.data_rank = space.rank;
+  const SharedStart start = shared_start(space, options.walk);
   kernels::parallel_for(n1, [&](int64_t j) {
     const KernelStepStats stats =
         step_to_vertex(space, w.col(j).data(), target_set(alphabets[j], options.targets),
-                       options.walk, result.z.col(j).data());
+                       options.walk, result.z.col(j).data(), &start);
     result.free_entries[j] = stats.free_entries;
     result.steps[j] = stats.steps;
     result.fallbacks[j] = stats.fallbacks;

@@ -8,6 +8,7 @@
 #include "quant/alphabet.h"
 #include "quant/metrics.h"
 #include "quant/preprocess.h"
+#include "quant/row_space.h"
 #include "quant/synthetic.h"
 
 using namespace trit;
@@ -159,6 +160,31 @@ TEST_SUITE("quant") {
         CHECK((fallback.z - svd.z).cwiseAbs().maxCoeff() < 1e-8);
       }
     }
+  }
+
+  TEST_CASE("walks from the layer's shared start give the same z as walks factoring their own") {
+    LayerProblem p = make_layer_problem(DataModel::gaussian, 12, 80, 4, 0, 0, 29);
+    p.x_train.col(2).setZero();  // a zero column: the shared basis skips it
+    const auto alphabets = layer_alphabets(p.w, 7);
+    p.w(5, 1) = alphabets[1].level(2);  // neuron 1 starts with entry 5 frozen: its own basis
+    const RowSpace space = row_space(p.x_train);
+    const KernelStepOptions options;
+    const SharedStart start = shared_start(space, options);
+    std::vector<int> expected = {0, 1};
+    for (int i = 3; i < 13; ++i) expected.push_back(i);
+    CHECK(start.columns == expected);
+    CHECK(start.inverse.rows() == 12);
+    Eigen::MatrixXd own(80, 4), shared(80, 4);
+    for (Eigen::Index j = 0; j < p.w.cols(); ++j) {
+      step_to_vertex(space, p.w.col(j).data(), alphabets[j], options, own.col(j).data());
+      step_to_vertex(space, p.w.col(j).data(), alphabets[j], options, shared.col(j).data(), &start);
+    }
+    CHECK(own == shared);
+    CHECK(relative_residual(p.x_train, p.w, shared) < 1e-12);
+    CHECK(preprocess_layer(p.x_train, p.w, alphabets).z == own);
+    // No shared start where there is nothing to share: full-rank data, the SVD solver.
+    CHECK(shared_start(row_space(p.x_train.middleCols(3, 10)), options).columns.empty());
+    CHECK(shared_start(space, {NullSpaceSolver::svd}).inverse.size() == 0);
   }
 
   TEST_CASE("pre-processing does not depend on the thread count") {
