@@ -110,7 +110,7 @@ std::vector<int8_t> VariationalLayer::ternary_codes() const {
 Tensor VariationalLayer::weights_for(VnqMode mode) {
   switch (mode) {
     case VnqMode::kSample: return clipped_theta();
-    case VnqMode::kMeans: return theta_;
+    case VnqMode::kMeans: return clipped_theta();  // the means the network computes with
     case VnqMode::kTernary: {
       Tensor w = Tensor::empty(theta_.shape());
       const std::vector<int8_t> codes = ternary_codes();

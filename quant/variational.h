@@ -10,7 +10,9 @@
 //   kSample  — training: pre-activations sampled as M + sqrt(V + 1e-8) Z with
 //              M = f(x, theta_c) + bias, V = f(x^2, sigma^2), fresh Z per example (§1.1),
 //              where theta_c is theta clipped to +-(a + b sigma) straight-through (§4.3);
-//   kMeans   — deterministic, weights theta (the paper's "VNQ, no P&Q" row, §1.2);
+//   kMeans   — deterministic, weights theta_c (the paper's "VNQ, no P&Q" row, §1.2): with
+//              shadow weights the posterior means are the clipped values the likelihood
+//              and the KL were trained with, not the unclipped shadow theta;
 //   kTernary — deterministic, pruned + quantised weights in {-a, 0, +a} (§5).
 // A layer samples only in kSample; train()/eval() do not change the mode.
 // After each optimiser step call project(): ls into its bounds, a >= min_level (§4.3).

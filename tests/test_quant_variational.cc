@@ -102,6 +102,18 @@ TEST_SUITE("quant") {
     }
   }
 
+  TEST_CASE("means mode computes with the clipped theta_c, not the shadow theta (§4.3)") {
+    NoGradGuard no_grad;
+    VariationalLinear layer(2, 1, false, VnqConfig{}, 4);
+    fill(layer.theta(), {0.9f, -0.05f});   // 0.9 lies outside a + b sigma = 0.5 + ~0
+    fill(layer.log_sigma2(), {-40.0f, -40.0f});
+    layer.level().data()[0] = 0.5f;
+    layer.set_mode(VnqMode::kMeans);
+    Tensor x = Tensor::zeros({1, 2});
+    x.data()[0] = 1.0f;
+    CHECK(layer(x).item() == doctest::Approx(0.5f).epsilon(1e-5));
+  }
+
   TEST_CASE("variational layers backward matches finite differences with fixed noise") {
     // a = 1 keeps theta inside its clip band, where the straight-through gradient is exact.
     SUBCASE("linear") {
