@@ -1,6 +1,7 @@
 #include "tools/commands/vnq_checkpoint.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "autograd/error.h"
 #include "nn/checkpoint.h"
@@ -21,7 +22,10 @@ quant::VnqConfig VnqSettings::vnq_config() const {
     config.level_init = LevelInit::kTernaryFit;
   } else if (level_init != "max-abs") {
     config.level_init = LevelInit::kZeroShare;
-    config.zero_share = std::stof(level_init);
+    char* end = nullptr;
+    config.zero_share = std::strtof(level_init.c_str(), &end);
+    check(*end == '\0' && config.zero_share > 0.0f && config.zero_share < 1.0f, "VNQ settings",
+          "level_init \"" + level_init + "\" is not max-abs, ternary-fit or a share in (0, 1)");
   }
   return config;
 }
