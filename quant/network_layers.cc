@@ -140,8 +140,8 @@ std::vector<Tensor> capture_inputs(nn::Module& model, const std::vector<QuantLay
       check(seen.size() == 1, "capture_inputs",
             layers[k].path + " ran " + std::to_string(seen.size()) +
                 " times as a module in one forward pass; the quantiser needs each layer called "
-                "exactly once through Module::operator() (not weights used directly, as in "
-                "DenseNet's memory-efficient graph, nor shared layers)");
+                "exactly once through Module::operator() (not weights used directly, nor "
+                "shared layers)");
       pieces[k].push_back(seen.front());
     }
   }

@@ -44,8 +44,7 @@ void set_weight_matrix(const QuantLayer& layer, const Eigen::MatrixXd& w);
 // evaluation mode without recording, `batch` images at a time: one tensor [N, ...] per layer.
 // The layers are swapped for recording wrappers during the call and always put back; the
 // model's training mode is restored. Throws trit::Error when a layer does not run exactly once
-// per forward pass as a module (a model that uses the weights directly, e.g. DenseNet's
-// memory-efficient graph, or shares a layer).
+// per forward pass as a module (a model that uses the weights directly, or shares a layer).
 std::vector<Tensor> capture_inputs(nn::Module& model, const std::vector<QuantLayer>& layers,
                                    const Tensor& images, int64_t batch = 256);
 

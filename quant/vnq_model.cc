@@ -42,6 +42,22 @@ std::shared_ptr<VariationalLayer> twin(const nn::Module& layer, const VnqConfig&
   return out;
 }
 
+bool is_plain_layer(const nn::Module& module) {
+  return dynamic_cast<const nn::Linear*>(&module) != nullptr ||
+         dynamic_cast<const nn::Conv2d*>(&module) != nullptr;
+}
+
+// Throws unless every name in `keep_float` is the path of a Linear or Conv2d of `model`.
+void check_keep_float(const nn::Module& model, const std::set<std::string>& keep_float) {
+  std::vector<std::string> layers;  // in model order
+  for (const auto& [name, module] : model.named_modules())
+    if (is_plain_layer(*module)) layers.push_back(name);
+  for (const std::string& name : keep_float)
+    check(std::find(layers.begin(), layers.end(), name) != layers.end(), "make_variational",
+          "keep-float name '" + name + "' is not a Linear or Conv2d layer of model " +
+              model.name() + (layers.empty() ? "" : " (the first is '" + layers.front() + "')"));
+}
+
 void convert_children(nn::Module& parent, const std::string& prefix, const VnqConfig& config,
                       uint64_t seed, const std::set<std::string>& keep_float,
                       VariationalLayers& layers) {
@@ -64,6 +80,7 @@ VariationalLayers make_variational(nn::Module& model, const VnqConfig& config, u
                                    const std::vector<std::string>& keep_float) {
   VariationalLayers layers;
   const std::set<std::string> keep(keep_float.begin(), keep_float.end());
+  check_keep_float(model, keep);
   convert_children(model, "", config, seed, keep, layers);
   check(!layers.empty(), "make_variational",
         "model " + model.name() + " has no Linear or Conv2d layer to make variational");

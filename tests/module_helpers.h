@@ -7,16 +7,21 @@
 //   ToyNet:     features = Chain{Affine(3), Counter(3)}, head = Affine(3), so its names are
 //               features.0.weight, features.0.bias, features.1.calls, head.weight, head.bias
 //   randomize(module, seed):   fills every parameter and buffer with seeded normal values
+//   randomize_batch_norm(module, seed): BN weights in [0.5, 1.5], biases in [-0.3, 0.3]
+//   require_close(want, got):  every named tensor of want is in got, same shape and values
+//                              up to rounding (relative 1e-4, absolute ~1e-7)
 //   gradcheck_layer(layer, x[, options]): gradcheck (gradcheck.h) of layer(x) on x and every
 //                              parameter
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "autograd/ops/arithmetic.h"
 #include "autograd/random.h"
+#include "nn/batch_norm.h"
 #include "nn/module.h"
 #include "tests/gradcheck.h"
 
@@ -75,6 +80,35 @@ inline void randomize(nn::Module& module, uint64_t seed) {
   Rng rng(seed);
   for (auto& [name, tensor] : module.state_dict())
     for (int64_t i = 0; i < tensor.numel(); ++i) tensor.data()[i] = rng.normal();
+}
+
+// Every BatchNorm2d's weight uniform in [0.5, 1.5] and bias in [-0.3, 0.3] instead of 1 and
+// 0 (so a test sees the affine parameters), drawn in parameter order.
+inline void randomize_batch_norm(nn::Module& model, uint64_t seed) {
+  Rng rng(seed);
+  for (const auto& [name, module] : model.named_modules()) {
+    const auto* norm = dynamic_cast<const nn::BatchNorm2d*>(module.get());
+    if (norm == nullptr) continue;
+    for (Tensor t : {norm->weight(), norm->bias()}) {
+      const bool weight = t.is_same(norm->weight());
+      for (int64_t i = 0; i < t.numel(); ++i)
+        t.data()[i] = weight ? 0.5f + rng.uniform() : 0.6f * rng.uniform() - 0.3f;
+    }
+  }
+}
+
+inline void require_close(const std::map<std::string, Tensor>& want,
+                          const std::map<std::string, Tensor>& got) {
+  for (const auto& [name, tensor] : want) {
+    CAPTURE(name);
+    REQUIRE(got.count(name) == 1);
+    const Tensor& value = got.at(name);
+    REQUIRE(value.shape() == tensor.shape());
+    for (int64_t i = 0; i < value.numel(); ++i) {
+      CAPTURE(i);
+      REQUIRE(value.data()[i] == doctest::Approx(tensor.data()[i]).epsilon(1e-4).scale(1e-3));
+    }
+  }
 }
 
 inline void gradcheck_layer(nn::Module& layer, const Tensor& x,

@@ -39,17 +39,6 @@ std::map<std::string, Shape> parameter_shapes(const nn::Module& model) {
   return out;
 }
 
-// BN weights in [0.5, 1.5] and biases in [-0.3, 0.3] instead of 1 and 0.
-void randomize_batch_norm(nn::Module& model, uint64_t seed) {
-  Rng rng(seed);
-  for (auto& [name, tensor] : model.named_parameters()) {
-    if (tensor.dim() != 1 || name.rfind("classifier", 0) == 0) continue;
-    const bool weight = name.size() > 6 && name.compare(name.size() - 6, 6, "weight") == 0;
-    for (int64_t i = 0; i < tensor.numel(); ++i)
-      tensor.data()[i] = weight ? 0.5f + rng.uniform() : 0.6f * rng.uniform() - 0.3f;
-  }
-}
-
 nn::DenseNetConfig small_config(bool bottleneck, bool memory_efficient) {
   nn::DenseNetConfig c;
   c.depth = bottleneck ? 16 : 10;  // 2 layers per block
@@ -182,7 +171,7 @@ TEST_SUITE("nn") {
       "densenet-tiny backward matches finite differences (input and every parameter) [slow]") {
     Rng rng(7);
     const auto model = nn::make_model("densenet-tiny", rng);
-    randomize_batch_norm(*model, 8);
+    testing::randomize_batch_norm(*model, 8);
     const Tensor x = testing::random_input({2, 3, 8, 8}, 9);
     // ~3,000 elements, each shifting every ReLU input downstream: about 1% of them put a
     // kink inside +-eps; those are skipped (gradcheck.h), the rest must match.
@@ -197,16 +186,7 @@ TEST_SUITE("nn") {
       const auto efficient = training_step_results(small_config(bottleneck, true));
       const auto naive = training_step_results(small_config(bottleneck, false));
       REQUIRE(efficient.size() == naive.size());
-      for (const auto& [name, tensor] : naive) {
-        CAPTURE(name);
-        REQUIRE(efficient.count(name) == 1);
-        const Tensor& got = efficient.at(name);
-        REQUIRE(got.shape() == tensor.shape());
-        for (int64_t i = 0; i < got.numel(); ++i) {
-          CAPTURE(i);
-          REQUIRE(got.data()[i] == doctest::Approx(tensor.data()[i]).epsilon(1e-4).scale(1e-3));
-        }
-      }
+      testing::require_close(naive, efficient);
     }
   }
 

@@ -1,8 +1,10 @@
-// VNQ test models: LeNet-5 with variational layers in a state where pruning and quantisation
-// (spec vnq.md §5) have all three outcomes, without training.
+// VNQ test models: a registered model (LeNet-5, a tiny DenseNet) with variational layers in
+// a state where pruning and quantisation (spec vnq.md §5) have all three outcomes, without
+// training.
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "autograd/graph.h"
 #include "nn/models/registry.h"
@@ -21,16 +23,23 @@ inline void spread_log_sigma2(const quant::VariationalLayers& layers, Rng& rng, 
   }
 }
 
-// LeNet-5 (seeded init) made variational with `config`, log sigma^2 spread over [-10, 0].
-inline std::shared_ptr<nn::Module> spread_vnq_lenet(uint64_t seed,
+// Model `name` (seeded init) made variational with `config`, log sigma^2 spread over
+// [-10, 0].
+inline std::shared_ptr<nn::Module> spread_vnq_model(const std::string& name, uint64_t seed,
                                                     const quant::VnqConfig& config = {},
                                                     quant::VariationalLayers* layers = nullptr) {
   Rng rng(seed);
-  std::shared_ptr<nn::Module> model = nn::make_model("lenet5", rng);
+  std::shared_ptr<nn::Module> model = nn::make_model(name, rng);
   const quant::VariationalLayers made = quant::make_variational(*model, config, seed);
   spread_log_sigma2(made, rng);
   if (layers) *layers = made;
   return model;
+}
+
+inline std::shared_ptr<nn::Module> spread_vnq_lenet(uint64_t seed,
+                                                    const quant::VnqConfig& config = {},
+                                                    quant::VariationalLayers* layers = nullptr) {
+  return spread_vnq_model("lenet5", seed, config, layers);
 }
 
 }  // namespace trit::testing

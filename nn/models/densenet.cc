@@ -1,5 +1,6 @@
 #include "nn/models/densenet.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -20,19 +21,33 @@ std::shared_ptr<Conv2d> conv(int64_t in, int64_t out, int64_t kernel, Rng& rng) 
   return std::make_shared<Conv2d>(in, out, kernel, rng, options, false);
 }
 
-// conv(relu(norm(x[:, :channels]))): fused, recomputing the normalised input in backward,
-// or as three separate ops on an x of exactly `channels` channels.
-Tensor norm_relu_conv(const Tensor& x, int64_t channels, BatchNorm2d& norm, Conv2d& convolution,
+// The child registered under `name` now (VNQ and the ternary loader swap children).
+Module& child(const Module& parent, const std::string& name) {
+  for (const auto& [child_name, module] : parent.children())
+    if (child_name == name) return *module;
+  throw Error(parent.type() + ": no child named " + name);
+}
+
+bool runs_fused(const Module& convolution, bool memory_efficient) {
+  return memory_efficient && dynamic_cast<const Conv2d*>(&convolution) != nullptr;
+}
+
+// convolution(relu(norm(x[:, :channels]))): fused, recomputing the normalised input in
+// backward, when runs_fused(); else as three separate ops and the module `convolution`.
+Tensor norm_relu_conv(const Tensor& x, int64_t channels, BatchNorm2d& norm, Module& convolution,
                       bool memory_efficient, std::shared_ptr<ChannelStatistics> shared = nullptr) {
-  if (!memory_efficient) {
-    check(x.size(1) == channels, "DenseNet",
-          "input " + to_string(x.shape()) + " for " + std::to_string(channels) + " channels");
-    return convolution(relu(norm(x)));
+  check(x.dim() == 4 && x.size(1) >= channels, "DenseNet",
+        "input " + to_string(x.shape()) + " for " + std::to_string(channels) + " channels");
+  if (!runs_fused(convolution, memory_efficient)) {
+    check(shared == nullptr, "DenseNet",
+          "shared channel statistics for an unfused " + convolution.repr() + " (see densenet.h)");
+    return convolution(relu(norm(x.size(1) == channels ? x : slice(x, 1, 0, channels))));
   }
+  const auto& plain = static_cast<const Conv2d&>(convolution);
   const BatchNormState state{norm.weight(),      norm.bias(),        norm.running_mean(),
                              norm.running_var(), norm.is_training(), norm.momentum(),
                              norm.eps()};
-  return norm_relu_conv2d(x, channels, state, convolution.weight(), convolution.options(), shared);
+  return norm_relu_conv2d(x, channels, state, plain.weight(), plain.options(), shared);
 }
 
 // The DenseNet reference initialisation (see the header).
@@ -69,24 +84,28 @@ DenseLayer::DenseLayer(int64_t in_channels, int64_t growth, bool bottleneck, boo
       block_(std::move(block)) {
   norm1_ = register_module("norm1", std::make_shared<BatchNorm2d>(in_channels));
   if (!bottleneck) {
-    conv1_ = register_module("conv1", conv(in_channels, growth, 3, rng));
+    register_module("conv1", conv(in_channels, growth, 3, rng));
     return;
   }
-  conv1_ = register_module("conv1", conv(in_channels, 4 * growth, 1, rng));
+  register_module("conv1", conv(in_channels, 4 * growth, 1, rng));
   norm2_ = register_module("norm2", std::make_shared<BatchNorm2d>(4 * growth));
-  conv2_ = register_module("conv2", conv(4 * growth, growth, 3, rng));
+  register_module("conv2", conv(4 * growth, growth, 3, rng));
+}
+
+bool DenseLayer::reads_buffer_fused() const {
+  return runs_fused(child(*this, "conv1"), memory_efficient_);
 }
 
 Tensor DenseLayer::forward(const Tensor& input) {
-  Tensor h = norm_relu_conv(input, in_channels_, *norm1_, *conv1_, memory_efficient_,
+  Tensor h = norm_relu_conv(input, in_channels_, *norm1_, child(*this, "conv1"), memory_efficient_,
                             block_ ? block_->statistics : nullptr);
-  if (conv2_) h = norm_relu_conv(h, 4 * growth_, *norm2_, *conv2_, memory_efficient_);
+  if (norm2_) h = norm_relu_conv(h, 4 * growth_, *norm2_, child(*this, "conv2"), memory_efficient_);
   return h;
 }
 
 std::string DenseLayer::repr() const {
   return "DenseLayer(" + std::to_string(in_channels_) + ", growth=" + std::to_string(growth_) +
-         (conv2_ ? ", bottleneck)" : ")");
+         (norm2_ ? ", bottleneck)" : ")");
 }
 
 DenseBlock::DenseBlock(int64_t in_channels, int64_t layers, int64_t growth, bool bottleneck,
@@ -112,8 +131,13 @@ Tensor DenseBlock::forward(const Tensor& input) {
       features = concat({features, (*layer.second)(features)}, 1);
     return features;
   }
-  // A fresh ChannelStatistics per forward: the backward closures of this graph keep it.
-  const auto statistics = std::make_shared<ChannelStatistics>();
+  // A fresh ChannelStatistics per forward (the backward closures of this graph keep it), or
+  // none when a layer reads the buffer unfused: every op on the buffer shares it or none.
+  const bool share = std::all_of(children().begin(), children().end(), [](const auto& named) {
+    const auto* layer = dynamic_cast<const DenseLayer*>(named.second.get());
+    return layer != nullptr && layer->reads_buffer_fused();
+  });
+  const auto statistics = share ? std::make_shared<ChannelStatistics>() : nullptr;
   state_->statistics = statistics;
   Tensor buffer = channel_buffer(input, out_channels(), statistics);
   int64_t filled = in_channels_;
@@ -136,14 +160,15 @@ Transition::Transition(int64_t in_channels, int64_t out_channels, bool memory_ef
       out_channels_(out_channels),
       memory_efficient_(memory_efficient) {
   norm_ = register_module("norm", std::make_shared<BatchNorm2d>(in_channels));
-  conv_ = register_module("conv", conv(in_channels, out_channels, 1, rng));
+  register_module("conv", conv(in_channels, out_channels, 1, rng));
   pool_ = register_module("pool", std::make_shared<AvgPool2d>(2));
 }
 
 Tensor Transition::forward(const Tensor& input) {
   check(input.dim() == 4 && input.size(1) == in_channels_, "Transition",
         "input " + to_string(input.shape()) + " for " + repr());
-  return (*pool_)(norm_relu_conv(input, in_channels_, *norm_, *conv_, memory_efficient_));
+  return (*pool_)(
+      norm_relu_conv(input, in_channels_, *norm_, child(*this, "conv"), memory_efficient_));
 }
 
 std::string Transition::repr() const {
@@ -172,12 +197,13 @@ DenseNet::DenseNet(const DenseNetConfig& config, Rng& rng) : Module("DenseNet"),
   features_->add("norm5", std::make_shared<BatchNorm2d>(channels))
       .add("relu5", std::make_shared<ReLU>())
       .add("pool", std::make_shared<GlobalAvgPool2d>());
-  classifier_ =
-      register_module("classifier", std::make_shared<Linear>(channels, config.classes, rng));
+  register_module("classifier", std::make_shared<Linear>(channels, config.classes, rng));
   reinitialize(*this, rng);
 }
 
-Tensor DenseNet::forward(const Tensor& input) { return (*classifier_)((*features_)(input)); }
+Tensor DenseNet::forward(const Tensor& input) {
+  return child(*this, "classifier")((*features_)(input));
+}
 
 std::string DenseNet::repr() const {
   std::ostringstream out;

@@ -34,8 +34,21 @@
 // activations grow quadratically; it has the same parameters, names and results up to
 // rounding (tests compare the two). Peak RSS of a DenseNet-BC-40 training step at batch 64
 // (bench/bench_densenet --memory): 376 MiB memory-efficient, 1,568 MiB concat graph.
-// In the memory-efficient graph the BN and conv children of dense layers and transitions
-// hold the parameters but are not called (summary() shows "-" as their output).
+// In the fused graph the BN and conv children of dense layers and transitions hold the
+// parameters but are not called (summary() shows "-" as their output).
+//
+// Swapped layers. Every forward calls the module registered NOW under each convolution's
+// and the classifier's name, so Module::replace_child works: VNQ's variational twins
+// (quant/vnq_model.h), the ternary layers of a quantised checkpoint (quant/ternary_layers.h).
+// A BN-ReLU-conv runs fused only when its conv child is a plain nn::Conv2d in a
+// memory-efficient model (the fused op needs the raw weight); otherwise it runs unfused:
+// BN -> ReLU -> the child on slice(x, 1, 0, channels). A dense block shares its buffer's
+// ChannelStatistics only when the first BN-ReLU-conv of every one of its layers is fused
+// (every op on a buffer shares them, or none does); the block decides at each forward, so
+// swapping children needs no further call. The unfused path keeps its slice, BN and ReLU
+// outputs for backward like the concat graph: a fully variational DenseNet-BC-40 trains
+// with memory of the concat graph's order (~1.6 GiB at batch 64, more with VNQ's noise).
+// BN children are never swapped (they stay full precision, spec vnq.md §6.2).
 #pragma once
 
 #include <cstdint>
@@ -70,7 +83,8 @@ struct DenseNetConfig {
 // efficient: C >= in_channels and the layer reads the first in_channels channels (the
 // block's buffer); otherwise C == in_channels. `block` (may be null) is the DenseBlock's
 // slot for the ChannelStatistics of its buffer during its forward (ops/channel_buffer.h),
-// which the layer's first BN-ReLU-conv shares.
+// which the layer's first BN-ReLU-conv shares; the block leaves it null unless
+// reads_buffer_fused() holds for all its layers.
 struct DenseBlockState {
   std::shared_ptr<ChannelStatistics> statistics;
 };
@@ -80,12 +94,14 @@ class DenseLayer : public Module {
              std::shared_ptr<DenseBlockState> block = nullptr);
   Tensor forward(const Tensor& input) override;
   std::string repr() const override;  // "DenseLayer(24, growth=12, bottleneck)"
+  // True when the first BN-ReLU-conv (the one reading the block's buffer) runs fused: a
+  // memory-efficient layer whose child conv1 is a plain nn::Conv2d.
+  bool reads_buffer_fused() const;
 
  private:
   int64_t in_channels_, growth_;
   bool memory_efficient_;
-  std::shared_ptr<BatchNorm2d> norm1_, norm2_;  // norm2_ and conv2_ only with a bottleneck
-  std::shared_ptr<Conv2d> conv1_, conv2_;
+  std::shared_ptr<BatchNorm2d> norm1_, norm2_;  // norm2_ (and conv2) only with a bottleneck
   std::shared_ptr<DenseBlockState> block_;
 };
 
@@ -116,7 +132,6 @@ class Transition : public Module {
   int64_t in_channels_, out_channels_;
   bool memory_efficient_;
   std::shared_ptr<BatchNorm2d> norm_;
-  std::shared_ptr<Conv2d> conv_;
   std::shared_ptr<AvgPool2d> pool_;
 };
 
@@ -131,7 +146,6 @@ class DenseNet : public Module {
  private:
   DenseNetConfig config_;
   std::shared_ptr<Sequential> features_;
-  std::shared_ptr<Linear> classifier_;
 };
 
 }  // namespace trit::nn
