@@ -5,7 +5,8 @@
 // running_var [C] (ones). Training normalises with the batch statistics and updates the
 // running ones with `momentum` (0.1: running = 0.9 running + 0.1 batch, unbiased variance);
 // evaluation uses the running statistics. Unlike PyTorch there is no num_batches_tracked
-// buffer (it only matters for momentum = None, which trit does not offer).
+// buffer (it only matters for momentum = None; nn/batch_norm_recalibration.h gets that
+// cumulative average by setting the momentum to 1/k for the k-th batch).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,7 @@ class BatchNorm2d : public Module {
   Tensor running_mean() const { return running_mean_; }
   Tensor running_var() const { return running_var_; }
   float momentum() const { return momentum_; }
+  void set_momentum(float momentum) { momentum_ = momentum; }  // the op checks it is in [0, 1]
   float eps() const { return eps_; }
 
  private:
