@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <stb_image.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -136,6 +137,22 @@ TEST_SUITE("quant") {
     CHECK(centroid_of(outlined.render(), red).count < centroid_of(c, red).count / 4);
     CHECK_THROWS_WITH_AS(Plot().bars({0, 1}, {1, 2}, "bad"),
                          "Plot::bars: 'bad': 2 bins need 3 edges, got 2", Error);
+  }
+
+  TEST_CASE("a title wider than the plot area starts inside the canvas") {
+    // Nearly as wide as the canvas, so wider than the axes beside an outside legend: centred
+    // over the axes it would begin left of the canvas and lose its first letters.
+    const int width = 700, letter = Canvas::text_width("W");  // the plot's text scale
+    const std::string text(size_t((width - 30) / letter), 'W');
+    Plot p(width, 200);
+    p.title(text).line({1, 2}, {1, 2}, "series").legend(Corner::outside_right);
+    const Canvas c = p.render();
+    int first = c.width(), last = -1;  // inked columns in the title's rows
+    for (int y = 10; y < 10 + Canvas::text_height(); ++y)
+      for (int x = 0; x < c.width(); ++x)
+        if (!(c.pixel(x, y) == Color{255, 255, 255})) first = std::min(first, x), last = x;
+    CHECK(first >= 10);
+    CHECK(last - first + 1 >= Canvas::text_width(text) - letter);  // all of it is drawn
   }
 
   TEST_CASE("a plot saves as a PNG of its size") {

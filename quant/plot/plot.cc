@@ -231,9 +231,9 @@ Canvas Plot::render() const {
                      kText);
   }
   canvas.stroke_rect(left, top, right + 1, bottom + 1, kBlack);
-  if (!title_.empty()) {
-    canvas.draw_text((left + right - Canvas::text_width(title_, kText)) / 2, 10, title_, kBlack,
-                     kText);
+  if (!title_.empty()) {  // centred over the plot, but never cut at the canvas's left edge
+    const int x = std::max(10, (left + right - Canvas::text_width(title_, kText)) / 2);
+    canvas.draw_text(x, 10, title_, kBlack, kText);
   }
   if (!xlabel_.empty()) {
     canvas.draw_text((left + right - Canvas::text_width(xlabel_, kText)) / 2, height_ - 10 - th,
