@@ -6,9 +6,9 @@ namespace trit::cli {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, model, dataset, data_dir, epochs,
                                                 batch, optimizer, lr, momentum, nesterov,
-                                                weight_decay, schedule, final_lr, step_every,
-                                                step_gamma, warmup_epochs, augment, seed,
-                                                threads)
+                                                weight_decay, schedule, final_lr, decay_start,
+                                                step_every, step_gamma, warmup_epochs, augment,
+                                                seed, threads)
 
 nlohmann::json TrainConfig::to_json() const { return *this; }
 

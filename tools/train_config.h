@@ -25,6 +25,7 @@ struct TrainConfig {
   float weight_decay = 0.0f;
   std::string schedule = "constant";  // constant | step | cosine | linear
   float final_lr = 0.0f;              // cosine and linear end here
+  double decay_start = 0.0;           // linear: epochs at lr before the decay begins
   int64_t step_every = 30;            // step: multiply by step_gamma every N epochs
   float step_gamma = 0.1f;
   double warmup_epochs = 0.0;  // linear warm-up from 0, composed with the schedule

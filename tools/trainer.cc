@@ -1,5 +1,6 @@
 #include "tools/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -7,11 +8,13 @@
 #include "autograd/error.h"
 #include "autograd/graph.h"
 #include "autograd/ops/arithmetic.h"
+#include "autograd/ops/layout.h"
 #include "autograd/ops/loss.h"
 #include "autograd/ops/reduce.h"
 #include "datasets/cifar10.h"
 #include "datasets/loader.h"
 #include "datasets/mnist.h"
+#include "nn/batch_norm_recalibration.h"
 #include "nn/checkpoint.h"
 #include "optim/adam.h"
 #include "optim/sgd.h"
@@ -75,6 +78,28 @@ double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
   return data.size() ? static_cast<double>(correct) / data.size() : 0.0;
 }
 
+int64_t reestimate_batch_norm(nn::Module& model, const DataSplits& data, int64_t images,
+                              int64_t batch) {
+  datasets::LoaderOptions options;
+  options.batch_size = batch;
+  options.shuffle = true;
+  options.seed = 0;
+  options.normalization = data.normalization;
+  datasets::DataLoader loader(data.train, options);
+  loader.start_epoch(0);
+  const int64_t wanted = std::min(images, data.train.size());
+  int64_t used = 0;
+  nn::recalibrate_batch_norm(model, [&](Tensor& out) {
+    datasets::Batch next;
+    if (used >= wanted || !loader.next(next)) return false;
+    const int64_t take = std::min(wanted - used, next.images.size(0));
+    out = take == next.images.size(0) ? next.images : slice(next.images, 0, 0, take);
+    used += take;
+    return true;
+  });
+  return used;
+}
+
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c,
                                                  std::vector<optim::ParamGroup> groups) {
   if (c.optimizer == "sgd") {
@@ -101,7 +126,7 @@ optim::LrSchedule make_schedule(const TrainConfig& c) {
   } else if (c.schedule == "cosine") {
     schedule = LrSchedule::cosine(c.lr, c.final_lr, static_cast<double>(c.epochs));
   } else if (c.schedule == "linear") {
-    schedule = LrSchedule::linear(c.lr, c.final_lr, static_cast<double>(c.epochs));
+    schedule = LrSchedule::linear(c.lr, c.final_lr, static_cast<double>(c.epochs), c.decay_start);
   } else if (c.schedule != "constant") {
     throw Error("--schedule: unknown schedule '" + c.schedule +
                 "'; known: constant, step, cosine, linear");

@@ -42,6 +42,12 @@ DataSplits load_data(const std::string& dataset, const std::string& dir);
 double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
                          const datasets::Normalization& normalization, int64_t batch = 500);
 
+// BatchNorm re-estimation (nn/batch_norm_recalibration.h, spec vnq.md §8.4) on the first
+// `images` training images (all of them when fewer) of one fixed shuffled order (seed 0),
+// normalised, not augmented, in batches of `batch`. Returns the images used.
+int64_t reestimate_batch_norm(nn::Module& model, const DataSplits& data, int64_t images,
+                              int64_t batch = 64);
+
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& config,
                                                  std::vector<optim::ParamGroup> groups);
 optim::LrSchedule make_schedule(const TrainConfig& config);

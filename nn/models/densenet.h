@@ -46,8 +46,9 @@
 // ChannelStatistics only when the first BN-ReLU-conv of every one of its layers is fused
 // (every op on a buffer shares them, or none does); the block decides at each forward, so
 // swapping children needs no further call. The unfused path keeps its slice, BN and ReLU
-// outputs for backward like the concat graph: a fully variational DenseNet-BC-40 trains
-// with memory of the concat graph's order (~1.6 GiB at batch 64, more with VNQ's noise).
+// outputs for backward like the concat graph, plus what VNQ's layers keep: peak RSS of
+// `trit vnq` at batch 64 (all layers variational, one thread) is 2.6 GiB for DenseNet-BC-40
+// and 7.2 GiB for DenseNet-B-76.
 // BN children are never swapped (they stay full precision, spec vnq.md §6.2).
 #pragma once
 

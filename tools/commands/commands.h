@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -19,6 +20,8 @@ void add_train_command(CLI::App& app);
 // Writes `report` (pretty JSON) to `path`; throws Error naming --report on failure.
 void write_json_report(const std::string& path, const nlohmann::json& report);
 void add_eval_command(CLI::App& app);
+// --bn-reestimate N (training images for BatchNorm re-estimation; 0, the default, is off).
+void add_bn_reestimate_option(CLI::App& command, int64_t& images, const std::string& help);
 void add_info_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_vnq_command(CLI::App& app);

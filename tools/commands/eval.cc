@@ -20,38 +20,62 @@
 namespace trit::cli {
 namespace {
 
+constexpr char kNotThePapers[] = "not the paper's procedure, spec vnq.md 8.4";
+
 struct EvalArgs {
   std::string model = "lenet5", weights, dataset = "mnist", data_dir, report;
+  int64_t bn_reestimate = 0;  // training images; 0: off
 };
 
-// The rows of a quantised model's table on the terminal and, with --report, as JSON whose
-// top-level test_error, nonzero_fraction and bits are the last row's.
-void report_rows(const EvalArgs& args, const DataSplits& data, const std::vector<ResultRow>& rows) {
+// The rows of a quantised model's table on the terminal and, with --report, as JSON. `rows`
+// are the ones evaluated as the checkpoint stands (the paper's procedure unless trit
+// quantize baked re-estimated BN statistics in); `reestimated` are the rows --bn-reestimate
+// added. JSON: "rows" holds both; the top-level test_error, nonzero_fraction, bits and
+// bn_reestimated_images are rows.back()'s, and "bn_reestimated" holds reestimated.back()
+// when there is one.
+void report_rows(const EvalArgs& args, const DataSplits& data, const std::vector<ResultRow>& rows,
+                 const std::vector<ResultRow>& reestimated = {}) {
   std::printf("%s (%s) on %s test set (%lld images):\n", args.model.c_str(), args.weights.c_str(),
               args.dataset.c_str(), static_cast<long long>(data.test.size()));
-  print_table(rows);
+  std::vector<ResultRow> all = rows;
+  all.insert(all.end(), reestimated.begin(), reestimated.end());
+  print_table(all);
+  if (!reestimated.empty())
+    std::printf(
+        "BN re-estimated rows: running statistics recomputed on %lld training images (%s)\n",
+        static_cast<long long>(reestimated.back().bn_images), kNotThePapers);
   if (args.report.empty()) return;
   const ResultRow& quantised = rows.back();
-  write_json_report(args.report, {{"model", args.model},
-                                  {"weights", args.weights},
-                                  {"dataset", args.dataset},
-                                  {"test_images", data.test.size()},
-                                  {"test_error", quantised.test_error},
-                                  {"test_accuracy", 1 - quantised.test_error},
-                                  {"nonzero_fraction", quantised.nonzero_fraction},
-                                  {"bits", quantised.bits},
-                                  {"rows", table_json(rows)}});
+  nlohmann::json report = {{"model", args.model},
+                           {"weights", args.weights},
+                           {"dataset", args.dataset},
+                           {"test_images", data.test.size()},
+                           {"test_error", quantised.test_error},
+                           {"test_accuracy", 1 - quantised.test_error},
+                           {"nonzero_fraction", quantised.nonzero_fraction},
+                           {"bits", quantised.bits},
+                           {"bn_reestimated_images", quantised.bn_images},
+                           {"rows", table_json(all)}};
+  if (!reestimated.empty()) report["bn_reestimated"] = table_json({reestimated.back()})[0];
+  write_json_report(args.report, report);
 }
 
-// A VNQ checkpoint: the paper's rows (original, VNQ means, VNQ + P&Q).
+// A VNQ checkpoint: the paper's rows (original, VNQ means, VNQ + P&Q), then with
+// --bn-reestimate the last two again after BN re-estimation.
 void eval_vnq(const EvalArgs& args) {
   const VnqModel vnq = load_vnq_model(args.weights, args.model);
   const DataSplits data = load_data(args.dataset, args.data_dir);
-  report_rows(args, data, vnq_table(*vnq.model, vnq.layers, data, vnq.settings));
+  const std::vector<ResultRow> rows = vnq_table(*vnq.model, vnq.layers, data, vnq.settings);
+  report_rows(args, data, rows,
+              args.bn_reestimate > 0
+                  ? vnq_bn_reestimated_rows(*vnq.model, vnq.layers, data, args.bn_reestimate)
+                  : std::vector<ResultRow>{});
 }
 
 // A ternary checkpoint (trit quantize): the packed 2-bit model, deterministic, and the
-// original model's error when the VNQ settings it was made from know it.
+// original model's error when the VNQ settings it was made from know it. Its row says so
+// when trit quantize --bn-reestimate baked re-estimated BN statistics in; --bn-reestimate
+// adds a row after re-estimating them here.
 void eval_ternary(const EvalArgs& args, nn::Module& model) {
   const nn::Metadata metadata = quant::load_ternary_checkpoint(args.weights, model);
   const DataSplits data = load_data(args.dataset, args.data_dir);
@@ -65,9 +89,23 @@ void eval_ternary(const EvalArgs& args, nn::Module& model) {
     weights += layer->weights().rows * layer->weights().cols;
     nonzero += layer->nonzero();
   }
-  const double error = 1.0 - evaluate_accuracy(model, data.test, data.normalization);
-  rows.push_back({"VNQ + P&Q (packed 2-bit)", error, weights ? double(nonzero) / weights : 0.0, 2});
-  report_rows(args, data, rows);
+  const auto packed_row = [&](int64_t bn_images) {
+    const double error = 1.0 - evaluate_accuracy(model, data.test, data.normalization);
+    const std::string method = "VNQ + P&Q (packed 2-bit)";
+    return ResultRow{bn_images > 0 ? bn_reestimated_label(method, bn_images) : method, error,
+                     weights ? double(nonzero) / weights : 0.0, 2, bn_images};
+  };
+  const int64_t baked = baked_bn_images(metadata, args.weights);
+  if (baked > 0)
+    std::printf(
+        "%s: BN running statistics were re-estimated on %lld training images by trit "
+        "quantize (%s)\n",
+        args.weights.c_str(), static_cast<long long>(baked), kNotThePapers);
+  rows.push_back(packed_row(baked));
+  std::vector<ResultRow> reestimated;
+  if (args.bn_reestimate > 0)
+    reestimated.push_back(packed_row(reestimate_batch_norm(model, data, args.bn_reestimate)));
+  report_rows(args, data, rows, reestimated);
 }
 
 void run_eval(const EvalArgs& args) {
@@ -76,6 +114,8 @@ void run_eval(const EvalArgs& args) {
   const nn::Metadata metadata = nn::load_safetensors(args.weights).metadata;
   if (is_vnq_checkpoint(metadata)) return eval_vnq(args);
   if (quant::is_ternary_checkpoint(metadata)) return eval_ternary(args, *model);
+  check(args.bn_reestimate == 0, "--bn-reestimate",
+        args.weights + " is a float checkpoint; BN re-estimation is for VNQ and ternary ones");
   nn::load_checkpoint(args.weights, *model, nullptr);
   const DataSplits data = load_data(args.dataset, args.data_dir);
   const double accuracy = evaluate_accuracy(*model, data.test, data.normalization);
@@ -122,7 +162,16 @@ void add_eval_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--data", args->data_dir, "folder with the dataset's files");
   command->add_option("--report", args->report, "write the results as JSON (rates in [0, 1])");
+  add_bn_reestimate_option(*command, args->bn_reestimate,
+                           "VNQ/ternary: add rows with BatchNorm statistics re-estimated on N "
+                           "training images");
   command->callback([args] { run_eval(*args); });
+}
+
+void add_bn_reestimate_option(CLI::App& command, int64_t& images, const std::string& help) {
+  command.add_option("--bn-reestimate", images, help + " (spec vnq.md 8.4; 0: off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 }
 
 }  // namespace trit::cli

@@ -1,6 +1,10 @@
 // `trit quantize FILE --save TERNARY`: pruning and quantisation (shared/spec/vnq.md §5) of a
 // VNQ checkpoint into a ternary checkpoint (quant/ternary_checkpoint.h) with 2-bit packed
 // weights, which `trit eval` runs. Prints per layer the level a and the non-zero share.
+// --bn-reestimate N re-estimates the packed model's BatchNorm statistics on N training
+// images before saving (§8.4, not the paper's procedure) and records N in the metadata
+// (kBnReestimatedKey), so `trit eval` labels the result.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -9,12 +13,14 @@
 #include "quant/ternary_layers.h"
 #include "tools/commands/commands.h"
 #include "tools/commands/vnq_checkpoint.h"
+#include "tools/trainer.h"
 
 namespace trit::cli {
 namespace {
 
 struct QuantizeArgs : CheckpointArgs {
-  std::string save;
+  std::string save, dataset = "mnist", data_dir;
+  int64_t bn_reestimate = 0;  // training images; 0: off
 };
 
 void run_quantize(const QuantizeArgs& args) {
@@ -22,24 +28,33 @@ void run_quantize(const QuantizeArgs& args) {
   const float log_threshold = args.log_threshold.value_or(vnq.settings.log_threshold);
   std::printf("%s (%s): prune at log alpha >= %g, snap the rest to {-a, 0, +a}\n",
               args.input.c_str(), vnq.model->name().c_str(), log_threshold);
-  std::printf("%-20s %10s %9s %9s\n", "layer", "weights", "a", "non-zero");
+  int width = 20;
+  for (const std::string& name : vnq.names) width = std::max(width, static_cast<int>(name.size()));
+  std::printf("%-*s %10s %9s %9s\n", width, "layer", "weights", "a", "non-zero");
   for (size_t i = 0; i < vnq.layers.size(); ++i) {
     const quant::CompressionStats stats = quant::compression_stats({vnq.layers[i]});
-    std::printf("%-20s %10lld %9.4f %8.1f%%\n", vnq.names[i].c_str(),
+    std::printf("%-*s %10lld %9.4f %8.1f%%\n", width, vnq.names[i].c_str(),
                 static_cast<long long>(stats.weights), vnq.layers[i]->level().item(),
                 100 * stats.nonzero_fraction());
   }
   const quant::CompressionStats total = quant::compression_stats(vnq.layers);
-  std::printf("%-20s %10lld %9s %8.1f%%\n", "total", static_cast<long long>(total.weights), "",
-              100 * total.nonzero_fraction());
+  std::printf("%-*s %10lld %9s %8.1f%%\n", width, "total", static_cast<long long>(total.weights),
+              "", 100 * total.nonzero_fraction());
 
   const quant::TernaryLayers layers = quant::make_ternary(*vnq.model);
   int64_t packed_bytes = 0;
   for (const auto& layer : layers)
     packed_bytes += static_cast<int64_t>(layer->weights().bytes.size());
-  quant::save_ternary_checkpoint(args.save, *vnq.model,
-                                 {{"vnq", vnq.settings.to_metadata().at("vnq")},
-                                  {"log_threshold", nlohmann::json(log_threshold).dump()}});
+  nn::Metadata metadata = {{"vnq", vnq.settings.to_metadata().at("vnq")},
+                           {"log_threshold", nlohmann::json(log_threshold).dump()}};
+  if (args.bn_reestimate > 0) {
+    const int64_t images = reestimate_batch_norm(*vnq.model, load_data(args.dataset, args.data_dir),
+                                                 args.bn_reestimate);
+    metadata[kBnReestimatedKey] = std::to_string(images);
+    std::printf("BN running statistics re-estimated on %lld %s training images\n",
+                static_cast<long long>(images), args.dataset.c_str());
+  }
+  quant::save_ternary_checkpoint(args.save, *vnq.model, metadata);
   std::printf("wrote %s: %lld bytes of packed weights (float32: %lld)\n", args.save.c_str(),
               static_cast<long long>(packed_bytes), static_cast<long long>(4 * total.weights));
 }
@@ -52,6 +67,14 @@ void add_quantize_command(CLI::App& app) {
       app.add_subcommand("quantize", "prune and quantise a VNQ checkpoint to packed ternary");
   add_checkpoint_options(*command, *args, "a VNQ checkpoint (trit vnq --save)");
   command->add_option("--save", args->save, "the ternary checkpoint to write")->required();
+  add_bn_reestimate_option(*command, args->bn_reestimate,
+                           "re-estimate BatchNorm statistics on N training images and store "
+                           "them (not the paper's procedure)");
+  command
+      ->add_option("--dataset", args->dataset, "--bn-reestimate: mnist | fashion-mnist | cifar10")
+      ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}))
+      ->capture_default_str();
+  command->add_option("--data", args->data_dir, "--bn-reestimate: folder with the dataset's files");
   command->callback([args] { run_quantize(*args); });
 }
 

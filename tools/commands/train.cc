@@ -65,6 +65,11 @@ void add_train_config_options(CLI::App& command, TrainConfig& c) {
       ->capture_default_str();
   command.add_option("--final-lr", c.final_lr, "cosine/linear: the last learning rate")
       ->capture_default_str();
+  command
+      .add_option("--decay-start", c.decay_start,
+                  "linear: epochs at the full lr before the decay (VNQ DenseNet: 50)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   command.add_option("--step-every", c.step_every, "step: epochs between decays")
       ->capture_default_str();
   command.add_option("--step-gamma", c.step_gamma, "step: decay factor")->capture_default_str();

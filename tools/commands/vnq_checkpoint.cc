@@ -1,5 +1,6 @@
 #include "tools/commands/vnq_checkpoint.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -53,6 +54,17 @@ VnqSettings parse_vnq_settings(const nn::Metadata& metadata, const std::string& 
   }
 }
 
+int64_t baked_bn_images(const nn::Metadata& metadata, const std::string& path) {
+  const auto entry = metadata.find(kBnReestimatedKey);
+  if (entry == metadata.end()) return 0;
+  char* end = nullptr;
+  const long long images = std::strtoll(entry->second.c_str(), &end, 10);
+  check(!entry->second.empty() && *end == '\0' && images > 0, path,
+        std::string("metadata ") + kBnReestimatedKey + " \"" + entry->second +
+            "\" is not a positive whole number");
+  return images;
+}
+
 std::string checkpoint_model(const nn::Metadata& metadata, const std::string& path) {
   const auto model = metadata.find("model");
   check(model != metadata.end(), path, "the metadata names no model (use --model)");
@@ -77,26 +89,56 @@ VnqModel load_vnq_model(const std::string& path, const std::string& model_name,
   return out;
 }
 
+namespace {
+
+// The means and P&Q rows, each evaluated in its mode after re-estimating the BN statistics on
+// `bn_images` training images when that is > 0.
+std::vector<ResultRow> mode_rows(nn::Module& model, const quant::VariationalLayers& layers,
+                                 const DataSplits& data, int64_t bn_images) {
+  const auto row_in = [&](quant::VnqMode mode, const std::string& method, double nonzero,
+                          int bits) {
+    quant::set_mode(layers, mode);
+    if (bn_images > 0) reestimate_batch_norm(model, data, bn_images);
+    const double error = 1.0 - evaluate_accuracy(model, data.test, data.normalization);
+    return ResultRow{bn_images > 0 ? bn_reestimated_label(method, bn_images) : method, error,
+                     nonzero, bits, bn_images};
+  };
+  std::vector<ResultRow> rows;
+  rows.push_back(row_in(quant::VnqMode::kMeans, "VNQ (no P&Q)", 1.0, 32));
+  const quant::CompressionStats stats = quant::compression_stats(layers);
+  rows.push_back(row_in(quant::VnqMode::kTernary, "VNQ + P&Q", stats.nonzero_fraction(), 2));
+  quant::set_mode(layers, quant::VnqMode::kSample);
+  return rows;
+}
+
+}  // namespace
+
 std::vector<ResultRow> vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
                                  const DataSplits& data, const VnqSettings& settings) {
   std::vector<ResultRow> rows;
   if (settings.original_error >= 0)
     rows.push_back({kOriginalRow, settings.original_error, 1.0, 32});
-  const auto error_in = [&](quant::VnqMode mode) {
-    quant::set_mode(layers, mode);
-    return 1.0 - evaluate_accuracy(model, data.test, data.normalization);
-  };
-  rows.push_back({"VNQ (no P&Q)", error_in(quant::VnqMode::kMeans), 1.0, 32});
-  const quant::CompressionStats stats = quant::compression_stats(layers);
-  rows.push_back({"VNQ + P&Q", error_in(quant::VnqMode::kTernary), stats.nonzero_fraction(), 2});
-  quant::set_mode(layers, quant::VnqMode::kSample);
+  for (ResultRow& row : mode_rows(model, layers, data, 0)) rows.push_back(std::move(row));
   return rows;
 }
 
+std::string bn_reestimated_label(const std::string& method, int64_t images) {
+  return method + ", BN re-estimated (" + std::to_string(images) + " train images)";
+}
+
+std::vector<ResultRow> vnq_bn_reestimated_rows(nn::Module& model,
+                                               const quant::VariationalLayers& layers,
+                                               const DataSplits& data, int64_t images) {
+  check(images > 0, "BN re-estimation", "needs at least one training image");
+  return mode_rows(model, layers, data, std::min(images, data.train.size()));
+}
+
 void print_table(const std::vector<ResultRow>& rows) {
-  std::printf("%-24s %8s %10s %5s\n", "method", "error", "|w!=0|/|w|", "bits");
+  int width = 24;
+  for (const ResultRow& row : rows) width = std::max(width, static_cast<int>(row.method.size()));
+  std::printf("%-*s %8s %10s %5s\n", width, "method", "error", "|w!=0|/|w|", "bits");
   for (const ResultRow& row : rows)
-    std::printf("%-24s %7.2f%% %9.1f%% %5d\n", row.method.c_str(), 100 * row.test_error,
+    std::printf("%-*s %7.2f%% %9.1f%% %5d\n", width, row.method.c_str(), 100 * row.test_error,
                 100 * row.nonzero_fraction, row.bits);
 }
 
@@ -106,7 +148,8 @@ nlohmann::json table_json(const std::vector<ResultRow>& rows) {
     out.push_back({{"method", row.method},
                    {"test_error", row.test_error},
                    {"nonzero_fraction", row.nonzero_fraction},
-                   {"bits", row.bits}});
+                   {"bits", row.bits},
+                   {"bn_reestimated_images", row.bn_images}});
   return out;
 }
 

@@ -2,7 +2,8 @@
 //
 // Metadata keys (strings): kind = "vnq", vnq = VnqSettings as JSON. The table has the rows
 // of the VNQ paper's Table 1 (spec vnq.md §7.2): original model, VNQ means (no P&Q), and
-// VNQ + P&Q, each with test error, non-zero weights over the quantised weights, and bits.
+// VNQ + P&Q, each with test error, non-zero weights over the quantised weights, and bits;
+// optionally the same after BatchNorm re-estimation, in rows labelled so (§8.4).
 #pragma once
 
 #include <memory>
@@ -54,6 +55,12 @@ struct VnqModel {
 VnqModel load_vnq_model(const std::string& path, const std::string& model_name,
                         std::optional<float> log_threshold = std::nullopt);
 
+// Metadata key of a ternary checkpoint whose BN statistics `trit quantize --bn-reestimate`
+// re-estimated: the number of training images used, decimal.
+inline constexpr char kBnReestimatedKey[] = "bn_reestimated_images";
+// That number, 0 when the key is absent; throws Error naming `path` when it is malformed.
+int64_t baked_bn_images(const nn::Metadata& metadata, const std::string& path);
+
 // The model name a checkpoint records (metadata "model"); throws Error naming `path` if none.
 std::string checkpoint_model(const nn::Metadata& metadata, const std::string& path);
 
@@ -64,11 +71,21 @@ struct ResultRow {
   double test_error = 0;        // fraction
   double nonzero_fraction = 1;  // over the quantised weights
   int bits = 32;
+  int64_t bn_images = 0;  // > 0: BN statistics re-estimated on this many training images
 };
 
 // Evaluates the three rows on the test split (modes are restored to kSample afterwards).
 std::vector<ResultRow> vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
                                  const DataSplits& data, const VnqSettings& settings);
+// "<method>, BN re-estimated (<images> train images)": the label of a row whose BN running
+// statistics were re-estimated (spec vnq.md §8.4: not the paper's procedure).
+std::string bn_reestimated_label(const std::string& method, int64_t images);
+// The rows "VNQ (no P&Q)" and "VNQ + P&Q" again, each after re-estimating the model's BN
+// statistics for that mode on `images` training images (reestimate_batch_norm). The
+// model's running statistics stay re-estimated (for kTernary); modes return to kSample.
+std::vector<ResultRow> vnq_bn_reestimated_rows(nn::Module& model,
+                                               const quant::VariationalLayers& layers,
+                                               const DataSplits& data, int64_t images);
 void print_table(const std::vector<ResultRow>& rows);
 nlohmann::json table_json(const std::vector<ResultRow>& rows);
 // vnq_table then print_table.
