@@ -38,10 +38,12 @@ HWY_INLINE V LogOfNormal(D d, V x) {
   return hn::impl::Log<D, V, /*kAllowSubnormals=*/false>(d, x);
 }
 
-// g(l), g'(l) and (1/d) g'(l) for one shift d (spec §3.1; the last is 0 where d == 0).
+// g(l) and the two slopes the gradients need, p = -g'(l) and q = -(2/d) g'(l), for one shift d
+// (spec §3.1, §3.3; q is 0 where d == 0). Kept positive (g' < 0), so the mixture sums below
+// negate once, not per block.
 template <class V>
 struct Block {
-  V g, g_prime, g_prime_over_d;
+  V g, p, q;
 };
 
 template <class D, class V = hn::Vec<D>>
@@ -63,11 +65,12 @@ HWY_INLINE Block<V> SparseVdBlock(D d, V shift, V ls, V sigma2) {
   out.g = hn::MulAdd(half, hn::Sub(LogOfNormal(d, denom), ls),
                      hn::Mul(hn::Set(d, kK1), s_complement));  // k1 - k1 S + 0.5 softplus(-l)
   const V slope_factor = hn::Mul(hn::Set(d, kK1 * kK3), s_complement);  // sigmoid slope / S
-  out.g_prime = hn::Neg(hn::MulAdd(half, hn::Mul(d2, inv_denom), hn::Mul(slope_factor, s)));
-  // (1/d) g'(l): S(-l)/d = d/(d^2 + sigma^2) has no singularity; the sigmoid term decays.
-  out.g_prime_over_d =
-      hn::Neg(hn::MulAdd(half, hn::Mul(shift, inv_denom),
-                         hn::IfThenZeroElse(at_zero, hn::Mul(slope_factor, s_over_d))));
+  // -g' = 0.5 S(-l) + k1 k3 S (1 - S), with S(-l) = d^2 / (d^2 + sigma^2)
+  out.p = hn::MulAdd(half, hn::Mul(d2, inv_denom), hn::Mul(slope_factor, s));
+  // -(2/d) g': S(-l)/d = d/(d^2 + sigma^2) has no singularity; the sigmoid term decays.
+  out.q = hn::MulAdd(
+      shift, inv_denom,
+      hn::IfThenZeroElse(at_zero, hn::Mul(hn::Add(slope_factor, slope_factor), s_over_d)));
   return out;
 }
 
@@ -80,7 +83,7 @@ struct Level {
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE void KlVector(D d, V theta, V ls, const Level& level, V& kl, V& d_theta, V& d_ls,
                          V& d_a) {
-  const V inv_tau2 = hn::Set(d, level.inv_tau2), two = hn::Set(d, 2.0f);
+  const V inv_tau2 = hn::Set(d, level.inv_tau2);
   const V va = hn::Set(d, level.a);
   const V sigma = ExpFlushed(d, hn::Mul(hn::Set(d, 0.5f), ls));
   if (level.clip_factor != kNoClip) {  // as reparam.cc's ClipToBandImpl
@@ -89,33 +92,32 @@ HWY_INLINE void KlVector(D d, V theta, V ls, const Level& level, V& kl, V& d_the
   }
   const V sigma2 = hn::Mul(sigma, sigma);
   const V d_plus = hn::Sub(theta, va), d_minus = hn::Add(theta, va);
-  const V half_inv_tau2 = hn::Set(d, level.half_inv_tau2);
-  const V w_plus = ExpFlushed(d, hn::Neg(hn::Mul(hn::Mul(d_plus, d_plus), half_inv_tau2)));
-  const V w_minus = ExpFlushed(d, hn::Neg(hn::Mul(hn::Mul(d_minus, d_minus), half_inv_tau2)));
+  const V neg_half_inv_tau2 = hn::Set(d, -level.half_inv_tau2);
+  const V w_plus = ExpFlushed(d, hn::Mul(hn::Mul(d_plus, d_plus), neg_half_inv_tau2));
+  const V w_minus = ExpFlushed(d, hn::Mul(hn::Mul(d_minus, d_minus), neg_half_inv_tau2));
   const V w_zero = hn::Sub(hn::Sub(hn::Set(d, 1.0f), w_plus), w_minus);  // may be ~ -1e-7
   const auto bp = SparseVdBlock(d, d_plus, ls, sigma2);
   const auto bm = SparseVdBlock(d, d_minus, ls, sigma2);
   const auto b0 = SparseVdBlock(d, theta, ls, sigma2);
 
   kl = hn::MulAdd(w_plus, bp.g, hn::MulAdd(w_minus, bm.g, hn::Mul(w_zero, b0.g)));
-  d_ls =
-      hn::MulAdd(w_plus, bp.g_prime, hn::MulAdd(w_minus, bm.g_prime, hn::Mul(w_zero, b0.g_prime)));
+  // dKL/dls = sum_k w_k g'_k
+  d_ls = hn::Neg(hn::MulAdd(w_plus, bp.p, hn::MulAdd(w_minus, bm.p, hn::Mul(w_zero, b0.p))));
   const V dg_plus = hn::Sub(bp.g, b0.g), dg_minus = hn::Sub(bm.g, b0.g);
-  // dKL/dtheta = sum_k [-(d_k/tau^2) w_k Dg_k - 2 w_k g'_k/d_k] - 2 w_0 g'_0/d_0
-  const auto theta_term = [&](V shift, V w, V dg, V g_over_d) {
-    return hn::Neg(hn::Mul(w, hn::MulAdd(hn::Mul(shift, inv_tau2), dg, hn::Mul(two, g_over_d))));
+  // dKL/dtheta = sum_k w_k [q_k - (d_k/tau^2) Dg_k] + w_0 q_0
+  const auto theta_term = [&](V shift, V w, V dg, V q) {
+    return hn::Mul(w, hn::NegMulAdd(hn::Mul(shift, inv_tau2), dg, q));
   };
-  d_theta = hn::Add(theta_term(d_plus, w_plus, dg_plus, bp.g_prime_over_d),
-                    theta_term(d_minus, w_minus, dg_minus, bm.g_prime_over_d));
-  d_theta = hn::Sub(d_theta, hn::Mul(two, hn::Mul(w_zero, b0.g_prime_over_d)));
-  // dKL/da = sum_k w_k [(s_k d_k/tau^2 + d_k^2/(tau^2 a)) Dg_k + 2 s_k g'_k/d_k]
+  d_theta = hn::MulAdd(w_zero, b0.q,
+                       hn::Add(theta_term(d_plus, w_plus, dg_plus, bp.q),
+                               theta_term(d_minus, w_minus, dg_minus, bm.q)));
+  // dKL/da = sum_k w_k [(s_k d_k/tau^2 + d_k^2/(tau^2 a)) Dg_k - s_k q_k], s_+ = 1, s_- = -1
   const V inv_tau2_a = hn::Set(d, level.inv_tau2_a);
-  const auto a_term = [&](V signed_shift, V shift, V w, V dg, V signed_g_over_d) {
-    const V coeff = hn::MulAdd(signed_shift, inv_tau2, hn::Mul(hn::Mul(shift, shift), inv_tau2_a));
-    return hn::Mul(w, hn::MulAdd(coeff, dg, hn::Mul(two, signed_g_over_d)));
-  };
-  d_a = hn::Add(a_term(d_plus, d_plus, w_plus, dg_plus, bp.g_prime_over_d),
-                a_term(hn::Neg(d_minus), d_minus, w_minus, dg_minus, hn::Neg(bm.g_prime_over_d)));
+  const V coeff_plus = hn::MulAdd(d_plus, inv_tau2, hn::Mul(hn::Mul(d_plus, d_plus), inv_tau2_a));
+  const V coeff_minus =
+      hn::MulSub(hn::Mul(d_minus, d_minus), inv_tau2_a, hn::Mul(d_minus, inv_tau2));
+  d_a = hn::MulAdd(w_plus, hn::MulSub(coeff_plus, dg_plus, bp.q),
+                   hn::Mul(w_minus, hn::MulAdd(coeff_minus, dg_minus, bm.q)));
 }
 
 // Weights [begin, end): weighted gradients stored, weighted {KL, dKL/da} sums into sums[0..2).
