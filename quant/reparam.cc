@@ -17,23 +17,22 @@ void check_same_shape(const char* op, const Tensor& a, const char* a_name, const
             to_string(b.shape()) + " differ");
 }
 
-// Where a backward closure writes x's gradient (nowhere when x needs none).
-kernels::GradOut grad_out(const Tensor& x) {
-  kernels::GradOut target;
-  if (!x.requires_grad()) return target;
-  bool fresh = false;
-  target.data = x.grad_to_write(&fresh);
-  target.add = !fresh;
-  return target;
-}
-
-// Records the backward of out = mean + s(var) z from the saved slope d out / d var.
+// Records the backward of out = mean + s(var) z from the saved slope d out / d var. var usually
+// has no gradient yet (it feeds this op alone): the saved slope, multiplied by g in place,
+// becomes its gradient, so backward writes no new activation-sized buffer.
 void record_reparameterize(const Tensor& mean, const Tensor& var, Tensor& out,
                            const Tensor& var_slope) {
   if (!needs_grad({mean, var})) return;
   record("local_reparameterize", {mean, var}, out, [mean, var, var_slope](const Tensor& g) {
-    kernels::reparameterize_backward(g.data(), var_slope.data(), {}, grad_out(var),
-                                     static_cast<size_t>(g.numel()));
+    const size_t n = static_cast<size_t>(g.numel());
+    if (var.requires_grad() && var.has_grad()) {
+      kernels::reparameterize_backward(g.data(), var_slope.data(), {}, {var.mutable_grad(), true},
+                                       n);
+    } else if (var.requires_grad()) {
+      Tensor d_var = var_slope;  // d_var = g * slope, over the slope (read once, by this closure)
+      kernels::reparameterize_backward(g.data(), var_slope.data(), {}, {d_var.data(), false}, n);
+      var.accumulate_grad(d_var);
+    }
     if (mean.requires_grad()) mean.accumulate_grad(g);  // d/dmean = 1
   });
 }

@@ -193,6 +193,24 @@ TEST_SUITE("quant") {
     CHECK_THROWS_AS(quant::sample_local_reparameterize(mean, Tensor::zeros({3, 5}), a), Error);
   }
 
+  TEST_CASE("local_reparameterize backward writes a new var gradient and adds to an old one") {
+    Rng data(5);
+    const Shape shape{4, 9};
+    Tensor mean = Tensor::normal(shape, 0.0f, 1.0f, data).set_requires_grad(true);
+    Tensor var = Tensor::from(shape, variances(36, 9)).set_requires_grad(true);
+    const Tensor noise = Tensor::normal(shape, 0.0f, 1.0f, data);
+    const Tensor g = Tensor::normal(shape, 0.0f, 1.0f, data);
+    for (int pass = 1; pass <= 2; ++pass) {  // the second pass adds into the first's gradients
+      CAPTURE(pass);
+      backward(quant::local_reparameterize(mean, var, noise), g);
+      for (int64_t i = 0; i < 36; ++i) {
+        const double s = std::sqrt(std::max(double(var.data()[i]), 0.0) + 1e-8);
+        check_close(var.grad().data()[i], pass * g.data()[i] * noise.data()[i] / (2 * s));
+        check_close(mean.grad().data()[i], pass * g.data()[i]);
+      }
+    }
+  }
+
   TEST_CASE("clip_to_band is a straight-through clip to a + b sigma") {
     const Tensor theta = tensor({4}, {-0.9f, -0.1f, 0.25f, 0.7f}).set_requires_grad(true);
     const Tensor ls = tensor({4}, {-2.0f, -2.0f, -6.0f, -1.0f});

@@ -23,7 +23,8 @@ struct GradOut {
   float* data = nullptr;
   bool add = true;
 };
-// Backward: d_mean[i] (+)= g[i], d_var[i] (+)= g[i] var_slope[i].
+// Backward: d_mean[i] (+)= g[i], d_var[i] (+)= g[i] var_slope[i]. d_var.data may alias
+// var_slope (the slope turned into the gradient in place).
 void reparameterize_backward(const float* g, const float* var_slope, GradOut d_mean, GradOut d_var,
                              size_t n);
 
