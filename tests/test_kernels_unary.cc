@@ -90,6 +90,11 @@ TEST_SUITE("kernels") {
             CAPTURE(x[i]);
             CHECK(gx[i] == doctest::Approx(gx0[i] + gy[i] * ref.df(x[i])).epsilon(1e-5));
           }
+          kernels::unary_backward(ref.op, saved.data(), gy.data(), gx.data(), n, false);
+          for (size_t i = 0; i < n; ++i) {  // written, not added
+            CAPTURE(x[i]);
+            CHECK(gx[i] == doctest::Approx(gy[i] * ref.df(x[i])).epsilon(1e-5));
+          }
         }
       }
     });

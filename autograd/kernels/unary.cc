@@ -166,20 +166,23 @@ void ForwardLoop(const Op& op, const float* x, float* out, size_t n) {
   });
 }
 
-// grad_x += g * f'(saved)
+// grad_x += g * f'(saved), or = without accumulate (the flag is the same for every vector)
 template <class Op>
-void BackwardLoop(const Op& op, const float* saved, const float* grad_y, float* grad_x, size_t n) {
+void BackwardLoop(const Op& op, const float* saved, const float* grad_y, float* grad_x, size_t n,
+                  bool accumulate = true) {
   ForEachVector(n, [&](auto d, size_t i) {
-    const auto local = op.Backward(d, hn::LoadU(d, saved + i), hn::LoadU(d, grad_y + i));
-    hn::StoreU(hn::Add(hn::LoadU(d, grad_x + i), local), d, grad_x + i);
+    auto local = op.Backward(d, hn::LoadU(d, saved + i), hn::LoadU(d, grad_y + i));
+    if (accumulate) local = hn::Add(hn::LoadU(d, grad_x + i), local);
+    hn::StoreU(local, d, grad_x + i);
   });
 }
 
 void UnaryImpl(UnaryOp op, const float* x, float* out, size_t n) {
   WithOp(op, [&](const auto& f) { ForwardLoop(f, x, out, n); });
 }
-void UnaryBackwardImpl(UnaryOp op, const float* saved, const float* gy, float* gx, size_t n) {
-  WithOp(op, [&](const auto& f) { BackwardLoop(f, saved, gy, gx, n); });
+void UnaryBackwardImpl(UnaryOp op, const float* saved, const float* gy, float* gx, size_t n,
+                       bool accumulate) {
+  WithOp(op, [&](const auto& f) { BackwardLoop(f, saved, gy, gx, n, accumulate); });
 }
 void ClampImpl(const float* x, float lo, float hi, float* out, size_t n) {
   ForwardLoop(Clamp{lo, hi}, x, out, n);
@@ -203,8 +206,9 @@ HWY_EXPORT(ClampBackwardImpl);
 void unary(UnaryOp op, const float* x, float* out, size_t n) {
   HWY_DYNAMIC_DISPATCH(UnaryImpl)(op, x, out, n);
 }
-void unary_backward(UnaryOp op, const float* saved, const float* grad_y, float* grad_x, size_t n) {
-  HWY_DYNAMIC_DISPATCH(UnaryBackwardImpl)(op, saved, grad_y, grad_x, n);
+void unary_backward(UnaryOp op, const float* saved, const float* grad_y, float* grad_x, size_t n,
+                    bool accumulate) {
+  HWY_DYNAMIC_DISPATCH(UnaryBackwardImpl)(op, saved, grad_y, grad_x, n, accumulate);
 }
 void clamp(const float* x, float lo, float hi, float* out, size_t n) {
   HWY_DYNAMIC_DISPATCH(ClampImpl)(x, lo, hi, out, n);

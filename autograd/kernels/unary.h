@@ -4,8 +4,9 @@
 // function is finite wherever its mathematical value is: sigmoid and softplus are evaluated
 // through exp(-|x|) (sigmoid(-100) ~ 3.7e-44, softplus(100) = 100), exp overflows to +inf
 // above ~88.7, log(0) = -inf and log of a negative number is NaN.
-// Backward: grad_x[i] += grad_y[i] * f'(x[i]), computed from one saved span (see
-// backward_reads_output): the output y where f' is cheapest in y, else the input x.
+// Backward: grad_x[i] += grad_y[i] * f'(x[i]) (or = without accumulate, for a new gradient
+// buffer: no zero fill), computed from one saved span (see backward_reads_output): the output y
+// where f' is cheapest in y, else the input x.
 #pragma once
 
 #include <cstddef>
@@ -32,7 +33,8 @@ constexpr bool backward_reads_output(UnaryOp op) {
 }
 
 void unary(UnaryOp op, const float* x, float* out, size_t n);
-void unary_backward(UnaryOp op, const float* saved, const float* grad_y, float* grad_x, size_t n);
+void unary_backward(UnaryOp op, const float* saved, const float* grad_y, float* grad_x, size_t n,
+                    bool accumulate = true);
 
 // out[i] = min(max(x[i], lo), hi); backward passes grad_y where lo <= x[i] <= hi (as PyTorch).
 void clamp(const float* x, float lo, float hi, float* out, size_t n);

@@ -11,15 +11,17 @@ namespace {
 
 using kernels::UnaryOp;
 
-// out = f(x); backward adds g * f'(...) from whichever of x, out the kernel reads.
+// out = f(x); backward adds g * f'(...) from whichever of x, out the kernel reads (writes it
+// when x has no gradient yet).
 Tensor unary_op(const char* name, UnaryOp op, const Tensor& x) {
   Tensor out = Tensor::empty(x.shape());
   kernels::unary(op, x.data(), out.data(), x.numel());
   if (needs_grad({x})) {
     const Tensor saved = kernels::backward_reads_output(op) ? out.detach() : x;
     record(name, {x}, out, [op, x, saved](const Tensor& g) {
-      Tensor input = x;
-      kernels::unary_backward(op, saved.data(), g.data(), input.mutable_grad(), x.numel());
+      bool fresh = false;  // a new gradient is written, not zero-filled and added to
+      float* dx = x.grad_to_write(&fresh);
+      kernels::unary_backward(op, saved.data(), g.data(), dx, x.numel(), !fresh);
     });
   }
   return out;
