@@ -17,22 +17,39 @@ void check_same_shape(const char* op, const Tensor& a, const char* a_name, const
             to_string(b.shape()) + " differ");
 }
 
-// Records the backward of out = mean + s(var) z from the saved slope d out / d var. var usually
-// has no gradient yet (it feeds this op alone): the saved slope, multiplied by g in place,
-// becomes its gradient, so backward writes no new activation-sized buffer.
-void record_reparameterize(const Tensor& mean, const Tensor& var, Tensor& out,
+// The layout of a bias over mean's channels (index 1), or no bias.
+kernels::ChannelBias channel_bias(const Tensor& mean, const Tensor& bias) {
+  kernels::ChannelBias layout;
+  if (!bias.defined()) return layout;
+  layout.values = bias.data();
+  layout.channels = static_cast<size_t>(mean.size(1));
+  layout.plane =
+      static_cast<size_t>(mean.numel() / std::max<int64_t>(mean.size(0) * mean.size(1), 1));
+  return layout;
+}
+
+// Records the backward of out = mean (+ bias) + s(var) z from the saved slope d out / d var. var
+// usually has no gradient yet (it feeds this op alone): the saved slope, multiplied by g in
+// place, becomes its gradient, so backward writes no new activation-sized buffer.
+void record_reparameterize(const Tensor& mean, const Tensor& var, const Tensor& bias, Tensor& out,
                            const Tensor& var_slope) {
-  if (!needs_grad({mean, var})) return;
-  record("local_reparameterize", {mean, var}, out, [mean, var, var_slope](const Tensor& g) {
+  if (!needs_grad({mean, var, bias})) return;
+  std::vector<Tensor> inputs{mean, var};
+  if (bias.defined()) inputs.push_back(bias);
+  record("local_reparameterize", inputs, out, [mean, var, bias, var_slope](const Tensor& g) {
     const size_t n = static_cast<size_t>(g.numel());
-    if (var.requires_grad() && var.has_grad()) {
-      kernels::reparameterize_backward(g.data(), var_slope.data(), {}, {var.mutable_grad(), true},
-                                       n);
-    } else if (var.requires_grad()) {
-      Tensor d_var = var_slope;  // d_var = g * slope, over the slope (read once, by this closure)
-      kernels::reparameterize_backward(g.data(), var_slope.data(), {}, {d_var.data(), false}, n);
-      var.accumulate_grad(d_var);
+    Tensor d_var = var_slope;  // g * slope over the slope, read once, by this closure
+    kernels::GradOut var_target;
+    if (var.requires_grad()) {
+      const bool add = var.has_grad();
+      var_target = {add ? var.mutable_grad() : d_var.data(), add};
     }
+    if (bias.defined() && bias.requires_grad())
+      kernels::reparameterize_backward_with_bias(g.data(), var_slope.data(), var_target,
+                                                 channel_bias(g, bias), bias.mutable_grad(), n);
+    else
+      kernels::reparameterize_backward(g.data(), var_slope.data(), {}, var_target, n);
+    if (var.requires_grad() && !var_target.add) var.accumulate_grad(d_var);
     if (mean.requires_grad()) mean.accumulate_grad(g);  // d/dmean = 1
   });
 }
@@ -52,17 +69,28 @@ Tensor local_reparameterize(const Tensor& mean, const Tensor& var, const Tensor&
   Tensor var_slope = Tensor::empty(mean.shape());  // saved for backward
   kernels::reparameterize(mean.data(), var.data(), noise.data(), out.data(), var_slope.data(),
                           static_cast<size_t>(mean.numel()));
-  record_reparameterize(mean, var, out, var_slope);
+  record_reparameterize(mean, var, Tensor(), out, var_slope);
   return out;
 }
 
 Tensor sample_local_reparameterize(const Tensor& mean, const Tensor& var, Rng& rng) {
-  check_same_shape("sample_local_reparameterize", mean, "mean", var, "var");
+  return sample_local_reparameterize(mean, var, Tensor(), rng);
+}
+
+Tensor sample_local_reparameterize(const Tensor& mean, const Tensor& var, const Tensor& bias,
+                                   Rng& rng) {
+  const char* op = "sample_local_reparameterize";
+  check_same_shape(op, mean, "mean", var, "var");
+  if (bias.defined())
+    check(mean.dim() >= 2 && bias.shape() == Shape{mean.size(1)}, op,
+          "bias " + to_string(bias.shape()) + " is not one value per channel of mean " +
+              to_string(mean.shape()));
   Tensor out = Tensor::empty(mean.shape());
   Tensor var_slope = Tensor::empty(mean.shape());  // saved for backward
   kernels::reparameterize_sampled(mean.data(), var.data(), rng.next_u64(), out.data(),
-                                  var_slope.data(), static_cast<size_t>(mean.numel()));
-  record_reparameterize(mean, var, out, var_slope);
+                                  var_slope.data(), static_cast<size_t>(mean.numel()),
+                                  channel_bias(mean, bias));
+  record_reparameterize(mean, var, bias, out, var_slope);
   return out;
 }
 

@@ -15,6 +15,12 @@ Tensor local_reparameterize(const Tensor& mean, const Tensor& var, const Tensor&
 // local_reparameterize(mean, var, Tensor::normal(mean.shape(), 0, 1, rng)), bit for bit, with
 // the noise drawn in registers instead of an array (one rng.next_u64() per call).
 Tensor sample_local_reparameterize(const Tensor& mean, const Tensor& var, Rng& rng);
+// The same with a convolution's bias added here rather than in its mean: out = (mean +
+// bias[c]) + sqrt(max(var, 0) + eps_v) z for mean, var [N, C, ...] and bias [C] (c = index 1).
+// Backward also sums g per channel into bias's gradient (conv2d's bias gradient bit for bit),
+// in the pass that reads g anyway, so the convolution need not read g again for it.
+Tensor sample_local_reparameterize(const Tensor& mean, const Tensor& var, const Tensor& bias,
+                                   Rng& rng);
 
 // Clip with a straight-through gradient (spec §4.3, "shadow weights"): the forward value is
 // clamp(theta, -bound, +bound) elementwise, the backward passes d/dtheta unchanged (the

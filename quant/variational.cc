@@ -133,9 +133,10 @@ Tensor VariationalLayer::forward(const Tensor& x) {
   } else {
     sigma2 = exp(log_sigma2_);
   }
-  const Tensor mean = apply(x, theta_c, bias_);
+  const Tensor sampled_bias = samples_bias() ? bias_ : Tensor();
+  const Tensor mean = apply(x, theta_c, sampled_bias.defined() ? Tensor() : bias_);
   const Tensor var = apply(square(x), sigma2, Tensor());
-  return sample_local_reparameterize(mean, var, rng_);
+  return sample_local_reparameterize(mean, var, sampled_bias, rng_);
 }
 
 VariationalLinear::VariationalLinear(int64_t in_features, int64_t out_features, bool bias,

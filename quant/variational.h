@@ -75,6 +75,9 @@ class VariationalLayer : public nn::Module {
                    bool bias, const VnqConfig& config, uint64_t seed);
   // The deterministic layer function: linear or convolution of x with w (+ b).
   virtual Tensor apply(const Tensor& x, const Tensor& w, const Tensor& b) const = 0;
+  // Whether kSample adds the bias in the sampling op instead of in apply(): for outputs with
+  // a plane per channel, whose bias gradient the sampling backward sums while it reads g.
+  virtual bool samples_bias() const { return false; }
 
  private:
   Tensor clipped_theta();  // theta_c of §4.3 (theta itself without shadow weights)
@@ -107,6 +110,7 @@ class VariationalConv2d : public VariationalLayer {
 
  protected:
   Tensor apply(const Tensor& x, const Tensor& w, const Tensor& b) const override;
+  bool samples_bias() const override { return true; }
 
  private:
   Conv2dOptions options_;

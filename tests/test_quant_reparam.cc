@@ -100,6 +100,47 @@ TEST_SUITE("quant") {
     kernels::set_num_threads(threads);
   }
 
+  TEST_CASE("reparameterize kernels with a channel bias match scalar loops on every target") {
+    struct Layout {
+      size_t images, channels, plane;
+    };
+    const Layout layouts[] = {{0, 3, 5}, {1, 1, 1}, {2, 3, 1}, {3, 2, 15}, {2, 5, 17}, {2, 4, 65}};
+    trit::testing::for_each_target([&] {
+      for (const Layout& l : layouts) {
+        const size_t n = l.images * l.channels * l.plane;
+        CAPTURE(n);
+        CAPTURE(l.plane);
+        const auto mean = random_floats(n, 21), var = variances(n, 22);
+        const auto bias = random_floats(l.channels, 23), g = random_floats(n, 24);
+        const kernels::ChannelBias layout{bias.data(), l.channels, l.plane};
+        std::vector<float> z(n), out(n), slope(n);
+        kernels::normal_fill(31, 0, 0.0f, 1.0f, z.data(), n);
+        kernels::reparameterize_sampled(mean.data(), var.data(), 31, out.data(), slope.data(), n,
+                                        layout);
+        for (size_t i = 0; i < n; ++i) {
+          const double s = std::sqrt(std::max(double(var[i]), 0.0) + 1e-8);
+          check_close(out[i], double(mean[i]) + bias[(i / l.plane) % l.channels] + s * z[i]);
+          check_close(slope[i], z[i] / (2 * s));
+        }
+
+        std::vector<float> d_bias = random_floats(l.channels, 25), d_var = random_floats(n, 26);
+        const auto d_bias0 = d_bias, d_var0 = d_var;
+        kernels::reparameterize_backward_with_bias(g.data(), slope.data(), {d_var.data(), true},
+                                                   layout, d_bias.data(), n);
+        std::vector<double> sums(l.channels, 0.0);
+        for (size_t i = 0; i < n; ++i) {
+          check_close(d_var[i], d_var0[i] + double(g[i]) * slope[i]);
+          sums[(i / l.plane) % l.channels] += g[i];
+        }
+        for (size_t c = 0; c < l.channels; ++c) check_close(d_bias[c], d_bias0[c] + sums[c]);
+        auto in_place = slope;  // d_var over the slope, assigned
+        kernels::reparameterize_backward_with_bias(
+            g.data(), in_place.data(), {in_place.data(), false}, layout, d_bias.data(), n);
+        for (size_t i = 0; i < n; ++i) check_close(in_place[i], double(g[i]) * slope[i]);
+      }
+    });
+  }
+
   TEST_CASE("clip_to_band kernel matches a scalar loop on every target") {
     trit::testing::for_each_target([] {
       for (size_t n : kSizes) {
@@ -209,6 +250,29 @@ TEST_SUITE("quant") {
         check_close(mean.grad().data()[i], pass * g.data()[i]);
       }
     }
+  }
+
+  TEST_CASE("sample_local_reparameterize with a bias: values, gradients and errors") {
+    Rng data(8);
+    const Shape shape{2, 3, 4, 5};
+    const Tensor mean = Tensor::normal(shape, 0.0f, 1.0f, data).set_requires_grad(true);
+    const Tensor var = Tensor::uniform(shape, 0.5f, 2.0f, data).set_requires_grad(true);
+    const Tensor bias = Tensor::normal({3}, 0.0f, 1.0f, data).set_requires_grad(true);
+    Rng a(4), b(4);
+    const Tensor with_bias = quant::sample_local_reparameterize(mean, var, bias, a);
+    const Tensor without = quant::sample_local_reparameterize(mean.detach(), var.detach(), b);
+    for (int64_t i = 0; i < mean.numel(); ++i)  // out = (mean + bias[c]) + s z
+      check_close(with_bias.data()[i] - bias.data()[(i / 20) % 3], without.data()[i]);
+    clear_tape();
+    const auto sampled = [](const std::vector<Tensor>& in) {
+      Rng rng(4);  // the same noise on every call
+      return quant::sample_local_reparameterize(in[0], in[1], in[2], rng);
+    };
+    trit::testing::gradcheck(sampled, {mean, var, bias});
+    CHECK_THROWS_WITH_AS(quant::sample_local_reparameterize(mean, var, Tensor::zeros({4}), a),
+                         "sample_local_reparameterize: bias [4] is not one value per channel of "
+                         "mean [2,3,4,5]",
+                         Error);
   }
 
   TEST_CASE("clip_to_band is a straight-through clip to a + b sigma") {

@@ -7,8 +7,11 @@
 // Contrib headers come after highway.h.
 #include <hwy/contrib/math/math-inl.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "autograd/kernels/exp-inl.h"     // ExpFlushed
-#include "autograd/kernels/loops-inl.h"   // ForEachVector
+#include "autograd/kernels/loops-inl.h"   // ForEachVector, RowSum
 #include "autograd/kernels/normal-inl.h"  // ForEachNormalGroup
 #include "autograd/kernels/parallel.h"
 #include "quant/kernels/reparam.h"
@@ -29,14 +32,15 @@ void Split(size_t n, const Span& span) {
                       [&](int64_t, int64_t begin, int64_t end) { span(begin, end); });
 }
 
-// out = mean + s z, slope = z / (2 s) on [0, n) of the given pointers.
+// out = (mean + bias) + s z, slope = z / (2 s) on [0, n) of the given pointers.
 HWY_INLINE void ReparamSpan(const float* mean, const float* var, const float* z, float* out,
-                            float* slope, size_t n) {
+                            float* slope, size_t n, float bias = 0.0f) {
   ForEachVector(n, [&](auto d, size_t i) HWY_ATTR {
     const auto zi = hn::LoadU(d, z + i);
     const auto s = hn::Sqrt(
         hn::Add(hn::Max(hn::LoadU(d, var + i), hn::Zero(d)), hn::Set(d, kVarianceEpsilon)));
-    hn::StoreU(hn::MulAdd(s, zi, hn::LoadU(d, mean + i)), d, out + i);
+    const auto m = hn::Add(hn::LoadU(d, mean + i), hn::Set(d, bias));
+    hn::StoreU(hn::MulAdd(s, zi, m), d, out + i);
     hn::StoreU(hn::Div(hn::Mul(hn::Set(d, 0.5f), zi), s), d, slope + i);
   });
 }
@@ -49,9 +53,16 @@ void ReparamImpl(const float* mean, const float* var, const float* noise, float*
 }
 
 void ReparamSampledImpl(const float* mean, const float* var, uint64_t key, float* out, float* slope,
-                        size_t n) {
+                        size_t n, ChannelBias bias) {
   ForEachNormalGroup(normal_key(key), 0, n, [&](uint64_t i, size_t, size_t end, float* z) {
-    ReparamSpan(mean + i, var + i, z, out + i, slope + i, end);
+    if (bias.values == nullptr) return ReparamSpan(mean + i, var + i, z, out + i, slope + i, end);
+    for (size_t k = 0; k < end;) {  // the group's pieces within one channel's plane
+      const size_t row = (i + k) / bias.plane;
+      const size_t stop = std::min<size_t>(end, (row + 1) * bias.plane - i);
+      ReparamSpan(mean + i + k, var + i + k, z + k, out + i + k, slope + i + k, stop - k,
+                  bias.values[row % bias.channels]);
+      k = stop;
+    }
   });
 }
 
@@ -62,16 +73,42 @@ HWY_INLINE void Put(D d, const GradOut& target, size_t k, V value) {
   hn::StoreU(value, d, target.data + k);
 }
 
+// d_mean (+)= g, d_var (+)= g slope on [begin, end).
+HWY_INLINE void ReparamBackwardSpan(const float* g, const float* slope, GradOut d_mean,
+                                    GradOut d_var, size_t begin, size_t end) {
+  ForEachVector(end - begin, [&](auto d, size_t i) HWY_ATTR {
+    const size_t k = begin + i;
+    const auto gk = hn::LoadU(d, g + k);
+    if (d_mean.data != nullptr) Put(d, d_mean, k, gk);
+    if (d_var.data != nullptr) Put(d, d_var, k, hn::Mul(gk, hn::LoadU(d, slope + k)));
+  });
+}
+
 void ReparamBackwardImpl(const float* g, const float* slope, GradOut d_mean, GradOut d_var,
                          size_t n) {
-  Split(n, [&](size_t b, size_t e) {
-    ForEachVector(e - b, [&](auto d, size_t i) HWY_ATTR {
-      const size_t k = b + i;
-      const auto gk = hn::LoadU(d, g + k);
-      if (d_mean.data != nullptr) Put(d, d_mean, k, gk);
-      if (d_var.data != nullptr) Put(d, d_var, k, hn::Mul(gk, hn::LoadU(d, slope + k)));
-    });
+  Split(n, [&](size_t b, size_t e) { ReparamBackwardSpan(g, slope, d_mean, d_var, b, e); });
+}
+
+// Rows in memory order, split over the threads: each row's d_var, then its sum while the row is
+// in cache; the row sums are then added per channel in image order.
+void ReparamBackwardBiasImpl(const float* g, const float* slope, GradOut d_var, ChannelBias bias,
+                             float* d_bias, size_t n) {
+  if (n == 0) return;
+  const size_t rows = n / bias.plane, images = rows / bias.channels;
+  std::vector<float> row_sums(rows);
+  const int64_t chunks =
+      worthwhile_chunks(static_cast<int64_t>(rows), static_cast<int64_t>(n), kGrain, num_threads());
+  parallel_for_chunks(static_cast<int64_t>(rows), chunks, [&](int64_t, int64_t begin, int64_t end) {
+    for (size_t r = static_cast<size_t>(begin); r < static_cast<size_t>(end); ++r) {
+      ReparamBackwardSpan(g, slope, {}, d_var, r * bias.plane, (r + 1) * bias.plane);
+      row_sums[r] = RowSum(g + r * bias.plane, bias.plane);
+    }
   });
+  for (size_t c = 0; c < bias.channels; ++c) {
+    double total = 0.0;
+    for (size_t image = 0; image < images; ++image) total += row_sums[image * bias.channels + c];
+    d_bias[c] += static_cast<float>(total);
+  }
 }
 
 void ClipToBandImpl(const float* theta, const float* ls, float a, float b, float* out, size_t n,
@@ -97,6 +134,7 @@ namespace trit::kernels {
 HWY_EXPORT(ReparamImpl);
 HWY_EXPORT(ReparamSampledImpl);
 HWY_EXPORT(ReparamBackwardImpl);
+HWY_EXPORT(ReparamBackwardBiasImpl);
 HWY_EXPORT(ClipToBandImpl);
 
 void reparameterize(const float* mean, const float* var, const float* noise, float* out,
@@ -104,12 +142,16 @@ void reparameterize(const float* mean, const float* var, const float* noise, flo
   HWY_DYNAMIC_DISPATCH(ReparamImpl)(mean, var, noise, out, var_slope, n);
 }
 void reparameterize_sampled(const float* mean, const float* var, uint64_t key, float* out,
-                            float* var_slope, size_t n) {
-  HWY_DYNAMIC_DISPATCH(ReparamSampledImpl)(mean, var, key, out, var_slope, n);
+                            float* var_slope, size_t n, ChannelBias bias) {
+  HWY_DYNAMIC_DISPATCH(ReparamSampledImpl)(mean, var, key, out, var_slope, n, bias);
 }
 void reparameterize_backward(const float* g, const float* var_slope, GradOut d_mean, GradOut d_var,
                              size_t n) {
   HWY_DYNAMIC_DISPATCH(ReparamBackwardImpl)(g, var_slope, d_mean, d_var, n);
+}
+void reparameterize_backward_with_bias(const float* g, const float* var_slope, GradOut d_var,
+                                       ChannelBias bias, float* d_bias, size_t n) {
+  HWY_DYNAMIC_DISPATCH(ReparamBackwardBiasImpl)(g, var_slope, d_var, bias, d_bias, n);
 }
 void clip_to_band(const float* theta, const float* log_sigma2, float a, float b, float* out,
                   size_t n, float* sigma2) {
