@@ -104,7 +104,8 @@ TEST_SUITE("quant") {
     struct Layout {
       size_t images, channels, plane;
     };
-    const Layout layouts[] = {{0, 3, 5}, {1, 1, 1}, {2, 3, 1}, {3, 2, 15}, {2, 5, 17}, {2, 4, 65}};
+    const Layout layouts[] = {{0, 3, 5},  {1, 1, 1},  {2, 3, 1},   {3, 2, 15},
+                              {2, 5, 17}, {2, 4, 65}, {2, 3, 200}, {3, 2, 128}};
     trit::testing::for_each_target([&] {
       for (const Layout& l : layouts) {
         const size_t n = l.images * l.channels * l.plane;

@@ -91,10 +91,12 @@ HWY_INLINE hn::Vec<DU> LaneIndices(DU du) {
   return hn::LoadU(du, kIndices);
 }
 
-// The 64 standard normal values z(key, 64 group + k), k = 0..63, into out[0..64): 32 pairs,
-// as independent vectors (the long dependency chains overlap). The pairs' high word is the
-// same for a whole group (2^32 is a multiple of 32), so one block_key serves it.
-HWY_INLINE void NormalGroup(const NormalKey& key, uint64_t group, float* HWY_RESTRICT out) {
+// The 64 standard normal values z(key, 64 group + k), k = 0..63, as vectors: visit(d, z, k) for
+// each vector z holding values k .. k + Lanes(d) - 1 (k in an order the target picks). 32
+// pairs, as independent vectors (the long dependency chains overlap). The pairs' high word is
+// the same for a whole group (2^32 is a multiple of 32), so one block_key serves it.
+template <class Visit>
+HWY_INLINE void NormalGroupVectors(const NormalKey& key, uint64_t group, const Visit& visit) {
   const uint32_t key0 = block_key(key, group * 4);
   const uint32_t low = static_cast<uint32_t>(group * 32);
 #if HWY_MAX_BYTES >= 64
@@ -104,8 +106,8 @@ HWY_INLINE void NormalGroup(const NormalKey& key, uint64_t group, float* HWY_RES
   for (uint32_t k = 0; k < 32; k += 16) {
     hn::Vec<decltype(d)> z_cos, z_sin;
     NormalPairs(d, hn::Add(hn::Set(du, low + k), LaneIndices(du)), key0, key, z_cos, z_sin);
-    hn::StoreU(hn::ConcatLowerLower(d, z_sin, z_cos), d, out + 2 * k);
-    hn::StoreU(hn::ConcatUpperUpper(d, z_sin, z_cos), d, out + 2 * k + 16);
+    visit(d, hn::ConcatLowerLower(d, z_sin, z_cos), size_t{2} * k);
+    visit(d, hn::ConcatUpperUpper(d, z_sin, z_cos), size_t{2} * k + 16);
   }
 #else
   // Up to 8 pairs (one block or part of it) per vector.
@@ -114,12 +116,20 @@ HWY_INLINE void NormalGroup(const NormalKey& key, uint64_t group, float* HWY_RES
   for (uint32_t k = 0; k < 32; k += static_cast<uint32_t>(hn::Lanes(d))) {
     hn::Vec<decltype(d)> z_cos, z_sin;
     NormalPairs(d, hn::Add(hn::Set(du, low + k), LaneIndices(du)), key0, key, z_cos, z_sin);
-    float* block = out + 16 * (k / 8) + k % 8;
-    hn::StoreU(z_cos, d, block);
-    hn::StoreU(z_sin, d, block + 8);
+    const size_t block = size_t{16} * (k / 8) + k % 8;
+    visit(d, z_cos, block);
+    visit(d, z_sin, block + 8);
   }
 #endif
 }
+
+// The same values into out[0..64).
+HWY_INLINE void NormalGroup(const NormalKey& key, uint64_t group, float* HWY_RESTRICT out) {
+  NormalGroupVectors(key, group,
+                     [out](auto d, auto z, size_t k) HWY_ATTR { hn::StoreU(z, d, out + k); });
+}
+
+constexpr int64_t kNormalGrain = int64_t{1} << 15;  // values worth a thread
 
 // Calls body(first, begin, end, z) for every group of 64 values touched by outputs
 // [counter, counter + n), in parallel: z holds values first .. first + 63, of which
@@ -131,15 +141,14 @@ HWY_INLINE void ForEachNormalGroup(const NormalKey& key, uint64_t counter, size_
   if (n == 0) return;
   const uint64_t first_group = counter / kNormalGroup;
   const uint64_t groups = (counter + n - 1) / kNormalGroup - first_group + 1;
-  parallel_for_work(static_cast<int64_t>(groups), static_cast<int64_t>(n), int64_t{1} << 15,
-                    [&](int64_t g) HWY_ATTR {
-                      const uint64_t first =
-                          (first_group + static_cast<uint64_t>(g)) * kNormalGroup;
-                      HWY_ALIGN float z[kNormalGroup];
-                      NormalGroup(key, first / kNormalGroup, z);
-                      body(first, std::max(first, counter) - first,
-                           std::min(first + kNormalGroup, counter + n) - first, z);
-                    });
+  parallel_for_work(
+      static_cast<int64_t>(groups), static_cast<int64_t>(n), kNormalGrain, [&](int64_t g) HWY_ATTR {
+        const uint64_t first = (first_group + static_cast<uint64_t>(g)) * kNormalGroup;
+        HWY_ALIGN float z[kNormalGroup];
+        NormalGroup(key, first / kNormalGroup, z);
+        body(first, std::max(first, counter) - first,
+             std::min(first + kNormalGroup, counter + n) - first, z);
+      });
 }
 
 }  // namespace HWY_NAMESPACE

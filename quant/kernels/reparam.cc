@@ -12,7 +12,7 @@
 
 #include "autograd/kernels/exp-inl.h"     // ExpFlushed
 #include "autograd/kernels/loops-inl.h"   // ForEachVector, RowSum
-#include "autograd/kernels/normal-inl.h"  // ForEachNormalGroup
+#include "autograd/kernels/normal-inl.h"  // NormalGroupVectors, NormalGroup
 #include "autograd/kernels/parallel.h"
 #include "quant/kernels/reparam.h"
 
@@ -32,38 +32,91 @@ void Split(size_t n, const Span& span) {
                       [&](int64_t, int64_t begin, int64_t end) { span(begin, end); });
 }
 
-// out = (mean + bias) + s z, slope = z / (2 s) on [0, n) of the given pointers.
-HWY_INLINE void ReparamSpan(const float* mean, const float* var, const float* z, float* out,
-                            float* slope, size_t n, float bias = 0.0f) {
-  ForEachVector(n, [&](auto d, size_t i) HWY_ATTR {
-    const auto zi = hn::LoadU(d, z + i);
-    const auto s = hn::Sqrt(
-        hn::Add(hn::Max(hn::LoadU(d, var + i), hn::Zero(d)), hn::Set(d, kVarianceEpsilon)));
-    const auto m = hn::Add(hn::LoadU(d, mean + i), hn::Set(d, bias));
-    hn::StoreU(hn::MulAdd(s, zi, m), d, out + i);
-    hn::StoreU(hn::Div(hn::Mul(hn::Set(d, 0.5f), zi), s), d, slope + i);
+// The arrays of one reparameterisation: inputs mean, var; outputs out, slope.
+struct ReparamArrays {
+  const float* mean;
+  const float* var;
+  float* out;
+  float* slope;
+};
+
+// out = (mean + bias) + s z, slope = z / (2 s) at [i, i + Lanes(d)) for the noise vector z.
+template <class D, class V>
+HWY_INLINE void ReparamVector(D d, V z, const ReparamArrays& a, size_t i, float bias) {
+  const auto s = hn::Sqrt(
+      hn::Add(hn::Max(hn::LoadU(d, a.var + i), hn::Zero(d)), hn::Set(d, kVarianceEpsilon)));
+  const auto m = hn::Add(hn::LoadU(d, a.mean + i), hn::Set(d, bias));
+  hn::StoreU(hn::MulAdd(s, z, m), d, a.out + i);
+  hn::StoreU(hn::Div(hn::Mul(hn::Set(d, 0.5f), z), s), d, a.slope + i);
+}
+
+// The same on [begin, end) with z[i - begin] the noise of output i.
+HWY_INLINE void ReparamSpan(const ReparamArrays& a, const float* z, size_t begin, size_t end,
+                            float bias = 0.0f) {
+  ForEachVector(end - begin, [&](auto d, size_t i) HWY_ATTR {
+    ReparamVector(d, hn::LoadU(d, z + i), a, begin + i, bias);
   });
 }
 
 void ReparamImpl(const float* mean, const float* var, const float* noise, float* out, float* slope,
                  size_t n) {
-  Split(n, [&](size_t b, size_t e) {
-    ReparamSpan(mean + b, var + b, noise + b, out + b, slope + b, e - b);
-  });
+  const ReparamArrays a{mean, var, out, slope};
+  Split(n, [&](size_t b, size_t e) { ReparamSpan(a, noise + b, b, e); });
 }
 
+// ReparamVector for each noise vector of the group of 64 outputs from `first` (one bias).
+struct GroupVector {
+  const ReparamArrays& a;
+  size_t first;  // the group's first output
+  float bias;
+
+  template <class D, class V>
+  HWY_INLINE void operator()(D d, V z, size_t k) const {
+    ReparamVector(d, z, a, first + k, bias);
+  }
+};
+
+// Outputs [begin, end), one bias: the noise of whole groups of 64 goes from the generator's
+// registers straight into the arithmetic; the partial groups at the ends go through an array,
+// outside that loop (a call inside it would cost the loop its vector registers).
+HWY_INLINE void ReparamRow(const ReparamArrays& a, const NormalKey& normal, size_t begin,
+                           size_t end, float bias) {
+  const auto through_array = [&](size_t from, size_t to) HWY_ATTR {
+    for (size_t group = from / kNormalGroup; group * kNormalGroup < to; ++group) {
+      HWY_ALIGN float z[kNormalGroup];
+      NormalGroup(normal, group, z);
+      const size_t first = group * kNormalGroup;
+      const size_t lo = std::max(from, first), hi = std::min(to, first + kNormalGroup);
+      ReparamSpan(a, z + (lo - first), lo, hi, bias);
+    }
+  };
+  const size_t whole_begin = (begin + kNormalGroup - 1) / kNormalGroup * kNormalGroup;
+  const size_t whole_end = end / kNormalGroup * kNormalGroup;
+  if (whole_begin >= whole_end) return through_array(begin, end);
+  if (begin < whole_begin) through_array(begin, whole_begin);
+  for (size_t first = whole_begin; first < whole_end; first += kNormalGroup)
+    NormalGroupVectors(normal, first / kNormalGroup, GroupVector{a, first, bias});
+  if (whole_end < end) through_array(whole_end, end);
+}
+
+// Rows of one bias value (a channel plane; without a bias, runs of 4096 outputs), split over
+// the threads.
 void ReparamSampledImpl(const float* mean, const float* var, uint64_t key, float* out, float* slope,
                         size_t n, ChannelBias bias) {
-  ForEachNormalGroup(normal_key(key), 0, n, [&](uint64_t i, size_t, size_t end, float* z) {
-    if (bias.values == nullptr) return ReparamSpan(mean + i, var + i, z, out + i, slope + i, end);
-    for (size_t k = 0; k < end;) {  // the group's pieces within one channel's plane
-      const size_t row = (i + k) / bias.plane;
-      const size_t stop = std::min<size_t>(end, (row + 1) * bias.plane - i);
-      ReparamSpan(mean + i + k, var + i + k, z + k, out + i + k, slope + i + k, stop - k,
-                  bias.values[row % bias.channels]);
-      k = stop;
-    }
-  });
+  const ReparamArrays a{mean, var, out, slope};
+  const NormalKey normal = normal_key(key);
+  const size_t row = bias.values != nullptr ? bias.plane : 64 * kNormalGroup;
+  const size_t rows = n == 0 ? 0 : (n - 1) / row + 1;
+  const int64_t chunks = worthwhile_chunks(static_cast<int64_t>(rows), static_cast<int64_t>(n),
+                                           kNormalGrain, num_threads());
+  parallel_for_chunks(static_cast<int64_t>(rows), chunks,
+                      [&](int64_t, int64_t first_row, int64_t end_row) HWY_ATTR {
+                        for (size_t r = size_t(first_row); r < size_t(end_row); ++r) {
+                          const float row_bias =
+                              bias.values != nullptr ? bias.values[r % bias.channels] : 0.0f;
+                          ReparamRow(a, normal, r * row, std::min(n, (r + 1) * row), row_bias);
+                        }
+                      });
 }
 
 // out (+)= value as `target` says (the flag is the same for every vector: predicted).
