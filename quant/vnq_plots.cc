@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "autograd/error.h"
+#include "autograd/graph.h"
 #include "autograd/random.h"
 #include "quant/plot/plot.h"
 #include "quant/variational.h"
@@ -59,6 +60,16 @@ float max_abs(const std::vector<float>& values, float at_least) {
 }
 
 }  // namespace
+
+LayerWeights layer_weights(const std::string& name, VariationalLayer& layer) {
+  NoGradGuard no_grad;
+  return {name,
+          layer.weights_for(VnqMode::kMeans).to_vector(),
+          layer.log_sigma2().to_vector(),
+          layer.ternary_codes(),
+          layer.level().item(),
+          layer.config().log_threshold};
+}
 
 void plot_vnq_scatter(const LayerWeights& layer, const std::string& path, int64_t max_points) {
   const int64_t n = static_cast<int64_t>(layer.theta.size());

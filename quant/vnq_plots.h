@@ -27,6 +27,13 @@ struct LayerWeights {
   float log_threshold = 2.0f;     // log T of the P&Q rule
 };
 
+class VariationalLayer;
+
+// What the figures show of a variational layer: theta is theta_c, the means the network
+// computes with (§4.3; with shadow weights the unclipped theta can lie far outside the
+// funnels), with log sigma^2, the P&Q codes (§5), a and log T.
+LayerWeights layer_weights(const std::string& name, VariationalLayer& layer);
+
 void plot_vnq_scatter(const LayerWeights& layer, const std::string& path,
                       int64_t max_points = 20000);
 void plot_weight_histogram(const LayerWeights& layer, const std::string& path, int bins = 81);

@@ -11,6 +11,7 @@
 #include "nn/models/registry.h"
 #include "quant/reparam.h"
 #include "quant/vnq_model.h"
+#include "quant/vnq_plots.h"
 #include "tests/gradcheck.h"
 
 using namespace trit;
@@ -112,6 +113,22 @@ TEST_SUITE("quant") {
     Tensor x = Tensor::zeros({1, 2});
     x.data()[0] = 1.0f;
     CHECK(layer(x).item() == doctest::Approx(0.5f).epsilon(1e-5));
+  }
+
+  TEST_CASE("the figures show theta_c, not the shadow theta, with the P&Q codes") {
+    VariationalLinear layer(3, 1, false, VnqConfig{}, 4);
+    fill(layer.theta(), {0.9f, -0.05f, 0.3f});  // 0.9 lies outside a + b sigma = 0.5 + ~0
+    fill(layer.log_sigma2(), {-40.0f, -40.0f, -40.0f});
+    layer.level().data()[0] = 0.5f;
+    const LayerWeights shown = layer_weights("fc", layer);
+    CHECK(shown.name == "fc");
+    REQUIRE(shown.theta.size() == 3);
+    CHECK(shown.theta[0] == doctest::Approx(0.5f).epsilon(1e-5));
+    CHECK(shown.theta[1] == -0.05f);
+    CHECK(shown.theta[2] == 0.3f);
+    CHECK(shown.codes == std::vector<int8_t>{1, 0, 1});
+    CHECK(shown.level == 0.5f);
+    CHECK(shown.log_sigma2 == std::vector<float>{-40.0f, -40.0f, -40.0f});
   }
 
   TEST_CASE("variational layers backward matches finite differences with fixed noise") {

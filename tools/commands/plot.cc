@@ -24,17 +24,12 @@ struct PlotArgs : CheckpointArgs {
   std::string out;
 };
 
-std::vector<float> values(const Tensor& t) { return t.to_vector(); }
-
 void write(const std::string& path) { std::printf("  %s\n", path.c_str()); }
 
 void plot_vnq(const PlotArgs& args) {
   const VnqModel vnq = load_vnq_model(args.input, args.model, args.log_threshold);
   for (size_t i = 0; i < vnq.layers.size(); ++i) {
-    const quant::VariationalLayer& layer = *vnq.layers[i];
-    quant::LayerWeights weights{
-        vnq.names[i],          values(layer.theta()), values(layer.log_sigma2()),
-        layer.ternary_codes(), layer.level().item(),  layer.config().log_threshold};
+    const quant::LayerWeights weights = quant::layer_weights(vnq.names[i], *vnq.layers[i]);
     const std::string stem = args.out + "/" + vnq.names[i];
     quant::plot_vnq_scatter(weights, stem + "_scatter.png");
     write(stem + "_scatter.png");
