@@ -7,6 +7,7 @@
 #include "autograd/error.h"
 #include "autograd/graph.h"
 #include "nn/batch_norm.h"
+#include "nn/init.h"
 
 namespace trit::nn {
 namespace {
@@ -41,10 +42,6 @@ class ModeRestorer {
   std::vector<std::pair<std::shared_ptr<BatchNorm2d>, float>> momenta_;
 };
 
-void fill(Tensor t, float value) {
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = value;
-}
-
 }  // namespace
 
 int64_t recalibrate_batch_norm(Module& model, const BatchSource& next_batch) {
@@ -57,8 +54,9 @@ int64_t recalibrate_batch_norm(Module& model, const BatchSource& next_batch) {
   model.eval();
   for (const auto& [norm, momentum] : restorer.norms()) {
     norm->train();
-    fill(norm->running_mean(), 0.0f);
-    fill(norm->running_var(), 1.0f);
+    Tensor mean = norm->running_mean(), var = norm->running_var();
+    init::constant_(mean, 0.0f);
+    init::constant_(var, 1.0f);
   }
   int64_t batches = 0;
   do {
