@@ -34,6 +34,10 @@ struct GradcheckOptions {
   double max_kink_fraction = 0.0;
 };
 
+// For ops linear in each input (matmul, linear, conv2d) central differences are exact for any
+// step: a large one keeps float rounding in the loss from swamping small gradients.
+inline const GradcheckOptions kLinearOpStep{0.05f};
+
 using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;
 
 // n seeded normal floats, scaled then shifted (kernel tests against scalar loops).

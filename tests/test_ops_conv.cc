@@ -14,6 +14,7 @@
 
 using namespace trit;
 using trit::testing::gradcheck;
+using trit::testing::kLinearOpStep;
 using trit::testing::random_input;
 
 namespace {
@@ -165,7 +166,8 @@ TEST_SUITE("ops") {
       CAPTURE(std::string(c.name));
       std::vector<Tensor> in = conv_case_inputs(c);
       if (!c.bias) in.pop_back();
-      gradcheck([&c](const std::vector<Tensor>& v) { return conv_case_output(c, v); }, in);
+      gradcheck([&c](const std::vector<Tensor>& v) { return conv_case_output(c, v); }, in,
+                kLinearOpStep);
     }
   }
 

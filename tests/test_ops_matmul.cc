@@ -9,13 +9,10 @@
 
 using namespace trit;
 using trit::testing::gradcheck;
+using trit::testing::kLinearOpStep;
 using trit::testing::random_input;
 
 namespace {
-
-// Both ops are linear in each input, so central differences are exact for any step: a
-// large one keeps float rounding in the loss from swamping small gradients.
-const trit::testing::GradcheckOptions kLinearStep{0.05f};
 
 // out[i,j] = sum_p a[i,p] b[p,j] for one [m,k] x [k,n] pair, in double.
 std::vector<float> naive_product(const float* a, const float* b, int64_t m, int64_t k, int64_t n) {
@@ -65,18 +62,18 @@ TEST_SUITE("ops") {
   TEST_CASE("matmul backward matches finite differences") {
     const auto f = [](const std::vector<Tensor>& x) { return matmul(x[0], x[1]); };
     SUBCASE("2-D") {
-      gradcheck(f, {random_input({5, 7}, 1), random_input({7, 3}, 2)}, kLinearStep);
+      gradcheck(f, {random_input({5, 7}, 1), random_input({7, 3}, 2)}, kLinearOpStep);
     }
     SUBCASE("batched") {
-      gradcheck(f, {random_input({2, 3, 4, 5}, 3), random_input({2, 3, 5, 2}, 4)}, kLinearStep);
+      gradcheck(f, {random_input({2, 3, 4, 5}, 3), random_input({2, 3, 5, 2}, 4)}, kLinearOpStep);
     }
     SUBCASE("shared b") {
-      gradcheck(f, {random_input({3, 4, 5}, 5), random_input({5, 6}, 6)}, kLinearStep);
+      gradcheck(f, {random_input({3, 4, 5}, 5), random_input({5, 6}, 6)}, kLinearOpStep);
     }
     SUBCASE("only one operand requires grad") {
       Tensor constant = random_input({7, 3}, 8);
       constant.set_requires_grad(false);
-      gradcheck(f, {random_input({5, 7}, 7), constant}, kLinearStep);
+      gradcheck(f, {random_input({5, 7}, 7), constant}, kLinearOpStep);
     }
   }
 
@@ -93,15 +90,15 @@ TEST_SUITE("ops") {
     const auto with_bias = [](const std::vector<Tensor>& t) { return linear(t[0], t[1], t[2]); };
     const auto no_bias = [](const std::vector<Tensor>& t) { return linear(t[0], t[1]); };
     gradcheck(with_bias, {random_input({6, 9}, 1), random_input({4, 9}, 2), random_input({4}, 3)},
-              kLinearStep);
-    gradcheck(no_bias, {random_input({6, 9}, 4), random_input({4, 9}, 5)}, kLinearStep);
+              kLinearOpStep);
+    gradcheck(no_bias, {random_input({6, 9}, 4), random_input({4, 9}, 5)}, kLinearOpStep);
     // Sizes past one micro-tile in every direction, batch 1 and bias-only gradients.
     gradcheck(with_bias,
               {random_input({13, 40}, 6), random_input({35, 40}, 7), random_input({35}, 8)},
-              kLinearStep);
+              kLinearOpStep);
     Tensor x = random_input({1, 5}, 9);
     x.set_requires_grad(false);
-    gradcheck(with_bias, {x, random_input({3, 5}, 10), random_input({3}, 11)}, kLinearStep);
+    gradcheck(with_bias, {x, random_input({3, 5}, 10), random_input({3}, 11)}, kLinearOpStep);
   }
 
   TEST_CASE("matmul and linear shape errors name the op and the shapes") {
