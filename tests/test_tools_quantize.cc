@@ -17,6 +17,7 @@
 #include "tests/vnq_fixtures.h"
 #include "tools/cli.h"
 #include "tools/commands/vnq_checkpoint.h"
+#include "tools/trainer.h"
 
 using namespace trit;
 using trit::cli::run_cli;
@@ -113,6 +114,64 @@ TEST_SUITE("tools") {
     REQUIRE(run_cli({"trit", "eval", "--weights", ternary, "--data", files.data, "--report",
                      ternary_report}) == 0);
     CHECK(read_json(ternary_report).at("test_error") == packed.at("test_error"));
+  }
+
+  TEST_CASE("trit eval --first-layer-float adds the paper's \"w/o 1\" row") {
+    VnqFiles files;
+    // conv1 pruned whole by P&Q (log sigma^2 at its upper clip, |theta| << 0.37 sigma), so the
+    // all-layers row sees a constant image and the "w/o 1" row, conv1 at its means, does not.
+    const std::string wide = files.dir.file("wide_conv1.safetensors");
+    {
+      const cli::VnqModel vnq = cli::load_vnq_model(files.vnq, "");
+      Tensor ls = vnq.layers.front()->log_sigma2();
+      std::fill(ls.data(), ls.data() + ls.numel(), vnq.settings.vnq_config().max_log_sigma2);
+      nn::TrainingState state;
+      state.extra = vnq.settings.to_metadata();
+      nn::save_checkpoint(wide, *vnq.model, nullptr, state);
+    }
+    const std::string report = files.dir.file("wo1.json");
+    REQUIRE(run_cli({"trit", "eval", "--weights", wide, "--data", files.data, "--report", report,
+                     "--first-layer-float"}) == 0);
+    const auto json = read_json(report);
+    const auto& rows = json.at("rows");
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[1].at("method") == "VNQ (no P&Q)");
+    CHECK(rows[2].at("method") == cli::kFirstLayerFloatRow);
+    CHECK(rows[3].at("method") == "VNQ + P&Q");
+    CHECK(json.at("test_error") == rows[3].at("test_error"));  // the all-layers row stays on top
+    CHECK(rows[2].at("test_error") != rows[3].at("test_error"));
+
+    // The same network built by hand: a float LeNet-5 with conv1 at the means and every other
+    // weight at its ternary value; the non-zero share counts the codes of the other layers.
+    const cli::VnqModel vnq = cli::load_vnq_model(wide, "");
+    Rng rng(0);
+    std::shared_ptr<nn::Module> float_net = nn::make_model("lenet5", rng);
+    const nn::NamedTensors vnq_params = vnq.model->named_parameters();
+    int64_t weights = 0, nonzero = 0;
+    for (auto& [name, param] : float_net->named_parameters()) {
+      Tensor value;
+      for (size_t l = 0; l < vnq.layers.size(); ++l)
+        if (name == vnq.names[l] + ".weight") {
+          value = vnq.layers[l]->weights_for(l == 0 ? quant::VnqMode::kMeans
+                                                    : quant::VnqMode::kTernary);
+          if (l == 0) continue;
+          for (int8_t code : vnq.layers[l]->ternary_codes()) nonzero += code != 0, ++weights;
+        }
+      for (const auto& [vnq_name, vnq_param] : vnq_params)
+        if (!value.defined() && vnq_name == name) value = vnq_param;
+      REQUIRE_MESSAGE(value.defined(), name);
+      std::copy(value.data(), value.data() + value.numel(), param.data());
+    }
+    const cli::DataSplits data = cli::load_data("mnist", files.data);
+    CHECK(rows[2].at("test_error").get<double>() ==
+          doctest::Approx(1.0 - cli::evaluate_accuracy(*float_net, data.test, data.normalization)));
+    CHECK(rows[2].at("nonzero_fraction").get<double>() == doctest::Approx(double(nonzero) / weights));
+    CHECK(rows[2].at("bits") == 2);
+
+    const std::string ternary = files.dir.file("ternary.safetensors");
+    REQUIRE(run_cli({"trit", "quantize", wide, "--save", ternary}) == 0);
+    CHECK(run_cli({"trit", "eval", "--weights", ternary, "--data", files.data,
+                   "--first-layer-float"}) == 1);  // no float means left
   }
 
   TEST_CASE("trit quantize prunes no more at log T 3 than at log T 2, and checks its input") {

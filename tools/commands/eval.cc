@@ -25,6 +25,7 @@ constexpr char kNotThePapers[] = "not the paper's procedure, spec vnq.md 8.4";
 struct EvalArgs {
   std::string model = "lenet5", weights, dataset = "mnist", data_dir, report;
   int64_t bn_reestimate = 0;  // training images; 0: off
+  bool first_layer_float = false;  // VNQ: add the "w/o 1" row
 };
 
 // The rows of a quantised model's table on the terminal and, with --report, as JSON. `rows`
@@ -60,15 +61,20 @@ void report_rows(const EvalArgs& args, const DataSplits& data, const std::vector
   write_json_report(args.report, report);
 }
 
-// A VNQ checkpoint: the paper's rows (original, VNQ means, VNQ + P&Q), then with
-// --bn-reestimate the last two again after BN re-estimation.
+// A VNQ checkpoint: the paper's rows (original, VNQ means, [w/o 1,] VNQ + P&Q), then with
+// --bn-reestimate all but the first again after BN re-estimation.
 void eval_vnq(const EvalArgs& args) {
   const VnqModel vnq = load_vnq_model(args.weights, args.model);
+  check(!args.first_layer_float || vnq.settings.keep_float.empty(), "--first-layer-float",
+        args.weights + " was trained with layers kept in float (--keep-float); its P&Q row is "
+                       "already that variant");
   const DataSplits data = load_data(args.dataset, args.data_dir);
-  const std::vector<ResultRow> rows = vnq_table(*vnq.model, vnq.layers, data, vnq.settings);
+  const std::vector<ResultRow> rows =
+      vnq_table(*vnq.model, vnq.layers, data, vnq.settings, args.first_layer_float);
   report_rows(args, data, rows,
               args.bn_reestimate > 0
-                  ? vnq_bn_reestimated_rows(*vnq.model, vnq.layers, data, args.bn_reestimate)
+                  ? vnq_bn_reestimated_rows(*vnq.model, vnq.layers, data, args.bn_reestimate,
+                                            args.first_layer_float)
                   : std::vector<ResultRow>{});
 }
 
@@ -113,6 +119,8 @@ void run_eval(const EvalArgs& args) {
   std::shared_ptr<nn::Module> model = nn::make_model(args.model, rng);
   const nn::Metadata metadata = nn::load_safetensors(args.weights).metadata;
   if (is_vnq_checkpoint(metadata)) return eval_vnq(args);
+  check(!args.first_layer_float, "--first-layer-float",
+        args.weights + " is not a VNQ checkpoint; the \"w/o 1\" row needs its float means");
   if (quant::is_ternary_checkpoint(metadata)) return eval_ternary(args, *model);
   check(args.bn_reestimate == 0, "--bn-reestimate",
         args.weights + " is a float checkpoint; BN re-estimation is for VNQ and ternary ones");
@@ -165,6 +173,9 @@ void add_eval_command(CLI::App& app) {
   add_bn_reestimate_option(*command, args->bn_reestimate,
                            "VNQ/ternary: add rows with BatchNorm statistics re-estimated on N "
                            "training images");
+  command->add_flag("--first-layer-float", args->first_layer_float,
+                    "VNQ: add the paper's \"w/o 1\" row, P&Q with the first layer at its float "
+                    "means (spec vnq.md 5)");
   command->callback([args] { run_eval(*args); });
 }
 

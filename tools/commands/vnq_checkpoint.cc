@@ -91,22 +91,32 @@ VnqModel load_vnq_model(const std::string& path, const std::string& model_name,
 
 namespace {
 
-// The means and P&Q rows, each evaluated in its mode after re-estimating the BN statistics on
-// `bn_images` training images when that is > 0.
+// The means and P&Q rows (with `first_layer_float`, the "w/o 1" row between them), each
+// evaluated in its mode after re-estimating the BN statistics on `bn_images` training images
+// when that is > 0.
 std::vector<ResultRow> mode_rows(nn::Module& model, const quant::VariationalLayers& layers,
-                                 const DataSplits& data, int64_t bn_images) {
-  const auto row_in = [&](quant::VnqMode mode, const std::string& method, double nonzero,
-                          int bits) {
+                                 const DataSplits& data, int64_t bn_images,
+                                 bool first_layer_float) {
+  // every layer in `mode`, but the first at its float means when `first_float`
+  const auto row_in = [&](quant::VnqMode mode, bool first_float, const std::string& method,
+                          double nonzero, int bits) {
     quant::set_mode(layers, mode);
+    if (first_float) layers.front()->set_mode(quant::VnqMode::kMeans);
     if (bn_images > 0) reestimate_batch_norm(model, data, bn_images);
     const double error = 1.0 - evaluate_accuracy(model, data.test, data.normalization);
     return ResultRow{bn_images > 0 ? bn_reestimated_label(method, bn_images) : method, error,
                      nonzero, bits, bn_images};
   };
   std::vector<ResultRow> rows;
-  rows.push_back(row_in(quant::VnqMode::kMeans, "VNQ (no P&Q)", 1.0, 32));
+  rows.push_back(row_in(quant::VnqMode::kMeans, false, "VNQ (no P&Q)", 1.0, 32));
+  if (first_layer_float && layers.size() > 1) {
+    const quant::VariationalLayers quantised(layers.begin() + 1, layers.end());
+    rows.push_back(row_in(quant::VnqMode::kTernary, true, kFirstLayerFloatRow,
+                          quant::compression_stats(quantised).nonzero_fraction(), 2));
+  }
   const quant::CompressionStats stats = quant::compression_stats(layers);
-  rows.push_back(row_in(quant::VnqMode::kTernary, "VNQ + P&Q", stats.nonzero_fraction(), 2));
+  rows.push_back(
+      row_in(quant::VnqMode::kTernary, false, "VNQ + P&Q", stats.nonzero_fraction(), 2));
   quant::set_mode(layers, quant::VnqMode::kSample);
   return rows;
 }
@@ -114,11 +124,13 @@ std::vector<ResultRow> mode_rows(nn::Module& model, const quant::VariationalLaye
 }  // namespace
 
 std::vector<ResultRow> vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
-                                 const DataSplits& data, const VnqSettings& settings) {
+                                 const DataSplits& data, const VnqSettings& settings,
+                                 bool first_layer_float) {
   std::vector<ResultRow> rows;
   if (settings.original_error >= 0)
     rows.push_back({kOriginalRow, settings.original_error, 1.0, 32});
-  for (ResultRow& row : mode_rows(model, layers, data, 0)) rows.push_back(std::move(row));
+  for (ResultRow& row : mode_rows(model, layers, data, 0, first_layer_float))
+    rows.push_back(std::move(row));
   return rows;
 }
 
@@ -128,9 +140,10 @@ std::string bn_reestimated_label(const std::string& method, int64_t images) {
 
 std::vector<ResultRow> vnq_bn_reestimated_rows(nn::Module& model,
                                                const quant::VariationalLayers& layers,
-                                               const DataSplits& data, int64_t images) {
+                                               const DataSplits& data, int64_t images,
+                                               bool first_layer_float) {
   check(images > 0, "BN re-estimation", "needs at least one training image");
-  return mode_rows(model, layers, data, std::min(images, data.train.size()));
+  return mode_rows(model, layers, data, std::min(images, data.train.size()), first_layer_float);
 }
 
 void print_table(const std::vector<ResultRow>& rows) {

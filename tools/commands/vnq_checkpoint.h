@@ -65,6 +65,9 @@ int64_t baked_bn_images(const nn::Metadata& metadata, const std::string& path);
 std::string checkpoint_model(const nn::Metadata& metadata, const std::string& path);
 
 inline constexpr char kOriginalRow[] = "original (pre-trained)";
+// The paper's DenseNet row "w/o 1" (spec vnq.md §5 item 4, §7.2): VNQ + P&Q with the first
+// variational layer left at its float means; its non-zero share counts the other layers.
+inline constexpr char kFirstLayerFloatRow[] = "VNQ + P&Q w/o 1 (first layer float)";
 
 struct ResultRow {
   std::string method;
@@ -74,18 +77,21 @@ struct ResultRow {
   int64_t bn_images = 0;  // > 0: BN statistics re-estimated on this many training images
 };
 
-// Evaluates the three rows on the test split (modes are restored to kSample afterwards).
+// Evaluates the three rows on the test split (modes are restored to kSample afterwards);
+// with `first_layer_float`, the "w/o 1" row too, before the all-layers P&Q row.
 std::vector<ResultRow> vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
-                                 const DataSplits& data, const VnqSettings& settings);
+                                 const DataSplits& data, const VnqSettings& settings,
+                                 bool first_layer_float = false);
 // "<method>, BN re-estimated (<images> train images)": the label of a row whose BN running
 // statistics were re-estimated (spec vnq.md §8.4: not the paper's procedure).
 std::string bn_reestimated_label(const std::string& method, int64_t images);
-// The rows "VNQ (no P&Q)" and "VNQ + P&Q" again, each after re-estimating the model's BN
-// statistics for that mode on `images` training images (reestimate_batch_norm). The
-// model's running statistics stay re-estimated (for kTernary); modes return to kSample.
+// The rows "VNQ (no P&Q)" (, "w/o 1") and "VNQ + P&Q" again, each after re-estimating the
+// model's BN statistics for that mode on `images` training images (reestimate_batch_norm).
+// The model's running statistics stay re-estimated (for kTernary); modes return to kSample.
 std::vector<ResultRow> vnq_bn_reestimated_rows(nn::Module& model,
                                                const quant::VariationalLayers& layers,
-                                               const DataSplits& data, int64_t images);
+                                               const DataSplits& data, int64_t images,
+                                               bool first_layer_float = false);
 void print_table(const std::vector<ResultRow>& rows);
 nlohmann::json table_json(const std::vector<ResultRow>& rows);
 // vnq_table then print_table.
