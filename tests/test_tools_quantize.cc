@@ -149,23 +149,25 @@ TEST_SUITE("tools") {
     const nn::NamedTensors vnq_params = vnq.model->named_parameters();
     int64_t weights = 0, nonzero = 0;
     for (auto& [name, param] : float_net->named_parameters()) {
-      Tensor value;
-      for (size_t l = 0; l < vnq.layers.size(); ++l)
-        if (name == vnq.names[l] + ".weight") {
-          value = vnq.layers[l]->weights_for(l == 0 ? quant::VnqMode::kMeans
-                                                    : quant::VnqMode::kTernary);
-          if (l == 0) continue;
-          for (int8_t code : vnq.layers[l]->ternary_codes()) nonzero += code != 0, ++weights;
-        }
+      Tensor value;  // biases as stored; weights as the mode of their layer computes with
       for (const auto& [vnq_name, vnq_param] : vnq_params)
-        if (!value.defined() && vnq_name == name) value = vnq_param;
+        if (vnq_name == name) value = vnq_param;
+      for (size_t l = 0; l < vnq.layers.size(); ++l) {
+        if (name != vnq.names[l] + ".weight") continue;
+        const bool first = l == 0;
+        value =
+            vnq.layers[l]->weights_for(first ? quant::VnqMode::kMeans : quant::VnqMode::kTernary);
+        if (!first)
+          for (int8_t code : vnq.layers[l]->ternary_codes()) nonzero += code != 0, ++weights;
+      }
       REQUIRE_MESSAGE(value.defined(), name);
       std::copy(value.data(), value.data() + value.numel(), param.data());
     }
     const cli::DataSplits data = cli::load_data("mnist", files.data);
     CHECK(rows[2].at("test_error").get<double>() ==
           doctest::Approx(1.0 - cli::evaluate_accuracy(*float_net, data.test, data.normalization)));
-    CHECK(rows[2].at("nonzero_fraction").get<double>() == doctest::Approx(double(nonzero) / weights));
+    CHECK(rows[2].at("nonzero_fraction").get<double>() ==
+          doctest::Approx(double(nonzero) / weights));
     CHECK(rows[2].at("bits") == 2);
 
     const std::string ternary = files.dir.file("ternary.safetensors");

@@ -3,7 +3,8 @@
 // Metadata keys (strings): kind = "vnq", vnq = VnqSettings as JSON. The table has the rows
 // of the VNQ paper's Table 1 (spec vnq.md §7.2): original model, VNQ means (no P&Q), and
 // VNQ + P&Q, each with test error, non-zero weights over the quantised weights, and bits;
-// optionally the same after BatchNorm re-estimation, in rows labelled so (§8.4).
+// optionally Table 2's "w/o 1" row (first layer left at its float means), and the rows again
+// after BatchNorm re-estimation, labelled so (§8.4).
 #pragma once
 
 #include <memory>
