@@ -6,7 +6,7 @@
 // a shared machine; the PyTorch peer scripts (shared/peer-bench) report the same two.
 #pragma once
 
-#include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -26,11 +26,11 @@ inline std::vector<std::string> split(const std::string& text) {
   return parts;
 }
 
+// CPU seconds of the whole process (all its threads), to the nanosecond.
 inline double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-         1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return now.tv_sec + 1e-9 * now.tv_nsec;
 }
 
 struct Rates {
@@ -66,6 +66,54 @@ inline Rates measure(const std::function<void()>& step, double items, int thread
     rates.cpu.push_back(runs * items * threads / std::max(cpu, 1e-9));
   }
   return rates;
+}
+
+// The cost ratio of two steps, measured in pairs: each round alternates a, b, a, b, ... (or
+// `block` a's, then `block` b's, ...) for at least `target_seconds` in all and records
+// (CPU seconds per b step) / (CPU seconds per a step).
+// Step-by-step alternation keeps both sides of every ratio under the same machine load, so
+// a shared machine's changing load shows up in the spread, not in the median. a and b each
+// process `items` items; their rates per round are returned too.
+struct PairedRatio {
+  std::vector<double> ratio;  // one per round
+  Rates a, b;                 // each step's rates, round by round
+  double median() const { return Rates::median(ratio); }
+  double quantile(double q) const {  // q in [0, 1], nearest rank
+    std::vector<double> v = ratio;
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[static_cast<size_t>(q * (v.size() - 1) + 0.5)];
+  }
+};
+
+inline PairedRatio measure_ratio(const std::function<void()>& a, const std::function<void()>& b,
+                                 double items, int threads, int rounds = 15,
+                                 double target_seconds = 0.6, int block = 1) {
+  using clock = std::chrono::steady_clock;
+  for (int i = 0; i < 2; ++i) a(), b();
+  // runs `step` once, adding its wall and CPU seconds
+  const auto timed = [](const std::function<void()>& step, double& wall, double& cpu) {
+    const double cpu0 = cpu_seconds();
+    const auto t0 = clock::now();
+    step();
+    wall += std::chrono::duration<double>(clock::now() - t0).count();
+    cpu += cpu_seconds() - cpu0;
+  };
+  PairedRatio result;
+  for (int r = 0; r < rounds; ++r) {
+    double wall[2] = {0, 0}, cpu[2] = {0, 0};
+    int64_t pairs = 0;
+    for (; wall[0] + wall[1] < target_seconds; ++pairs) {
+      for (int k = 0; k < block; ++k) timed(a, wall[0], cpu[0]);
+      for (int k = 0; k < block; ++k) timed(b, wall[1], cpu[1]);
+    }
+    pairs *= block;
+    result.a.wall.push_back(pairs * items / wall[0]);
+    result.a.cpu.push_back(pairs * items * threads / std::max(cpu[0], 1e-9));
+    result.b.wall.push_back(pairs * items / wall[1]);
+    result.b.cpu.push_back(pairs * items * threads / std::max(cpu[1], 1e-9));
+    result.ratio.push_back(cpu[1] / std::max(cpu[0], 1e-9));
+  }
+  return result;
 }
 
 inline void print_rates(const char* label, const Rates& r, const char* unit) {

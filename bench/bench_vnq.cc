@@ -2,10 +2,12 @@
 // figure the PyTorch peer (shared/peer-bench/vd_torch.py, "vnq" vs "plain") reports: one fixed
 // random MNIST-shaped batch, Adam, at 1 and 2 threads. The VNQ step is `trit vnq`'s:
 // cross-entropy + beta KL / N (beta = 1, N = 60000), backward, optimiser step, projection.
-// Build optimised.
+// The ratio is measured in alternating rounds (bench::measure_ratio), so a shared machine's
+// changing load falls on both steps alike. Build optimised.
 //
 //   build-full/bench/bench_vnq [--model lenet5] [--batch 128] [--threads 1,2]
-//                               [--steps plain,vnq]   (one kind alone, e.g. under perf record)
+//                               [--steps plain|vnq]   (one kind alone, e.g. under perf record)
+//                               [--block 1]   (steps of one kind in a row within a round)
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -60,13 +62,15 @@ Step make_step(const std::string& name, bool variational, Rng& rng) {
 int main(int argc, char** argv) {
   std::string name = "lenet5", thread_counts = "1,2", steps = "plain,vnq";
   int64_t batch = 128;
+  int block = 1;  // steps of one kind before switching to the other
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--model")) name = argv[i + 1];
     if (!std::strcmp(argv[i], "--batch")) batch = std::stoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--threads")) thread_counts = argv[i + 1];
     if (!std::strcmp(argv[i], "--steps")) steps = argv[i + 1];
+    if (!std::strcmp(argv[i], "--block")) block = std::stoi(argv[i + 1]);
   }
-  std::printf("VNQ vs plain training step, SIMD target %s (median of 5 repeats)\n",
+  std::printf("VNQ vs plain training step, SIMD target %s\n",
               kernels::dispatch_target().c_str());
   for (const std::string& threads_text : bench::split(thread_counts)) {
     const int threads = std::stoi(threads_text);
@@ -75,20 +79,25 @@ int main(int argc, char** argv) {
     const Tensor x = Tensor::normal({batch, 1, 28, 28}, 0.0f, 1.0f, rng);
     std::vector<int64_t> labels(batch);
     for (int64_t& label : labels) label = static_cast<int64_t>(rng.below(10));
-    double cpu_rate[2] = {0, 0};
-    for (bool variational : {false, true}) {
-      if (steps.find(variational ? "vnq" : "plain") == std::string::npos) continue;
+    const std::string prefix = name + " b" + std::to_string(batch);
+    const std::string suffix = " " + std::to_string(threads) + " thr";
+    if (steps != "plain,vnq") {  // one kind alone
+      const bool variational = steps == "vnq";
       Step step = make_step(name, variational, rng);
-      const std::string label = name + " b" + std::to_string(batch) +
-                                (variational ? " train-vnq " : " train-plain ") +
-                                std::to_string(threads) + " thr";
-      const bench::Rates rates = bench::measure([&] { step.run(x, labels); }, batch, threads);
-      bench::print_rates(label.c_str(), rates, "img/s");
-      cpu_rate[variational] = rates.median_cpu();
+      const std::string label = prefix + (variational ? " train-vnq" : " train-plain") + suffix;
+      bench::print_rates(label.c_str(), bench::measure([&] { step.run(x, labels); }, batch, threads),
+                         "img/s");
+      continue;
     }
-    if (cpu_rate[0] == 0 || cpu_rate[1] == 0) continue;
-    std::printf("%s b%lld %d thr: VNQ step / plain step = %.2fx (cpu-norm medians)\n", name.c_str(),
-                static_cast<long long>(batch), threads, cpu_rate[0] / cpu_rate[1]);
+    Step plain = make_step(name, false, rng), vnq = make_step(name, true, rng);
+    const bench::PairedRatio paired = bench::measure_ratio(
+        [&] { plain.run(x, labels); }, [&] { vnq.run(x, labels); }, batch, threads, 15, 0.6, block);
+    bench::print_rates((prefix + " train-plain" + suffix).c_str(), paired.a, "img/s");
+    bench::print_rates((prefix + " train-vnq" + suffix).c_str(), paired.b, "img/s");
+    std::printf("%s%s: VNQ step / plain step = %.2fx (median of %zu paired rounds, cpu-norm; "
+                "quartiles %.2f-%.2f)\n",
+                prefix.c_str(), suffix.c_str(), paired.median(), paired.ratio.size(),
+                paired.quantile(0.25), paired.quantile(0.75));
   }
   return 0;
 }
