@@ -100,17 +100,18 @@ inline PairedRatio measure_ratio(const std::function<void()>& a, const std::func
   };
   PairedRatio result;
   for (int r = 0; r < rounds; ++r) {
-    double wall[2] = {0, 0}, cpu[2] = {0, 0};
-    int64_t pairs = 0;
-    for (; wall[0] + wall[1] < target_seconds; ++pairs) {
+    double wall[2] = {0, 0}, cpu[2] = {0, 0};  // [0]: a's steps, [1]: b's
+    int64_t steps = 0;                          // of each kind
+    while (wall[0] + wall[1] < target_seconds) {
       for (int k = 0; k < block; ++k) timed(a, wall[0], cpu[0]);
       for (int k = 0; k < block; ++k) timed(b, wall[1], cpu[1]);
+      steps += block;
     }
-    pairs *= block;
-    result.a.wall.push_back(pairs * items / wall[0]);
-    result.a.cpu.push_back(pairs * items * threads / std::max(cpu[0], 1e-9));
-    result.b.wall.push_back(pairs * items / wall[1]);
-    result.b.cpu.push_back(pairs * items * threads / std::max(cpu[1], 1e-9));
+    Rates* rates[2] = {&result.a, &result.b};
+    for (int side = 0; side < 2; ++side) {
+      rates[side]->wall.push_back(steps * items / wall[side]);
+      rates[side]->cpu.push_back(steps * items * threads / std::max(cpu[side], 1e-9));
+    }
     result.ratio.push_back(cpu[1] / std::max(cpu[0], 1e-9));
   }
   return result;
