@@ -1,6 +1,7 @@
-// VNQ training step vs plain training step of LeNet-5-Caffe (images/s and their ratio), the
-// figure the PyTorch peer (shared/peer-bench/vd_torch.py, "vnq" vs "plain") reports: one fixed
-// random MNIST-shaped batch, Adam, at 1 and 2 threads. The VNQ step is `trit vnq`'s:
+// VNQ training step vs plain training step of a model, LeNet-5-Caffe by default (images/s
+// and their ratio), the figure the PyTorch peer (shared/peer-bench/vd_torch.py, "vnq" vs
+// "plain") reports: one fixed random batch of the model's input shape, Adam, at 1 and 2
+// threads. The VNQ step is `trit vnq`'s:
 // cross-entropy + beta KL / N (beta = 1, N = 60000), backward, optimiser step, projection.
 // The ratio is measured in alternating rounds (bench::measure_ratio), so a shared machine's
 // changing load falls on both steps alike. Build optimised.
@@ -76,7 +77,9 @@ int main(int argc, char** argv) {
     const int threads = std::stoi(threads_text);
     kernels::set_num_threads(threads);
     Rng rng(0);
-    const Tensor x = Tensor::normal({batch, 1, 28, 28}, 0.0f, 1.0f, rng);
+    Shape input_shape = nn::model_spec(name).input_shape;
+    input_shape.insert(input_shape.begin(), batch);
+    const Tensor x = Tensor::normal(input_shape, 0.0f, 1.0f, rng);
     std::vector<int64_t> labels(batch);
     for (int64_t& label : labels) label = static_cast<int64_t>(rng.below(10));
     const std::string prefix = name + " b" + std::to_string(batch);

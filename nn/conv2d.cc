@@ -26,6 +26,10 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel, Rng& r
 
 Tensor Conv2d::forward(const Tensor& input) { return conv2d(input, weight_, bias_, options_); }
 
+Tensor Conv2d::forward_fused(const Convolve& convolve) {
+  return add_channel_bias(convolve(weight_, options_, NormReluInput::kPlain), bias_);
+}
+
 std::string Conv2d::repr() const {
   std::string out = "Conv2d(" + std::to_string(in_channels_) + ", " +
                     std::to_string(out_channels_) + ", kernel=" + std::to_string(kernel_);

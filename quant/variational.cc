@@ -123,7 +123,13 @@ Tensor VariationalLayer::weights_for(VnqMode mode) {
 }
 
 Tensor VariationalLayer::forward(const Tensor& x) {
-  if (mode_ != VnqMode::kSample) return apply(x, weights_for(mode_), bias_);
+  return forward_with([&](const Tensor& w, const Tensor& b, NormReluInput input) {
+    return apply(input == NormReluInput::kSquared ? square(x) : x, w, b);
+  });
+}
+
+Tensor VariationalLayer::forward_with(const LayerFunction& layer) {
+  if (mode_ != VnqMode::kSample) return layer(weights_for(mode_), bias_, NormReluInput::kPlain);
   Tensor theta_c = theta_, sigma2;
   if (config_.shadow_weights) {  // both weight arrays from one pass
     BandAndVariance band = clip_to_band_with_variance(theta_, log_sigma2_, level_.item(),
@@ -134,8 +140,9 @@ Tensor VariationalLayer::forward(const Tensor& x) {
     sigma2 = exp(log_sigma2_);
   }
   const Tensor sampled_bias = samples_bias() ? bias_ : Tensor();
-  const Tensor mean = apply(x, theta_c, sampled_bias.defined() ? Tensor() : bias_);
-  const Tensor var = apply(square(x), sigma2, Tensor());
+  const Tensor mean =
+      layer(theta_c, sampled_bias.defined() ? Tensor() : bias_, NormReluInput::kPlain);
+  const Tensor var = layer(sigma2, Tensor(), NormReluInput::kSquared);
   return sample_local_reparameterize(mean, var, sampled_bias, rng_);
 }
 
@@ -158,6 +165,12 @@ VariationalConv2d::VariationalConv2d(int64_t in_channels, int64_t out_channels,
 
 Tensor VariationalConv2d::apply(const Tensor& x, const Tensor& w, const Tensor& b) const {
   return conv2d(x, w, b, options_);
+}
+
+Tensor VariationalConv2d::forward_fused(const Convolve& convolve) {
+  return forward_with([&](const Tensor& w, const Tensor& b, NormReluInput input) {
+    return nn::add_channel_bias(convolve(w, options_, input), b);
+  });
 }
 
 std::string VariationalConv2d::repr() const {

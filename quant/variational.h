@@ -19,10 +19,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "autograd/ops/conv.h"
 #include "autograd/random.h"
+#include "nn/fusable_convolution.h"
 #include "nn/module.h"
 #include "quant/vnq_config.h"
 
@@ -75,6 +77,11 @@ class VariationalLayer : public nn::Module {
                    bool bias, const VnqConfig& config, uint64_t seed);
   // The deterministic layer function: linear or convolution of x with w (+ b).
   virtual Tensor apply(const Tensor& x, const Tensor& w, const Tensor& b) const = 0;
+  // The layer's output in its mode, from `layer(w, b, input)`: the layer function of the
+  // input (kPlain) or of its square (kSquared, the variance path) with w (+ b if defined).
+  using LayerFunction =
+      std::function<Tensor(const Tensor& w, const Tensor& b, NormReluInput input)>;
+  Tensor forward_with(const LayerFunction& layer);
   // Whether kSample adds the bias in the sampling op instead of in apply(): for outputs with
   // a plane per channel, whose bias gradient the sampling backward sums while it reads g.
   virtual bool samples_bias() const { return false; }
@@ -99,14 +106,17 @@ class VariationalLinear : public VariationalLayer {
   Tensor apply(const Tensor& x, const Tensor& w, const Tensor& b) const override;
 };
 
-// Variational twin of nn::Conv2d: weight [out, in/groups, k, k].
-class VariationalConv2d : public VariationalLayer {
+// Variational twin of nn::Conv2d: weight [out, in/groups, k, k]. As a FusableConvolution
+// (nn/fusable_convolution.h) its mean and variance paths both convolve the caller's implicit
+// input, the variance path its square: a VNQ DenseNet runs fused like the float one.
+class VariationalConv2d : public VariationalLayer, public nn::FusableConvolution {
  public:
   VariationalConv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
                     const Conv2dOptions& options = {}, bool bias = true,
                     const VnqConfig& config = {}, uint64_t seed = 0);
   std::string repr() const override;
   const Conv2dOptions& options() const { return options_; }
+  Tensor forward_fused(const Convolve& convolve) override;
 
  protected:
   Tensor apply(const Tensor& x, const Tensor& w, const Tensor& b) const override;

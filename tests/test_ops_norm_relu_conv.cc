@@ -1,5 +1,5 @@
 // norm_relu_conv2d and the channel buffer of memory-efficient dense blocks: equal to
-// batch_norm -> relu -> conv2d and to concat, gradient checks through a two-layer dense
+// batch_norm -> relu (-> square) -> conv2d and to concat, gradient checks through a two-layer dense
 // block written in place, and argument errors.
 #include <doctest/doctest.h>
 
@@ -71,53 +71,60 @@ const Case kCases[] = {
 }  // namespace
 
 TEST_SUITE("ops") {
-  TEST_CASE("norm_relu_conv2d equals batch_norm, relu and conv2d on the channel prefix") {
-    for (const Case& c : kCases) {
-      for (bool training : {true, false}) {
-        CAPTURE(to_string(c.x));
-        CAPTURE(training);
-        const Tensor x = random_input(c.x, 1, 2.0f);
-        const Tensor x2 = x.clone().set_requires_grad(true);
-        const BatchNormState a = norm_state(c.channels, training, 2), b = copy_of(a);
-        const Tensor w = random_input({c.out_channels, c.channels, c.kernel, c.kernel}, 3, 0.3f);
-        const Tensor w2 = w.clone().set_requires_grad(true);
-        const Conv2dOptions options{1, c.padding, 1};
+  TEST_CASE("norm_relu_conv2d equals batch_norm, relu (squared or not) and conv2d on the prefix") {
+    for (const Case& c : kCases)
+      for (bool training : {true, false})
+        for (NormReluInput input : {NormReluInput::kPlain, NormReluInput::kSquared}) {
+          CAPTURE(to_string(c.x));
+          CAPTURE(training);
+          CAPTURE(input == NormReluInput::kSquared);
+          const Tensor x = random_input(c.x, 1, 2.0f);
+          const Tensor x2 = x.clone().set_requires_grad(true);
+          const BatchNormState a = norm_state(c.channels, training, 2), b = copy_of(a);
+          const Tensor w = random_input({c.out_channels, c.channels, c.kernel, c.kernel}, 3, 0.3f);
+          const Tensor w2 = w.clone().set_requires_grad(true);
+          const Conv2dOptions options{1, c.padding, 1};
 
-        Rng rng(4);
-        const Tensor fused = norm_relu_conv2d(x, c.channels, a, w, options);
-        const Tensor r = Tensor::normal(fused.shape(), 0.0f, 1.0f, rng);
-        backward(fused, r);
-        Tensor running_mean = b.running_mean, running_var = b.running_var;
-        const Tensor plain =
-            conv2d(relu(batch_norm(slice(x2, 1, 0, c.channels), b.weight, b.bias, running_mean,
-                                   running_var, training, b.momentum, b.eps)),
-                   w2, Tensor(), options);
-        backward(plain, r);
-        check_same(fused, plain);
-        check_same(a.running_mean, b.running_mean);
-        check_same(a.running_var, b.running_var);
-        check_same(x.grad(), x2.grad());  // zeros past the prefix on both sides
-        check_same(a.weight.grad(), b.weight.grad());
-        check_same(a.bias.grad(), b.bias.grad());
-        check_same(w.grad(), w2.grad());
-      }
-    }
+          Rng rng(4);
+          const Tensor fused = norm_relu_conv2d(x, c.channels, a, w, options, nullptr, input);
+          const Tensor r = Tensor::normal(fused.shape(), 0.0f, 1.0f, rng);
+          backward(fused, r);
+          Tensor running_mean = b.running_mean, running_var = b.running_var;
+          Tensor h = relu(batch_norm(slice(x2, 1, 0, c.channels), b.weight, b.bias, running_mean,
+                                     running_var, training, b.momentum, b.eps));
+          if (input == NormReluInput::kSquared) h = square(h);
+          const Tensor plain = conv2d(h, w2, Tensor(), options);
+          backward(plain, r);
+          check_same(fused, plain);
+          check_same(a.running_mean, b.running_mean);
+          check_same(a.running_var, b.running_var);
+          check_same(x.grad(), x2.grad());  // zeros past the prefix on both sides
+          check_same(a.weight.grad(), b.weight.grad());
+          check_same(a.bias.grad(), b.bias.grad());
+          check_same(w.grad(), w2.grad());
+        }
   }
 
   TEST_CASE("norm_relu_conv2d backward matches finite differences (inputs and parameters)") {
-    for (bool training : {true, false}) {
-      CAPTURE(training);
-      const BatchNormState s = norm_state(3, training, 5);
-      const Tensor x = random_input({2, 5, 3, 4}, 6), w = random_input({2, 3, 3, 3}, 7, 0.5f);
-      gradcheck(
-          [&](const std::vector<Tensor>& in) {
-            BatchNormState t = s;
-            t.weight = in[1];
-            t.bias = in[2];
-            return norm_relu_conv2d(in[0], 3, t, in[3], {1, 1, 1});
-          },
-          {x, s.weight, s.bias, w});
-    }
+    for (bool training : {true, false})
+      for (NormReluInput input : {NormReluInput::kPlain, NormReluInput::kSquared}) {
+        CAPTURE(training);
+        CAPTURE(input == NormReluInput::kSquared);
+        const BatchNormState s = norm_state(3, training, 5);
+        const Tensor x = random_input({2, 5, 3, 4}, 6), w = random_input({2, 3, 3, 3}, 7, 0.5f);
+        // h^2 doubles the outputs' size and so the float rounding in the loss: a larger step
+        // keeps its share of the central difference below the tolerance.
+        testing::GradcheckOptions squared_step;
+        if (input == NormReluInput::kSquared) squared_step.eps = 4e-3f;
+        gradcheck(
+            [&](const std::vector<Tensor>& in) {
+              BatchNormState t = s;
+              t.weight = in[1];
+              t.bias = in[2];
+              return norm_relu_conv2d(in[0], 3, t, in[3], {1, 1, 1}, nullptr, input);
+            },
+            {x, s.weight, s.bias, w}, squared_step);
+      }
   }
 
   TEST_CASE("norm_relu_conv2d computes each channel's batch statistics once when shared") {

@@ -134,8 +134,8 @@ TEST_SUITE("quant") {
   }
 
   TEST_CASE("in means mode a variational densenet is the float densenet: values and gradients") {
-    // The float network runs fused with shared statistics; the variational one unfused, or
-    // mixed within a block when one dense layer's conv1 stays float.
+    // Both run fused with shared statistics, the variational one also with one dense
+    // layer's conv1 kept float.
     Rng rng(23);
     const Tensor x = Tensor::normal({3, 3, 8, 8}, 0.0f, 1.0f, rng);
     const auto want = step_results(*densenet(two_layer_blocks(), false), x);
@@ -145,6 +145,31 @@ TEST_SUITE("quant") {
       CAPTURE(keep.size());
       testing::require_close(want, step_results(*densenet(two_layer_blocks(), true, keep), x));
     }
+  }
+
+  TEST_CASE("a sampled variational densenet runs fused as the concat graph does") {
+    // Memory-efficient: every BN-ReLU-conv fused, the variance path on the recomputed h^2,
+    // the running statistics moved once per BN; the textbook graph: concat, BN, ReLU,
+    // square and conv ops. Same parameters and noise streams, so the same values, gradients
+    // (theta, log sigma^2, levels, BN) and running statistics.
+    Rng rng(41);
+    const Tensor x = Tensor::normal({3, 3, 8, 8}, 0.0f, 1.0f, rng);
+    const auto sampled_step = [&](bool memory_efficient) {
+      nn::DenseNetConfig config = two_layer_blocks();
+      config.memory_efficient = memory_efficient;
+      Rng init(21);
+      auto model = std::make_shared<nn::DenseNet>(config, init);
+      testing::randomize_batch_norm(*model, 22);
+      VnqConfig vnq;
+      vnq.init_log_sigma2 = -2.0f;  // noise as large as the means: the variance path counts
+      const VariationalLayers layers = make_variational(*model, vnq, 3);
+      for (const auto& layer : layers) layer->init_level_from_weights();
+      reseed(layers, 50);
+      return step_results(*model, x);
+    };
+    const auto textbook = sampled_step(false);
+    REQUIRE(textbook.count("features.denseblock2.denselayer1.conv1.log_sigma2.grad") == 1);
+    testing::require_close(textbook, sampled_step(true));
   }
 
   TEST_CASE("a variational densenet in means mode backward matches finite differences") {

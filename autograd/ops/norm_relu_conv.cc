@@ -124,6 +124,7 @@ struct Layout {
   int64_t batch, x_channels, channels, plane;
   kernels::Window2d window;
   int64_t out_channels, groups;
+  NormReluInput input;
 
   int64_t image_floats() const { return channels * plane; }  // of the normalised input
   int64_t out_image() const { return out_channels * window.out_plane(); }
@@ -137,12 +138,12 @@ struct Layout {
 };
 
 Layout layout_of(const Tensor& x, int64_t channels, const Tensor& weight,
-                 const Conv2dOptions& options) {
+                 const Conv2dOptions& options, NormReluInput input) {
   const kernels::Window2d window =
       make_window("norm_relu_conv2d", {x.size(0), channels, x.size(2), x.size(3)}, weight.size(2),
                   weight.size(3), options.stride, options.padding);
-  return {x.size(0), x.size(1),      channels,      x.size(2) * x.size(3),
-          window,    weight.size(0), options.groups};
+  return {x.size(0), x.size(1),      channels,       x.size(2) * x.size(3),
+          window,    weight.size(0), options.groups, input};
 }
 
 // The affine map of every channel: u = (x - mean) * weight * inv_std + bias.
@@ -164,6 +165,14 @@ void normalize_images(const Layout& l, const float* x, int64_t first, int64_t co
                          z + (i * l.channels + ch) * l.plane);
 }
 
+// The convolution's input from h = relu(batch_norm(x)) of `count` images: h itself, or h^2
+// written to `squared` (l.input).
+const float* conv_input(const Layout& l, const float* h, int64_t count, float* squared) {
+  if (l.input == NormReluInput::kPlain) return h;
+  kernels::binary(kernels::BinaryOp::kMul, h, 1, h, 1, squared, size_t(count * l.image_floats()));
+  return squared;
+}
+
 // Forward: per group of images, the normalised input (in cache) and its convolution.
 void forward_groups(const Layout& l, const Tensor& x, const Tensor& weight,
                     const std::vector<kernels::NormAffine>& affine, float* out) {
@@ -177,9 +186,10 @@ void forward_groups(const Layout& l, const Tensor& x, const Tensor& weight,
     for (int64_t n = begin; n < end; n += group) {
       const int64_t count = std::min(group, end - n);
       normalize_images(l, x.data(), n, count, affine, z.data());
+      const float* in = conv_input(l, z.data(), count, z.data());  // squared in place
       for (int64_t i = 0; i < count; ++i) {
-        const conv_image::ForwardArrays arrays{z.data() + i * l.image_floats(), weight.data(),
-                                               nullptr, out + (n + i) * l.out_image()};
+        const conv_image::ForwardArrays arrays{in + i * l.image_floats(), weight.data(), nullptr,
+                                               out + (n + i) * l.out_image()};
         conv_image::forward_image(single, arrays, 0, scratch.data());
       }
     }
@@ -193,8 +203,9 @@ struct ChunkGrads {
 };
 
 // Backward, first pass, per group of images: the normalised input again (in cache), the
-// conv's weight gradient and input gradient dz, then per channel dx += a g (g = dz through
-// the ReLU, a = weight * inv_std) and the sums of g and g (x - mean).
+// conv's weight gradient and input gradient dz (times 2 h for a squared input), then per
+// channel dx += a g (g = dz through the ReLU, a = weight * inv_std) and the sums of g and
+// g (x - mean).
 void backward_groups(const Layout& l, const Tensor& x, const Tensor& weight, const Tensor& dy,
                      const std::vector<kernels::NormAffine>& affine, const std::vector<float>& a,
                      float* dx, bool want_dw, bool want_dz, std::vector<ChunkGrads>& grads) {
@@ -208,14 +219,17 @@ void backward_groups(const Layout& l, const Tensor& x, const Tensor& weight, con
     ChunkGrads& chunk = grads[size_t(c)];
     if (want_dw) chunk.dw.assign(size_t(weight.numel()), 0.0f);
     if (want_dz) chunk.sums.assign(size_t(l.channels), {});
+    const bool squared = l.input == NormReluInput::kSquared;
     Buffer z(size_t(group * l.image_floats())), dz(want_dz ? z.size() : 0);
+    Buffer z_squared(squared ? z.size() : 0);
     Buffer scratch(size_t(conv_image::backward_scratch(plan)));
     const ChannelPair plane{1, size_t(l.plane), 0, 0};
     for (int64_t n = begin; n < end; n += group) {
       const int64_t count = std::min(group, end - n);
+      const size_t floats = size_t(count * l.image_floats());
       normalize_images(l, x.data(), n, count, affine, z.data());
-      if (want_dz) std::fill(dz.begin(), dz.begin() + count * l.image_floats(), 0.0f);
-      const conv_image::BackwardArrays arrays{z.data(),
+      if (want_dz) std::fill(dz.begin(), dz.begin() + floats, 0.0f);
+      const conv_image::BackwardArrays arrays{conv_input(l, z.data(), count, z_squared.data()),
                                               weight.data(),
                                               flipped.data(),
                                               dy.data() + n * l.out_image(),
@@ -223,6 +237,10 @@ void backward_groups(const Layout& l, const Tensor& x, const Tensor& weight, con
                                               want_dw ? chunk.dw.data() : nullptr};
       conv_image::backward_images(l.plan(count), arrays, 0, count, scratch.data());
       if (!want_dz) continue;
+      if (squared) {  // d(h^2) = 2 h dh
+        kernels::binary(kernels::BinaryOp::kMul, z.data(), 1, dz.data(), 1, dz.data(), floats);
+        kernels::scale(2.0f, dz.data(), floats);
+      }
       for (int64_t i = 0; i < count; ++i)
         for (int64_t ch = 0; ch < l.channels; ++ch) {
           const int64_t at = ((n + i) * l.x_channels + ch) * l.plane;
@@ -242,12 +260,13 @@ struct Saved {
   int64_t channels;
   Tensor norm_weight, norm_bias, weight;
   Conv2dOptions options;
+  NormReluInput input;
   Statistics stats;
   std::shared_ptr<ChannelStatistics> shared;  // owed the statistics' gradient terms, or null
 };
 
 void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
-  const Layout l = layout_of(s.x, s.channels, s.weight, s.options);
+  const Layout l = layout_of(s.x, s.channels, s.weight, s.options, s.input);
   const bool want_dw = s.weight.requires_grad();
   const bool want_dz =
       s.x.requires_grad() || s.norm_weight.requires_grad() || s.norm_bias.requires_grad();
@@ -311,16 +330,17 @@ void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
 
 Tensor norm_relu_conv2d(const Tensor& x, int64_t channels, const BatchNormState& norm,
                         const Tensor& weight, const Conv2dOptions& options,
-                        std::shared_ptr<ChannelStatistics> shared) {
+                        std::shared_ptr<ChannelStatistics> shared, NormReluInput input) {
   check_arguments(x, channels, norm, weight, options);
-  const Layout l = layout_of(x, channels, weight, options);
+  const Layout l = layout_of(x, channels, weight, options, input);
   Statistics stats = statistics(x, channels, norm, shared.get());
   Tensor out =
       Tensor::empty({l.batch, l.out_channels, l.window.out_height(), l.window.out_width()});
   forward_groups(l, x, weight, affines(stats, norm.weight, norm.bias), out.data());
   if (needs_grad({x, norm.weight, norm.bias, weight})) {
-    const Saved saved{x,      channels, norm.weight,      norm.bias,
-                      weight, options,  std::move(stats), norm.training ? shared : nullptr};
+    const Saved saved{x,         channels,         norm.weight,
+                      norm.bias, weight,           options,
+                      input,     std::move(stats), norm.training ? shared : nullptr};
     record("norm_relu_conv2d", {x, norm.weight, norm.bias, weight}, out,
            [saved](const Tensor& g) { norm_relu_conv_backward(saved, g); });
   }

@@ -31,6 +31,9 @@
 //   statistics it holds are not summed again, the others are added to it; backward adds
 //   the statistics' part of x's gradient to its owed sums instead of to x's gradient.
 //   Give it only for x made by channel_buffer / write_channels with the same `shared`.
+// - input = kSquared convolves relu(batch_norm(x))^2 instead, elementwise (the variance
+//   path of a variational layer, quant/variational.h: conv(h^2, sigma^2)); backward
+//   recomputes h and chains through 2 h.
 // Errors name the op and shapes, e.g. "norm_relu_conv2d: 12 channels of input [2,8,4,4]".
 #pragma once
 
@@ -49,8 +52,12 @@ struct BatchNormState {
   float momentum = 0.1f, eps = 1e-5f;
 };
 
+// What the convolution reads: h = relu(batch_norm(x)) or h^2.
+enum class NormReluInput { kPlain, kSquared };
+
 Tensor norm_relu_conv2d(const Tensor& x, int64_t channels, const BatchNormState& norm,
                         const Tensor& weight, const Conv2dOptions& options = {},
-                        std::shared_ptr<ChannelStatistics> shared = nullptr);
+                        std::shared_ptr<ChannelStatistics> shared = nullptr,
+                        NormReluInput input = NormReluInput::kPlain);
 
 }  // namespace trit

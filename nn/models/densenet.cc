@@ -29,7 +29,7 @@ Module& child(const Module& parent, const std::string& name) {
 }
 
 bool runs_fused(const Module& convolution, bool memory_efficient) {
-  return memory_efficient && dynamic_cast<const Conv2d*>(&convolution) != nullptr;
+  return memory_efficient && dynamic_cast<const FusableConvolution*>(&convolution) != nullptr;
 }
 
 // convolution(relu(norm(x[:, :channels]))): fused, recomputing the normalised input in
@@ -43,11 +43,14 @@ Tensor norm_relu_conv(const Tensor& x, int64_t channels, BatchNorm2d& norm, Modu
           "shared channel statistics for an unfused " + convolution.repr() + " (see densenet.h)");
     return convolution(relu(norm(x.size(1) == channels ? x : slice(x, 1, 0, channels))));
   }
-  const auto& plain = static_cast<const Conv2d&>(convolution);
-  const BatchNormState state{norm.weight(),      norm.bias(),        norm.running_mean(),
-                             norm.running_var(), norm.is_training(), norm.momentum(),
-                             norm.eps()};
-  return norm_relu_conv2d(x, channels, state, plain.weight(), plain.options(), shared);
+  BatchNormState state{norm.weight(),      norm.bias(),     norm.running_mean(), norm.running_var(),
+                       norm.is_training(), norm.momentum(), norm.eps()};
+  return dynamic_cast<FusableConvolution&>(convolution)
+      .forward_fused([&](const Tensor& weight, const Conv2dOptions& options, NormReluInput input) {
+        Tensor out = norm_relu_conv2d(x, channels, state, weight, options, shared, input);
+        state.momentum = 0.0f;  // the running statistics move once, whoever convolves again
+        return out;
+      });
 }
 
 // The DenseNet reference initialisation (see the header).

@@ -40,15 +40,17 @@
 // Swapped layers. Every forward calls the module registered NOW under each convolution's
 // and the classifier's name, so Module::replace_child works: VNQ's variational twins
 // (quant/vnq_model.h), the ternary layers of a quantised checkpoint (quant/ternary_layers.h).
-// A BN-ReLU-conv runs fused only when its conv child is a plain nn::Conv2d in a
-// memory-efficient model (the fused op needs the raw weight); otherwise it runs unfused:
-// BN -> ReLU -> the child on slice(x, 1, 0, channels). A dense block shares its buffer's
-// ChannelStatistics only when the first BN-ReLU-conv of every one of its layers is fused
-// (every op on a buffer shares them, or none does); the block decides at each forward, so
-// swapping children needs no further call. The unfused path keeps its slice, BN and ReLU
-// outputs for backward like the concat graph, plus what VNQ's layers keep: peak RSS of
-// `trit vnq` at batch 64 (all layers variational, one thread) is 2.6 GiB for DenseNet-BC-40
-// and 7.2 GiB for DenseNet-B-76.
+// A BN-ReLU-conv runs fused when its conv child is a FusableConvolution
+// (nn/fusable_convolution.h: nn::Conv2d, and VNQ's VariationalConv2d, whose variance path
+// convolves the recomputed h^2) in a memory-efficient model; otherwise (the ternary layers
+// of a quantised checkpoint, evaluation only) it runs unfused: BN -> ReLU -> the child on
+// slice(x, 1, 0, channels). A dense block shares its buffer's ChannelStatistics only when
+// the first BN-ReLU-conv of every one of its layers is fused (every op on a buffer shares
+// them, or none does); the block decides at each forward, so swapping children needs no
+// further call. The unfused path keeps its slice, BN and ReLU outputs for backward like the
+// concat graph. Peak RSS of a VNQ training step at batch 64, all layers variational, one
+// thread (bench/bench_vnq --model M --batch 64 --steps vnq): 0.8 GiB for DenseNet-BC-40
+// and 1.7 GiB for DenseNet-B-76 (2.6 and 7.2 GiB when they ran unfused).
 // BN children are never swapped (they stay full precision, spec vnq.md §6.2).
 #pragma once
 
@@ -96,7 +98,7 @@ class DenseLayer : public Module {
   Tensor forward(const Tensor& input) override;
   std::string repr() const override;  // "DenseLayer(24, growth=12, bottleneck)"
   // True when the first BN-ReLU-conv (the one reading the block's buffer) runs fused: a
-  // memory-efficient layer whose child conv1 is a plain nn::Conv2d.
+  // memory-efficient layer whose child conv1 is a FusableConvolution.
   bool reads_buffer_fused() const;
 
  private:
