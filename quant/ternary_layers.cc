@@ -130,7 +130,7 @@ TernaryLayers make_ternary(nn::Module& model) {
     const Tensor theta = variational->theta();
     const int64_t rows = theta.size(0), cols = theta.numel() / std::max<int64_t>(rows, 1);
     const std::vector<int8_t> codes = variational->ternary_codes();
-    PackedTernary packed = pack_ternary(codes.data(), rows, cols, variational->level().item());
+    PackedTernary packed = pack_ternary(codes.data(), rows, cols, variational->level_value());
     layers.push_back(ternary_twin(child, std::move(packed), "make_ternary: " + path));
     return std::shared_ptr<nn::Module>(layers.back());
   });

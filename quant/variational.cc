@@ -26,18 +26,30 @@ VariationalLayer::VariationalLayer(std::string type, const Shape& weight_shape,
   theta_ = register_parameter("weight", Tensor::zeros(weight_shape));
   log_sigma2_ = register_parameter("log_sigma2", Tensor::full(weight_shape, config.init_log_sigma2));
   if (bias) bias_ = register_parameter("bias", Tensor::zeros({out_features}));
-  level_ = register_parameter("level", Tensor::full({1}, config.min_level));
+  const bool log_level = config.level_param == VnqConfig::LevelParam::kLog;
+  level_ = register_parameter(log_level ? "log_level" : "level", Tensor::zeros({1}));
+  set_level(config.min_level);
+}
+
+float VariationalLayer::level_value() const {
+  const float stored = level_.item();
+  return config_.level_param == VnqConfig::LevelParam::kLog ? std::exp(stored) : stored;
+}
+
+void VariationalLayer::set_level(float value) {
+  level_.data()[0] = config_.level_param == VnqConfig::LevelParam::kLog ? std::log(value) : value;
 }
 
 Tensor VariationalLayer::clipped_theta() {
   if (!config_.shadow_weights) return theta_;
   // bound a + b sigma, a constant (§4.3, [R])
-  return clip_to_band(theta_, log_sigma2_, level_.item(), config_.clip_factor());
+  return clip_to_band(theta_, log_sigma2_, level_value(), config_.clip_factor());
 }
 
 Tensor VariationalLayer::kl(float weight) {
   // at clipped_theta()'s values, clipped inside the KL's pass (no second clipped array)
-  return vnq_kl(theta_, log_sigma2_, level_,
+  const Tensor a = config_.level_param == VnqConfig::LevelParam::kLog ? exp(level_) : level_;
+  return vnq_kl(theta_, log_sigma2_, a,
                 config_.shadow_weights ? config_.clip_factor() : kernels::kNoClip, weight);
 }
 
@@ -46,8 +58,8 @@ void VariationalLayer::project() {
   const size_t n = static_cast<size_t>(theta_.numel());
   float* ls = log_sigma2_.data();
   kernels::clamp(ls, config_.min_log_sigma2, config_.max_log_sigma2, ls, n);
-  float& level = level_.data()[0];
-  level = std::max(level, config_.min_level);
+  const float level = std::max(level_value(), config_.min_level);
+  set_level(level);
   if (!config_.shadow_weights)  // hard projection of theta instead (§4.3 without shadow)
     kernels::clip_to_band(theta_.data(), ls, level, config_.clip_factor(), theta_.data(), n);
 }
@@ -85,7 +97,7 @@ void VariationalLayer::init_level_from_weights() {
       for (int64_t i = 0; i < n; ++i) level = std::max(level, std::abs(theta[i]));
       break;
   }
-  level_.data()[0] = std::max(level, config_.min_level);
+  set_level(std::max(level, config_.min_level));
 }
 
 bool vnq_pruned(float theta, float log_sigma2, float log_threshold) {
@@ -100,7 +112,7 @@ int8_t vnq_code(float theta, float log_sigma2, float level, float log_threshold)
 
 std::vector<int8_t> VariationalLayer::ternary_codes() const {
   const float *theta = theta_.data(), *ls = log_sigma2_.data();
-  const float level = level_.item();
+  const float level = level_value();
   std::vector<int8_t> codes(theta_.numel());
   for (size_t i = 0; i < codes.size(); ++i)
     codes[i] = vnq_code(theta[i], ls[i], level, config_.log_threshold);
@@ -114,7 +126,7 @@ Tensor VariationalLayer::weights_for(VnqMode mode) {
     case VnqMode::kTernary: {
       Tensor w = Tensor::empty(theta_.shape());
       const std::vector<int8_t> codes = ternary_codes();
-      const float level = level_.item();
+      const float level = level_value();
       std::transform(codes.begin(), codes.end(), w.data(), [level](int8_t c) { return level * c; });
       return w;
     }
@@ -132,7 +144,7 @@ Tensor VariationalLayer::forward_with(const LayerFunction& layer) {
   if (mode_ != VnqMode::kSample) return layer(weights_for(mode_), bias_, NormReluInput::kPlain);
   Tensor theta_c = theta_, sigma2;
   if (config_.shadow_weights) {  // both weight arrays from one pass
-    BandAndVariance band = clip_to_band_with_variance(theta_, log_sigma2_, level_.item(),
+    BandAndVariance band = clip_to_band_with_variance(theta_, log_sigma2_, level_value(),
                                                       config_.clip_factor());
     theta_c = band.theta_c;
     sigma2 = band.sigma2;

@@ -4,7 +4,8 @@
 //
 // Parameters (names as in state dicts): "weight" = theta (so a pre-trained Linear/Conv2d
 // checkpoint initialises it by name), "log_sigma2" = ls, "bias" (optional, deterministic),
-// "level" = a (one element; optimise it at 1/100 of the main learning rate, §2.1).
+// "level" = a, or "log_level" = log a with config().level_param == kLog (one element;
+// optimise it at 1/100 of the main learning rate, §2.1).
 //
 // Modes (set_mode):
 //   kSample  — training: pre-activations sampled as M + sqrt(V + 1e-8) Z with
@@ -64,7 +65,10 @@ class VariationalLayer : public nn::Module {
 
   Tensor theta() const { return theta_; }
   Tensor log_sigma2() const { return log_sigma2_; }
+  // The trainable level parameter: a, or log a (config().level_param).
   Tensor level() const { return level_; }
+  float level_value() const;    // a
+  void set_level(float value);  // sets a
   Tensor bias() const { return bias_; }
   const VnqConfig& config() const { return config_; }
 

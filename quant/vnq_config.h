@@ -26,6 +26,13 @@ struct VnqConfig {
   LevelInit level_init = LevelInit::kMaxAbs;
   float zero_share = 0.7f;  // kZeroShare only, in (0, 1)
 
+  // How the codebook level is learned (§2.1, [R]: the paper does not say): kRaw trains a
+  // itself (parameter "level"), kLog trains log a (parameter "log_level"), so an optimiser
+  // step moves a by a fraction of itself; either way a >= min_level after project() (as
+  // exp(log a) to rounding).
+  enum class LevelParam { kRaw, kLog };
+  LevelParam level_param = LevelParam::kRaw;
+
   // Width of theta's clip band beyond +-a, in units of sigma: b = 1/sqrt(T) (§4.3).
   float clip_factor() const { return std::exp(-0.5f * log_threshold); }
 };

@@ -67,7 +67,7 @@ LayerWeights layer_weights(const std::string& name, VariationalLayer& layer) {
           layer.weights_for(VnqMode::kMeans).to_vector(),
           layer.log_sigma2().to_vector(),
           layer.ternary_codes(),
-          layer.level().item(),
+          layer.level_value(),
           layer.config().log_threshold};
 }
 

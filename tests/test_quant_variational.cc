@@ -209,6 +209,44 @@ TEST_SUITE("quant") {
     CHECK(zeros == 3);
   }
 
+  TEST_CASE("a level learned as log a (§2.1 [R]): same KL, gradient a dKL/da, same floor") {
+    VnqConfig log_config;
+    log_config.level_param = VnqConfig::LevelParam::kLog;
+    VariationalLinear raw(4, 3, false, VnqConfig{}, 1), log(4, 3, false, log_config, 1);
+    CHECK(log.level_value() == doctest::Approx(log_config.min_level));  // the constructor's
+    for (VariationalLinear* layer : {&raw, &log}) {
+      fill(layer->theta(), testing::random_floats(12, 2, 0.3f));
+      fill(layer->log_sigma2(), testing::random_floats(12, 3, 1.0f, -4.0f));
+      layer->set_level(0.3f);
+    }
+    CHECK(log.level().item() == doctest::Approx(std::log(0.3)));
+    CHECK(log.level_value() == doctest::Approx(0.3));
+    const Tensor raw_kl = raw.kl();
+    backward(raw_kl);  // the tape is released after each backward
+    const Tensor log_kl = log.kl();
+    backward(log_kl);
+    CHECK(log_kl.item() == doctest::Approx(raw_kl.item()));
+    const float d_a = raw.level().grad().item();
+    REQUIRE(std::abs(d_a) > 1e-3f);
+    CHECK(log.level().grad().item() == doctest::Approx(0.3 * d_a));  // d/d log a = a d/da
+    for (int64_t i = 0; i < 12; ++i)
+      CHECK(log.theta().grad().data()[i] == doctest::Approx(raw.theta().grad().data()[i]));
+
+    // the floor a >= min_level holds in either parameterisation
+    for (VariationalLinear* layer : {&raw, &log}) {
+      layer->set_level(0.01f);
+      layer->project();
+      CHECK(layer->level_value() == doctest::Approx(log_config.min_level));
+    }
+    const auto names = [](const nn::Module& m) {
+      std::vector<std::string> out;
+      for (const auto& [name, p] : m.named_parameters()) out.push_back(name);
+      return out;
+    };
+    CHECK(names(raw) == std::vector<std::string>{"weight", "log_sigma2", "level"});
+    CHECK(names(log) == std::vector<std::string>{"weight", "log_sigma2", "log_level"});
+  }
+
   TEST_CASE("straight-through clip: clipped forward, identity backward") {
     Tensor theta = Tensor::from({3}, {-0.5f, 0.1f, 0.9f}).set_requires_grad(true);
     const Tensor bound = Tensor::full({3}, 0.3f);

@@ -2,6 +2,7 @@
 // training, bit-identical resume, evaluation reports, and what survives a failed run.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -10,6 +11,7 @@
 #include "nn/safetensors.h"
 #include "tests/cli_fixtures.h"
 #include "tools/cli.h"
+#include "tools/commands/vnq_checkpoint.h"
 
 using namespace trit;
 using trit::cli::run_cli;
@@ -133,5 +135,23 @@ TEST_SUITE("tools") {
     CHECK(vnq_json.at("rows").size() == 3);  // original, VNQ means, VNQ + P&Q
     CHECK(vnq_json.at("test_error").get<double>() < 0.5);
     CHECK(run_cli({"trit", "vnq", "--model", "lenet5", "--data", data}) == 2);  // no --init
+
+    // the level learned as log a with its own floor: recorded in the settings, the
+    // checkpoint holds log_level, every reader sees a (= exp log_level >= the floor)
+    const std::string vnq_log = dir.file("vnq-log.safetensors");
+    REQUIRE(run_cli({"trit", "vnq", "--model", "lenet5", "--init", straight, "--data", data,
+                     "--epochs", "1", "--batch", "32", "--threads", "1", "--level-param", "log",
+                     "--min-level", "0.3", "--save", vnq_log}) == 0);
+    const cli::VnqModel log_model = cli::load_vnq_model(vnq_log, "", std::nullopt);
+    CHECK(log_model.settings.level_param == "log");
+    CHECK(log_model.settings.min_level == 0.3f);
+    for (const auto& layer : log_model.layers) {
+      CHECK(layer->level_value() >= doctest::Approx(0.3));  // exp(log a): to rounding
+      CHECK(layer->level_value() == doctest::Approx(std::exp(layer->level().item())));
+    }
+    CHECK(run_cli({"trit", "quantize", vnq_log, "--save", dir.file("ternary-log.safetensors")}) ==
+          0);
+    CHECK(run_cli({"trit", "vnq", "--model", "lenet5", "--init", straight, "--data", data,
+                   "--level-param", "exp"}) == 2);
   }
 }

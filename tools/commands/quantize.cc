@@ -34,7 +34,7 @@ void run_quantize(const QuantizeArgs& args) {
   for (size_t i = 0; i < vnq.layers.size(); ++i) {
     const quant::CompressionStats stats = quant::compression_stats({vnq.layers[i]});
     std::printf("%-*s %10lld %9.4f %8.1f%%\n", width, vnq.names[i].c_str(),
-                static_cast<long long>(stats.weights), vnq.layers[i]->level().item(),
+                static_cast<long long>(stats.weights), vnq.layers[i]->level_value(),
                 100 * stats.nonzero_fraction());
   }
   const quant::CompressionStats total = quant::compression_stats(vnq.layers);

@@ -101,6 +101,13 @@ void add_vnq_command(CLI::App& app) {
                       "nearer 0 than +-a)")
       ->check(CLI::IsMember({"max-abs", "ternary-fit"}) | CLI::Range(0.01, 0.99))
       ->capture_default_str();
+  command->add_option("--level-param", args->vnq.level_param,
+                      "what the codebook level's optimiser trains: raw (a) | log (log a)")
+      ->check(CLI::IsMember({"raw", "log"}))
+      ->capture_default_str();
+  command->add_option("--min-level", args->vnq.min_level, "lower clip of the codebook level a")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   command->add_option("--keep-float", args->vnq.keep_float,
                       "layers left deterministic (e.g. conv1 for the 'w/o 1' row)");
   command->add_option("--save", args->save, "VNQ checkpoint written after every epoch");

@@ -11,13 +11,20 @@
 namespace trit::cli {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VnqSettings, kl_warmup, kl_delay, log_threshold,
-                                                shadow_weights, level_init, keep_float,
-                                                original_error)
+                                                shadow_weights, level_init, level_param,
+                                                min_level, keep_float, original_error)
 
 quant::VnqConfig VnqSettings::vnq_config() const {
   quant::VnqConfig config;
   config.log_threshold = log_threshold;
   config.shadow_weights = shadow_weights;
+  check(level_param == "raw" || level_param == "log", "VNQ settings",
+        "level_param \"" + level_param + "\" is not raw or log");
+  config.level_param = level_param == "log" ? quant::VnqConfig::LevelParam::kLog
+                                            : quant::VnqConfig::LevelParam::kRaw;
+  check(min_level > 0.0f, "VNQ settings",
+        "min_level " + std::to_string(min_level) + " is not positive");
+  config.min_level = min_level;
   using LevelInit = quant::VnqConfig::LevelInit;
   if (level_init == "ternary-fit") {
     config.level_init = LevelInit::kTernaryFit;

@@ -28,6 +28,8 @@ struct VnqSettings {
   bool shadow_weights = true;  // §4.3
   // §2.1: "max-abs" | "ternary-fit" | a share Q in (0, 1) of weights starting in the zero funnel
   std::string level_init = "max-abs";
+  std::string level_param = "raw";  // §2.1 [R]: "raw" (train a) | "log" (train log a)
+  float min_level = 0.05f;          // a >= min_level (§2.1 [M])
   std::vector<std::string> keep_float;
   double original_error = -1.0;  // the pre-trained model's test error; < 0 if unknown
 
