@@ -11,6 +11,7 @@
 #include "nn/safetensors.h"
 #include "tests/cli_fixtures.h"
 #include "tools/cli.h"
+#include "tools/commands/commands.h"
 #include "tools/commands/vnq_checkpoint.h"
 
 using namespace trit;
@@ -46,6 +47,17 @@ TEST_SUITE("tools") {
     CHECK(run_cli({"trit", "train", "--dataset", "imagenet"}) == 2);
     CHECK(run_cli({"trit", "frobnicate"}) == 2);
     CHECK(run_cli({"trit", "eval", "--model", "lenet5"}) == 2);  // --weights is required
+    CHECK(run_cli({"trit", "train", "--lr", "0"}) == 2);
+    CHECK(run_cli({"trit", "train", "--threads", "-1"}) == 2);
+    // one short line each, the flag's name put in front by CLI11
+    const auto check = [](const CLI::Validator& validator, std::string text) {
+      return validator(text);
+    };
+    CHECK(check(cli::kPositive, "0") == "0 is not positive");
+    CHECK(check(cli::kPositive, "1e-3").empty());
+    CHECK(check(cli::kPositive, "fast") == "fast is not a number");
+    CHECK(check(cli::kNonNegative, "0").empty());
+    CHECK(check(cli::kNonNegative, "-2") == "-2 is not zero or positive");
   }
 
   TEST_CASE("missing data is a runtime error (exit 1)") {

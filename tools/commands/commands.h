@@ -12,6 +12,10 @@
 
 namespace trit::cli {
 
+// Number checks for flags, with one-line messages ("--lr: 0 is not positive"; CLI11's own
+// PositiveNumber prints its whole range, up to DBL_MAX).
+extern const CLI::Validator kPositive, kNonNegative;
+
 // The flags of a TrainConfig (shared by `train` and `vnq`).
 void add_train_config_options(CLI::App& command, TrainConfig& config);
 

@@ -181,7 +181,7 @@ void add_eval_command(CLI::App& app) {
 
 void add_bn_reestimate_option(CLI::App& command, int64_t& images, const std::string& help) {
   command.add_option("--bn-reestimate", images, help + " (spec vnq.md 8.4; 0: off)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kNonNegative)
       ->capture_default_str();
 }
 

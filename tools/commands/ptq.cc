@@ -132,17 +132,17 @@ void add_ptq_command(CLI::App& app) {
       ->check(CLI::IsMember({"layer", "neuron"}))
       ->capture_default_str();
   command->add_option("--calib", args->calib, "calibration images m (from the training set)")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositive)
       ->capture_default_str();
   command->add_option("--holdout", args->holdout, "held-out training images for the layer errors")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositive)
       ->capture_default_str();
   command->add_option("--keep-float", args->keep_float, "layers left in float (e.g. fc2)");
   command->add_option("--damping", args->damping, "OPTQ dampening lambda")->capture_default_str();
   command
       ->add_option("--correction-damping", args->correction_damping,
                    "ridge of the corrected inputs' W' (0: the exact min-norm correction)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kNonNegative)
       ->capture_default_str();
   command->add_option("--seed", args->seed, "seed of the calibration draw")->capture_default_str();
   command->add_option("--dataset", args->dataset, "mnist | fashion-mnist | cifar10")
@@ -152,7 +152,7 @@ void add_ptq_command(CLI::App& app) {
   command->add_option("--save", args->save, "quantised checkpoint (.safetensors)")->required();
   command->add_option("--report", args->report, "write the results as JSON (rates in [0, 1])");
   command->add_option("--threads", args->threads, "threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   command->callback([args] { run_ptq(*args); });
 }
 

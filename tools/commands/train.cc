@@ -48,14 +48,14 @@ void add_train_config_options(CLI::App& command, TrainConfig& c) {
       ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}))
       ->capture_default_str();
   command.add_option("--data", c.data_dir, "folder with the dataset's files (default: ./run.sh's)");
-  command.add_option("--epochs", c.epochs, "epochs to train")->check(CLI::PositiveNumber)
+  command.add_option("--epochs", c.epochs, "epochs to train")->check(kPositive)
       ->capture_default_str();
-  command.add_option("--batch", c.batch, "mini-batch size")->check(CLI::PositiveNumber)
+  command.add_option("--batch", c.batch, "mini-batch size")->check(kPositive)
       ->capture_default_str();
   command.add_option("--optimizer", c.optimizer, "sgd | adam | adamw")
       ->check(CLI::IsMember({"sgd", "adam", "adamw"}))
       ->capture_default_str();
-  command.add_option("--lr", c.lr, "learning rate")->check(CLI::PositiveNumber)
+  command.add_option("--lr", c.lr, "learning rate")->check(kPositive)
       ->capture_default_str();
   command.add_option("--momentum", c.momentum, "SGD momentum")->capture_default_str();
   command.add_flag("--nesterov", c.nesterov, "SGD with Nesterov momentum");
@@ -68,7 +68,7 @@ void add_train_config_options(CLI::App& command, TrainConfig& c) {
   command
       .add_option("--decay-start", c.decay_start,
                   "linear: epochs at the full lr before the decay (VNQ DenseNet: 50)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kNonNegative)
       ->capture_default_str();
   command.add_option("--step-every", c.step_every, "step: epochs between decays")
       ->capture_default_str();
@@ -76,7 +76,7 @@ void add_train_config_options(CLI::App& command, TrainConfig& c) {
   command.add_option("--warmup", c.warmup_epochs, "linear warm-up epochs")->capture_default_str();
   command.add_flag("--augment", c.augment, "pad-crop-flip augmentation (C10+)");
   command.add_option("--seed", c.seed, "random seed")->capture_default_str();
-  command.add_option("--threads", c.threads, "threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  command.add_option("--threads", c.threads, "threads (0: all cores)")->check(kNonNegative);
 }
 
 void add_train_command(CLI::App& app) {

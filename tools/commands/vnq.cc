@@ -106,7 +106,7 @@ void add_vnq_command(CLI::App& app) {
       ->check(CLI::IsMember({"raw", "log"}))
       ->capture_default_str();
   command->add_option("--min-level", args->vnq.min_level, "lower clip of the codebook level a")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositive)
       ->capture_default_str();
   command->add_option("--keep-float", args->vnq.keep_float,
                       "layers left deterministic (e.g. conv1 for the 'w/o 1' row)");
