@@ -83,8 +83,12 @@ TrainingState load_checkpoint(const std::string& path, Module& model, optim::Opt
   const std::string where = "load_checkpoint: " + path;
   SafetensorsContents contents = load_safetensors(path);
   const Metadata& metadata = contents.metadata;
-  check(metadata_value(metadata, "format", where) == kFormat, where,
-        "unknown checkpoint format \"" + metadata.at("format") + "\"");
+  const auto kind = metadata.find("kind");  // e.g. a ternary checkpoint: not for this loader
+  check(metadata.count("format") || kind == metadata.end(), where,
+        "a " + (kind == metadata.end() ? std::string() : kind->second) +
+            " checkpoint, not a model checkpoint (its metadata has no format)");
+  const std::string& format = metadata_value(metadata, "format", where);
+  check(format == kFormat, where, "unknown checkpoint format \"" + format + "\"");
   const std::string& saved_model = metadata_value(metadata, "model", where);
   check(saved_model == model.name(), where,
         "it holds model " + saved_model + ", not " + model.name());

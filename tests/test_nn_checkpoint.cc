@@ -5,6 +5,7 @@
 #include "autograd/graph.h"
 #include "autograd/ops/arithmetic.h"
 #include "nn/checkpoint.h"
+#include "nn/safetensors.h"
 #include "optim/adam.h"
 #include "optim/sgd.h"
 #include "tests/dataset_files.h"
@@ -94,6 +95,26 @@ TEST_SUITE("nn") {
     CHECK_THROWS_WITH_AS(
         nn::save_checkpoint(path, saved, nullptr, {"", 0, 0, {}, {{"epoch", "9"}}}),
         doctest::Contains("extra metadata key epoch is reserved"), Error);
+  }
+
+  TEST_CASE("a safetensors file that is not a model checkpoint is refused by name") {
+    TempDir dir;
+    const std::string path = dir.file("other.safetensors");
+    ToyNet net;
+    const nn::StateDict tensors = net.state_dict();
+    nn::save_safetensors(path, tensors, {{"kind", "ternary"}});  // e.g. trit quantize's output
+    CHECK_THROWS_WITH_AS(
+        nn::load_checkpoint(path, net, nullptr),
+        ("load_checkpoint: " + path +
+         ": a ternary checkpoint, not a model checkpoint (its metadata has no format)")
+            .c_str(),
+        Error);
+    nn::save_safetensors(path, tensors, {});
+    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, net, nullptr),
+                         doctest::Contains("the metadata has no format"), Error);
+    nn::save_safetensors(path, tensors, {{"format", "keras"}});
+    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, net, nullptr),
+                         doctest::Contains("unknown checkpoint format \"keras\""), Error);
   }
 
   TEST_CASE("the Rng state survives its text form exactly") {

@@ -228,5 +228,9 @@ TEST_SUITE("tools") {
     CHECK(std::filesystem::exists(out2 + "/fc1_hist.png"));
     CHECK_FALSE(std::filesystem::exists(out2 + "/fc1_scatter.png"));
     CHECK(run_cli({"trit", "plot", files.data + "/t10k-labels-idx1-ubyte", "--out", out2}) == 1);
+    // a float checkpoint is refused before anything is created
+    const std::string out3 = files.dir.path() + "/plots3";
+    CHECK(run_cli({"trit", "plot", files.dir.file("float.safetensors"), "--out", out3}) == 1);
+    CHECK_FALSE(std::filesystem::exists(out3));
   }
 }

@@ -55,13 +55,14 @@ void plot_ternary(const PlotArgs& args, const nn::Metadata& metadata) {
 
 void run_plot(const PlotArgs& args) {
   const nn::Metadata metadata = nn::load_safetensors(args.input).metadata;
+  const bool ternary = quant::is_ternary_checkpoint(metadata);
+  check(ternary || is_vnq_checkpoint(metadata), args.input,
+        "neither a VNQ nor a ternary checkpoint (metadata kind is not \"vnq\" or \"ternary\")");
   std::error_code error;
   std::filesystem::create_directories(args.out, error);
   check(!error, "--out", "cannot create " + args.out + ": " + error.message());
   std::printf("%s: figures in %s\n", args.input.c_str(), args.out.c_str());
-  if (quant::is_ternary_checkpoint(metadata)) return plot_ternary(args, metadata);
-  check(is_vnq_checkpoint(metadata), args.input,
-        "neither a VNQ nor a ternary checkpoint (metadata kind is not \"vnq\" or \"ternary\")");
+  if (ternary) return plot_ternary(args, metadata);
   plot_vnq(args);
 }
 
