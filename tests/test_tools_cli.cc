@@ -2,6 +2,7 @@
 // training, bit-identical resume, evaluation reports, and what survives a failed run.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "tools/cli.h"
 #include "tools/commands/commands.h"
 #include "tools/commands/vnq_checkpoint.h"
+#include "tools/trainer.h"
 
 using namespace trit;
 using trit::cli::run_cli;
@@ -49,6 +51,7 @@ TEST_SUITE("tools") {
     CHECK(run_cli({"trit", "eval", "--model", "lenet5"}) == 2);  // --weights is required
     CHECK(run_cli({"trit", "train", "--lr", "0"}) == 2);
     CHECK(run_cli({"trit", "train", "--threads", "-1"}) == 2);
+    CHECK(run_cli({"trit", "train", "--weight-init", "he"}) == 2);
     // one short line each, the flag's name put in front by CLI11
     const auto check = [](const CLI::Validator& validator, std::string text) {
       return validator(text);
@@ -63,6 +66,31 @@ TEST_SUITE("tools") {
   TEST_CASE("missing data is a runtime error (exit 1)") {
     TempDir dir;
     CHECK(run_cli(with(train_args(dir.path() + "/nothing-here", "1"), {})) == 1);
+  }
+
+  TEST_CASE("--weight-init glorot draws Keras' Glorot init; default keeps PyTorch's") {
+    cli::TrainConfig config;  // lenet5: fc1 is 800 -> 500
+    Rng rng(3);
+    const auto fc1_max_abs = [](nn::Module& model) {
+      float max_abs = 0;
+      for (const auto& [name, p] : model.named_parameters())
+        if (name == "fc1.weight")
+          for (int64_t i = 0; i < p.numel(); ++i) max_abs = std::max(max_abs, std::fabs(p.data()[i]));
+      return max_abs;
+    };
+    auto pytorch = cli::make_initialised_model(config, rng);
+    CHECK(fc1_max_abs(*pytorch) <= 1 / std::sqrt(800.0f));  // U(+-1/sqrt(fan_in))
+    config.weight_init = "glorot";
+    auto glorot = cli::make_initialised_model(config, rng);
+    const float bound = std::sqrt(6.0f / (800 + 500));  // 0.068
+    CHECK(fc1_max_abs(*glorot) <= bound);
+    CHECK(fc1_max_abs(*glorot) > 0.99f * bound);
+    for (const auto& [name, p] : glorot->named_parameters())
+      if (name.size() > 5 && name.substr(name.size() - 5) == ".bias")
+        for (int64_t i = 0; i < p.numel(); ++i) CHECK(p.data()[i] == 0.0f);
+    config.weight_init = "he";
+    CHECK_THROWS_WITH(cli::make_initialised_model(config, rng),
+                      "--weight-init: unknown rule 'he'; known: default, glorot");
   }
 
   TEST_CASE("summary runs for every registered model") {

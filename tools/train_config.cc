@@ -8,7 +8,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, model, dataset, dat
                                                 batch, optimizer, lr, momentum, nesterov,
                                                 weight_decay, schedule, final_lr, decay_start,
                                                 step_every, step_gamma, warmup_epochs, augment,
-                                                seed, threads)
+                                                seed, threads, weight_init)
 
 nlohmann::json TrainConfig::to_json() const { return *this; }
 

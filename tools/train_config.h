@@ -32,6 +32,10 @@ struct TrainConfig {
   bool augment = false;        // pad-crop-flip (the C10+ setting)
   uint64_t seed = 1;
   int threads = 0;  // 0: all cores
+  // How `trit train` initialises a fresh model: "default" (each layer's own rule, PyTorch's
+  // for Linear/Conv2d) or "glorot" (nn::init::glorot_, Keras' default; the VNQ paper
+  // pre-trains LeNet-5 "from Glorot init", spec §4.2).
+  std::string weight_init = "default";
 
   nlohmann::json to_json() const;
   static TrainConfig from_json(const nlohmann::json& json);

@@ -16,6 +16,8 @@
 #include "datasets/mnist.h"
 #include "nn/batch_norm_recalibration.h"
 #include "nn/checkpoint.h"
+#include "nn/init.h"
+#include "nn/models/registry.h"
 #include "optim/adam.h"
 #include "optim/sgd.h"
 #include "tools/progress.h"
@@ -98,6 +100,16 @@ int64_t reestimate_batch_norm(nn::Module& model, const DataSplits& data, int64_t
     return true;
   });
   return used;
+}
+
+std::shared_ptr<nn::Module> make_initialised_model(const TrainConfig& config, Rng& rng) {
+  std::shared_ptr<nn::Module> model = nn::make_model(config.model, rng);
+  if (config.weight_init == "glorot") {
+    nn::init::glorot_(*model, rng);
+  } else if (config.weight_init != "default") {
+    throw Error("--weight-init: unknown rule '" + config.weight_init + "'; known: default, glorot");
+  }
+  return model;
 }
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c,

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "datasets/image_dataset.h"
+#include "autograd/random.h"
 #include "datasets/normalization.h"
 #include "nn/module.h"
 #include "nn/safetensors.h"
@@ -47,6 +48,9 @@ double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
 // normalised, not augmented, in batches of `batch`. Returns the images used.
 int64_t reestimate_batch_norm(nn::Module& model, const DataSplits& data, int64_t images,
                               int64_t batch = 64);
+
+// A fresh config.model whose parameters are drawn from `rng` by config.weight_init.
+std::shared_ptr<nn::Module> make_initialised_model(const TrainConfig& config, Rng& rng);
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& config,
                                                  std::vector<optim::ParamGroup> groups);

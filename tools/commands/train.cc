@@ -4,7 +4,6 @@
 
 #include "autograd/kernels/parallel.h"
 #include "autograd/kernels/targets.h"
-#include "nn/models/registry.h"
 #include "tools/commands/commands.h"
 #include "tools/trainer.h"
 
@@ -25,7 +24,7 @@ void run_train(const TrainArgs& args) {
                kernels::num_threads());
   const DataSplits data = load_data(config.dataset, config.data_dir);
   Rng rng(config.seed);
-  std::shared_ptr<nn::Module> model = nn::make_model(config.model, rng);
+  std::shared_ptr<nn::Module> model = make_initialised_model(config, rng);
   auto optimizer = make_optimizer(config, {optim::ParamGroup{model->parameters(), 1.0f, {}}});
   Trainer trainer(*model, *optimizer, data, config);
   if (!args.resume.empty()) trainer.resume(args.resume);
@@ -83,6 +82,10 @@ void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* command = app.add_subcommand("train", "train a model (or resume a checkpoint)");
   add_train_config_options(*command, args->config);
+  command->add_option("--weight-init", args->config.weight_init,
+                      "default | glorot (Keras' init, as the VNQ paper pre-trains LeNet-5)")
+      ->check(CLI::IsMember({"default", "glorot"}))
+      ->capture_default_str();
   command->add_option("--save", args->save, "checkpoint written after every epoch (.safetensors)");
   command->add_option("--resume", args->resume, "continue from this checkpoint")
       ->check(CLI::ExistingFile);
