@@ -80,9 +80,10 @@ main_job() {
   local vnq_epochs=${VNQ_EPOCHS:-10}
   mkdir -p results
   "$trit" --version
-  log "1/3 pre-training LeNet-5-Caffe on MNIST: Adam, 5 epochs (as the VNQ paper)"
+  log "1/3 pre-training LeNet-5-Caffe on MNIST: Adam, 5 epochs from Glorot init (as the VNQ paper)"
   "$trit" train --model lenet5 --dataset mnist --data data/mnist --epochs 5 --batch 64 \
-    --optimizer adam --lr 1e-3 --schedule cosine --seed 1 --save results/lenet5.safetensors \
+    --optimizer adam --lr 1e-3 --schedule cosine --weight-init glorot --seed 1 \
+    --save results/lenet5.safetensors \
     --metrics results/lenet5-metrics.jsonl
   "$trit" eval --model lenet5 --weights results/lenet5.safetensors --dataset mnist \
     --data data/mnist --report results/lenet5-eval.json
@@ -90,7 +91,7 @@ main_job() {
   # nearer 0 than +-a (--level-init 0.65): in 10 epochs sigma hardly grows and weights settle
   # in the funnel nearest their start. The spec's max |w| (--level-init max-abs) puts ~98%
   # of LeNet-5's weights in the zero funnel there (1.8% error after P&Q).
-  log "2/3 VNQ: $vnq_epochs epochs (short schedule; the paper's is 195: VNQ_EPOCHS=195 ./run.sh)"
+  log "2/3 VNQ: $vnq_epochs epochs (short schedule; the paper's 195-epoch run: docs/results-vnq.md)"
   "$trit" vnq --model lenet5 --init results/lenet5.safetensors --dataset mnist \
     --data data/mnist --epochs "$vnq_epochs" --kl-warmup $(( (vnq_epochs + 4) / 5 )) \
     --level-init 0.65 --batch 128 --lr 1e-3 --schedule linear --seed 1 \
