@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "datasets/image_dataset.h"
 #include "autograd/random.h"
+#include "datasets/image_dataset.h"
 #include "datasets/normalization.h"
 #include "nn/module.h"
 #include "nn/safetensors.h"
