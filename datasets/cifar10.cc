@@ -60,8 +60,10 @@ ImageDataset read_cifar10_batches(const std::vector<std::string>& paths) {
       images.insert(images.end(), bytes.begin() + offset + 1, bytes.begin() + offset + kRecord);
     }
   }
+  const std::string source = paths.empty() ? "" : ": " + paths.front() +
+                                                      (paths.size() > 1 ? " ..." : "");
   return ImageDataset(3, kSide, kSide, std::move(images), std::move(labels), cifar10_classes(),
-                      kWhere);
+                      kWhere + source);
 }
 
 ImageDataset load_cifar10(const std::string& dir, Split split) {

@@ -87,7 +87,7 @@ ImageDataset load_idx_pair(const std::string& images_path, const std::string& la
     label_values[i] = labels.data[i];
   }
   return ImageDataset(1, images.dims[1], images.dims[2], std::move(images.data),
-                      std::move(label_values), std::move(class_names), where);
+                      std::move(label_values), std::move(class_names), where + ": " + images_path);
 }
 
 }  // namespace trit::datasets

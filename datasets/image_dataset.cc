@@ -14,7 +14,8 @@ ImageDataset::ImageDataset(int64_t channels, int64_t height, int64_t width,
       width_(width),
       images_(std::move(images)),
       labels_(std::move(labels)),
-      class_names_(std::move(class_names)) {
+      class_names_(std::move(class_names)),
+      source_(where) {
   check(channels > 0 && height > 0 && width > 0, where,
         "image size " + std::to_string(channels) + "x" + std::to_string(height) + "x" +
             std::to_string(width) + " must be positive");

@@ -7,7 +7,8 @@
 //   bytes every epoch (a DataLoader turns them into float batches), so decoding never
 //   repeats per epoch.
 // - The constructor validates the sizes and the labels and throws trit::Error naming
-//   `where` (the loader or file) when they disagree.
+//   `where` (the loader and its file or folder) when they disagree; source() keeps `where`
+//   so later checks (e.g. the image size a model takes) name the data too.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,7 @@ class ImageDataset {
   const std::vector<int64_t>& labels() const { return labels_; }
   int64_t label(int64_t index) const;
   const std::vector<std::string>& class_names() const { return class_names_; }
+  const std::string& source() const { return source_; }  // "mnist: data/mnist/t10k-images-..."
 
  private:
   int64_t channels_ = 0;
@@ -48,6 +50,7 @@ class ImageDataset {
   std::vector<uint8_t> images_;
   std::vector<int64_t> labels_;
   std::vector<std::string> class_names_;
+  std::string source_;
 };
 
 }  // namespace trit::datasets

@@ -165,7 +165,7 @@ ImageDataset load_image_folder(const std::string& root, Split split,
     if (!message.empty()) throw Error(message);
   }
   return ImageDataset(size.channels, size.height, size.width, std::move(images), std::move(labels),
-                      classes, kWhere);
+                      classes, std::string(kWhere) + ": " + dir.string());
 }
 
 }  // namespace trit::datasets

@@ -40,7 +40,7 @@ DataLoader::~DataLoader() { join_prefetch(); }
 
 int64_t DataLoader::batches_per_epoch() const {
   const int64_t n = dataset_.size(), b = options_.batch_size;
-  return options_.drop_last ? n / b : (n + b - 1) / b;
+  return n / b + (!options_.drop_last && n % b != 0);  // no n + b - 1: b may be near INT64_MAX
 }
 
 std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const {

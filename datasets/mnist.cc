@@ -18,6 +18,10 @@ struct IdxFamily {
 std::string find_idx_file(const std::string& dir, const std::string& name,
                           const IdxFamily& family) {
   const std::string path = find_plain_or_gz(dir, name);
+  const std::filesystem::path expected = std::filesystem::path(dir) / name;
+  std::error_code error;
+  check(!path.empty() || !std::filesystem::is_directory(expected, error), family.where,
+        expected.string() + " is a folder, not an IDX file");
   check(!path.empty(), family.where,
         "missing " + (std::filesystem::path(dir) / name).string() + " (or " + name +
             ".gz there); " + family.how_to_get);

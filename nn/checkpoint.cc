@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 
 #include "autograd/error.h"
@@ -32,6 +33,24 @@ const std::string& metadata_value(const Metadata& metadata, const std::string& k
 }
 
 }  // namespace
+
+void check_float_tensors(const SafetensorsContents& contents, const std::string& where,
+                         const std::set<std::string>& skip) {
+  for (const auto& [name, tensor] : contents.tensors) {
+    if (skip.count(name)) continue;
+    const DType dtype = contents.dtypes.at(name);
+    check(dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16 ||
+              dtype == DType::kF64,
+          where,
+          "tensor " + name + " is stored as " + dtype_name(dtype) +
+              "; model and optimiser values are floating point (F32, or F16/BF16/F64)");
+    const float* values = tensor.data();
+    for (int64_t i = 0; i < tensor.numel(); ++i)
+      check(std::isfinite(values[i]), where,
+            "tensor " + name + " holds " + std::to_string(values[i]) + " at element " +
+                std::to_string(i) + " (a damaged or diverged checkpoint)");
+  }
+}
 
 std::string rng_state_to_string(const Rng::State& state) {
   std::string out;
@@ -93,6 +112,7 @@ TrainingState load_checkpoint(const std::string& path, Module& model, optim::Opt
   check(saved_model == model.name(), where,
         "it holds model " + saved_model + ", not " + model.name());
   const std::string& saved_optimizer = metadata_value(metadata, "optimizer", where);
+  check_float_tensors(contents, where);
   if (optimizer != nullptr) {
     check(!saved_optimizer.empty(), where,
           "it was saved without optimiser state; load it without an optimiser");

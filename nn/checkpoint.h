@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "autograd/random.h"
@@ -35,9 +36,17 @@ void save_checkpoint(const std::string& path, const Module& model,
 
 // Loads the model's state (strict) and, when optimizer is not null, the optimiser's. Throws
 // Error naming the file when the checkpoint's model name or optimiser kind differs from
-// the objects given, or it has no optimiser state but one is asked for; nothing is
-// changed then. Returns the training state stored with it.
+// the objects given, it has no optimiser state but one is asked for, or a tensor is not
+// floating point or not finite (check_float_tensors); nothing is changed then. Returns the training state stored with it.
 TrainingState load_checkpoint(const std::string& path, Module& model, optim::Optimizer* optimizer);
+
+// Throws Error "<where>: tensor NAME ..." for the first tensor of `contents` (except those
+// in `skip`) that is stored as an integer or BOOL type, or that holds a NaN or an infinity.
+// A model's and an optimiser's values are floating point: F32 as trit writes them, or F16,
+// BF16, F64 converted (dtype.h); integer bytes read as floats are garbage, and a non-finite
+// value is no trained weight. load_checkpoint and the ternary loader check with it.
+void check_float_tensors(const SafetensorsContents& contents, const std::string& where,
+                         const std::set<std::string>& skip = {});
 
 std::string rng_state_to_string(const Rng::State& state);
 Rng::State rng_state_from_string(const std::string& text);  // throws Error if malformed

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "autograd/error.h"
+#include "nn/checkpoint.h"
 #include "quant/ternary_layers.h"
 
 namespace trit::quant {
@@ -86,6 +88,10 @@ nn::Metadata load_ternary_checkpoint(const std::string& path, nn::Module& model)
   check(model_name != contents.metadata.end() && model_name->second == model.name(), where,
         "holds model '" + (model_name == contents.metadata.end() ? "" : model_name->second) +
             "', not '" + model.name() + "'");
+  std::set<std::string> packed_codes;  // U8 by design; everything else is floating point
+  for (const auto& entry : contents.tensors)
+    if (ends_with(entry.first, kCodes)) packed_codes.insert(entry.first);
+  nn::check_float_tensors(contents, where, packed_codes);
 
   // Build every twin first: nothing in the model changes until all codes are valid.
   std::map<std::string, std::shared_ptr<nn::Module>> twins, originals;

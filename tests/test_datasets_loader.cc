@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "autograd/error.h"
@@ -75,6 +76,17 @@ TEST_SUITE("datasets") {
     DataLoader dropping(data, options);
     CHECK(dropping.batches_per_epoch() == 2);
     CHECK(run_epoch(dropping, 0).batch_sizes == std::vector<int64_t>{4, 4});
+  }
+
+  TEST_CASE("a batch size past the dataset is one batch, even near INT64_MAX (no overflow)") {
+    const ImageDataset data = tiny_dataset();
+    LoaderOptions options = shuffled(0);
+    options.batch_size = std::numeric_limits<int64_t>::max();
+    DataLoader loader(data, options);
+    CHECK(loader.batches_per_epoch() == 1);
+    CHECK(run_epoch(loader, 0).batch_sizes == std::vector<int64_t>{10});
+    options.drop_last = true;
+    CHECK(DataLoader(data, options).batches_per_epoch() == 0);
   }
 
   TEST_CASE("shuffle: the same seed gives the same order, each epoch its own permutation") {

@@ -1,6 +1,8 @@
 // Checkpoints: model + optimiser + training state through a file, resumed bit-identically.
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "autograd/error.h"
 #include "autograd/graph.h"
 #include "autograd/ops/arithmetic.h"
@@ -115,6 +117,46 @@ TEST_SUITE("nn") {
     nn::save_safetensors(path, tensors, {{"format", "keras"}});
     CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, net, nullptr),
                          doctest::Contains("unknown checkpoint format \"keras\""), Error);
+  }
+
+  TEST_CASE("a tensor stored as an integer type, or not finite, is refused by name") {
+    TempDir dir;
+    const std::string path = dir.file("net.safetensors");
+    ToyNet saved, loaded;
+    testing::randomize(saved, 1);
+    testing::randomize(loaded, 2);
+    const std::vector<float> before = all_values(loaded);
+    nn::save_checkpoint(path, saved, nullptr, {});
+    const std::string bytes = testing::read_bytes(path);
+    // Relabel head.bias's F32 bytes as I32 (same size, so the file stays well-formed): read
+    // as integers they would load as garbage.
+    const std::string f32 = "\"dtype\":\"F32\"";
+    const size_t at = bytes.find(f32, bytes.find("\"head.bias\":"));
+    REQUIRE(at != std::string::npos);
+    std::string relabelled = bytes;
+    relabelled.replace(at, f32.size(), "\"dtype\":\"I32\"");
+    testing::write_bytes(path, {relabelled.begin(), relabelled.end()});
+    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, loaded, nullptr),
+                         doctest::Contains("tensor head.bias is stored as I32"), Error);
+    CHECK(all_values(loaded) == before);
+
+    // a floating type the format converts is accepted: F64 holds the float32 values exactly
+    nn::save_checkpoint(path, saved, nullptr, {});
+    nn::SafetensorsContents contents = nn::load_safetensors(path);
+    nn::save_safetensors(path, contents.tensors, contents.metadata,
+                         {{"head.bias", nn::DType::kF64}});
+    CHECK(nn::load_safetensors(path).dtypes.at("head.bias") == nn::DType::kF64);
+    nn::load_checkpoint(path, loaded, nullptr);
+    CHECK(all_values(loaded) == all_values(saved));
+
+    // a NaN (a diverged or damaged checkpoint) is no trained weight
+    testing::randomize(loaded, 2);
+    contents.tensors.at("features.0.weight").data()[1] = std::nanf("");
+    nn::save_safetensors(path, contents.tensors, contents.metadata);
+    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, loaded, nullptr),
+                         doctest::Contains("tensor features.0.weight holds nan at element 1"),
+                         Error);
+    CHECK(all_values(loaded) == before);
   }
 
   TEST_CASE("the Rng state survives its text form exactly") {

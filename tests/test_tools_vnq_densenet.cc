@@ -44,7 +44,7 @@ struct DenseVnqFiles {
     std::filesystem::create_directories(data);
     trit::testing::write_tiny_cifar10(data, 40, 24);
     REQUIRE(run_cli(words("trit train --model densenet-tiny --dataset cifar10 --epochs 4 "
-                          "--batch 4 --lr 3e-3 --threads 1",
+                          "--batch 4 --lr 3e-3 --schedule constant --threads 1",
                           {"--data", data, "--save", trained})) == 0);
     REQUIRE(run_cli(words(
                 "trit vnq --model densenet-tiny --dataset cifar10 --epochs 2 --batch 8 "

@@ -14,6 +14,7 @@
 #include "datasets/cifar10.h"
 #include "datasets/loader.h"
 #include "datasets/mnist.h"
+#include "nn/atomic_file.h"
 #include "nn/batch_norm_recalibration.h"
 #include "nn/checkpoint.h"
 #include "nn/init.h"
@@ -31,7 +32,23 @@ std::string default_data_dir(const std::string& dataset) {
   throw Error("--dataset: unknown dataset '" + dataset + "'; known: mnist, fashion-mnist, cifar10");
 }
 
-DataSplits load_data(const std::string& dataset, const std::string& dir_flag) {
+namespace {
+
+// The split is not empty and its images have the shape `model` takes (none: any shape).
+void check_split(const datasets::ImageDataset& split, const char* name, const std::string& model) {
+  check(split.size() > 0, split.source(), "the " + std::string(name) + " split has no images");
+  if (model.empty()) return;
+  const Shape images{split.channels(), split.height(), split.width()};
+  const Shape wanted = nn::model_spec(model).input_shape;
+  check(images == wanted, split.source(),
+        "the " + std::string(name) + " images are " + to_string(images) + " (channels, height, "
+        "width), but model " + model + " takes " + to_string(wanted));
+}
+
+}  // namespace
+
+DataSplits load_data(const std::string& dataset, const std::string& dir_flag,
+                     const std::string& model) {
   const std::string dir = dir_flag.empty() ? default_data_dir(dataset) : dir_flag;
   using datasets::Split;
   DataSplits data;
@@ -47,6 +64,8 @@ DataSplits load_data(const std::string& dataset, const std::string& dir_flag) {
   } else {
     default_data_dir(dataset);  // throws the "unknown dataset" message
   }
+  check_split(data.train, "training", model);
+  check_split(data.test, "test", model);
   data.normalization = datasets::channel_mean_std(data.train);
   return data;
 }
@@ -156,27 +175,67 @@ Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, const DataSplit
       schedule_(make_schedule(config_)) {}
 
 void Trainer::set_outputs(std::string checkpoint, std::string metrics) {
+  if (!checkpoint.empty()) nn::resolve_save_target(checkpoint, "--save");
   checkpoint_ = std::move(checkpoint);
   metrics_ = std::move(metrics);
 }
 
-void Trainer::resume(const std::string& checkpoint) {
+namespace {
+
+// "float" for a plain training checkpoint, else its metadata "kind" ("vnq", "ternary", ...).
+std::string checkpoint_kind(const nn::Metadata& metadata) {
+  const auto kind = metadata.find("kind");
+  return kind == metadata.end() ? "float" : kind->second;
+}
+
+std::string epochs_text(int64_t epochs) {
+  return std::to_string(epochs) + (epochs == 1 ? " epoch" : " epochs");
+}
+
+bool schedule_spans_epochs(const std::string& schedule) {
+  return schedule == "cosine" || schedule == "linear";
+}
+
+}  // namespace
+
+void Trainer::resume(const std::string& checkpoint, bool reschedule) {
+  const std::string where = "--resume " + checkpoint;
+  const std::string theirs = checkpoint_kind(nn::load_safetensors(checkpoint).metadata);
+  const std::string mine = checkpoint_kind(extra_);
+  check(theirs == mine, where,
+        "a " + theirs + " checkpoint, but this command trains a " + mine + " model" +
+            (theirs == "vnq" ? " (continue it with `trit vnq --resume`)" : ""));
   const nn::TrainingState state = nn::load_checkpoint(checkpoint, model_, &optimizer_);
   nlohmann::json saved;
   try {
     saved = nlohmann::json::parse(state.config);
   } catch (const nlohmann::json::exception& e) {
-    throw Error("--resume " + checkpoint + ": config metadata is not JSON: " + e.what());
+    throw Error(where + ": config metadata is not JSON: " + e.what());
   }
-  config_.check_resumable_from(TrainConfig::from_json(saved));
+  const TrainConfig before = TrainConfig::from_json(saved);
+  config_.check_resumable_from(before);
+  if (before.epochs != config_.epochs && schedule_spans_epochs(config_.schedule)) {
+    check(reschedule, where,
+          "the run's " + config_.schedule + " learning-rate schedule spans " +
+              epochs_text(before.epochs) + "; --epochs " +
+              std::to_string(config_.epochs) +
+              " would change the rate of every remaining epoch. Give --epochs " +
+              std::to_string(before.epochs) + " to finish the run as planned, or add "
+              "--reschedule to follow a " + std::to_string(config_.epochs) +
+              "-epoch schedule from here on");
+    std::fprintf(stderr, "%s: the %s schedule now spans %lld epochs (it spanned %lld)\n",
+                 where.c_str(), config_.schedule.c_str(),
+                 static_cast<long long>(config_.epochs), static_cast<long long>(before.epochs));
+  }
   start_epoch_ = state.epoch;
   steps_done_ = state.step;
+  resumed_from_ = checkpoint;
   if (start_epoch_ >= config_.epochs)
     std::fprintf(stderr, "checkpoint %s already has %lld epochs; nothing to train\n",
                  checkpoint.c_str(), static_cast<long long>(start_epoch_));
 }
 
-void Trainer::save(int64_t epochs_done) const {
+void Trainer::save(int64_t epochs_done) {
   if (checkpoint_.empty()) return;
   nn::TrainingState state;
   state.config = config_.to_json().dump();
@@ -185,6 +244,17 @@ void Trainer::save(int64_t epochs_done) const {
   state.rng = Rng(config_.seed).state();
   state.extra = extra_;
   nn::save_checkpoint(checkpoint_, model_, &optimizer_, state);
+  last_saved_epoch_ = epochs_done;
+}
+
+std::string Trainer::what_is_saved() const {
+  if (checkpoint_.empty()) return "";
+  const int64_t epoch = last_saved_epoch_ >= 0        ? last_saved_epoch_
+                        : resumed_from_ == checkpoint_ ? start_epoch_
+                                                       : -1;
+  if (epoch >= 0)
+    return ", the checkpoint " + checkpoint_ + " of epoch " + std::to_string(epoch) + " is intact";
+  return ", before the first checkpoint: nothing was written to " + checkpoint_;
 }
 
 EpochStats Trainer::train_epoch(int64_t epoch) {
@@ -216,11 +286,11 @@ EpochStats Trainer::train_epoch(int64_t epoch) {
     const float value = loss.item();
     if (!std::isfinite(value)) {
       clear_tape();
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%g", lr);
       throw Error("training: the loss is " + std::to_string(value) + " at epoch " +
                   std::to_string(epoch + 1) + " step " + std::to_string(step + 1) + " (lr " +
-                  std::to_string(lr) + "); stopped" +
-                  (checkpoint_.empty() ? "" : ", the last checkpoint " + checkpoint_ +
-                                                  " is intact"));
+                  rate + "); stopped" + what_is_saved());
     }
     optimizer_.zero_grad();
     loss.backward();
@@ -253,7 +323,9 @@ EpochStats Trainer::train_epoch(int64_t epoch) {
 
 std::vector<EpochStats> Trainer::run() {
   std::vector<EpochStats> history;
-  for (int64_t epoch = start_epoch_; epoch < config_.epochs; ++epoch) {
+  const int64_t end = stop_after_epoch_ > 0 ? std::min(stop_after_epoch_, config_.epochs)
+                                            : config_.epochs;
+  for (int64_t epoch = start_epoch_; epoch < end; ++epoch) {
     const EpochStats stats = train_epoch(epoch);
     history.push_back(stats);
     if (hooks_.on_epoch_end) hooks_.on_epoch_end(stats);

@@ -3,12 +3,13 @@
 // Contract
 // - load_data() reads a dataset's train and test splits and the training set's per-channel
 //   mean/std (test images are normalised with training statistics).
-// - Trainer::run() trains epochs [start_epoch, config.epochs): per step, lr from the
+// - Trainer::run() trains epochs [start_epoch, config.epochs) (or up to stop_after_epoch): per step, lr from the
 //   schedule at (epoch, step), loss = mean cross-entropy (+ hooks.extra_loss), backward,
 //   optimiser step, hooks.after_step. After each epoch it evaluates on the test split,
 //   appends a JSON line to the metrics file, and saves a checkpoint (atomic: a crash never
 //   destroys the previous one). A non-finite loss stops training with an Error naming the
-//   epoch and step; the last checkpoint on disk stays intact.
+//   epoch and step and what is on disk: the last checkpoint (intact), or that none was
+//   written yet.
 // - Everything random derives from config.seed and the epoch (shuffle, augmentation,
 //   hooks.on_epoch_start for model noise), so N epochs straight and N/2 + resume N/2
 //   give bit-identical weights.
@@ -37,7 +38,11 @@ struct DataSplits {
 
 // The folder ./run.sh fills for `dataset` ("data/mnist", ...).
 std::string default_data_dir(const std::string& dataset);
-DataSplits load_data(const std::string& dataset, const std::string& dir);
+// Both splits of `dataset` from `dir` ("" = default_data_dir). Throws Error naming the data
+// file or folder when a split is empty or, given a registered `model`, when its images do
+// not have the model's input shape (checked here, before any training).
+DataSplits load_data(const std::string& dataset, const std::string& dir,
+                     const std::string& model = "");
 
 // Test-set accuracy in [0, 1], in evaluation mode without recording.
 double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
@@ -76,18 +81,30 @@ class Trainer {
   Trainer(nn::Module& model, optim::Optimizer& optimizer, const DataSplits& data,
           TrainConfig config, TrainHooks hooks = {});
 
-  // Restores model, optimiser and position from a checkpoint of the same run.
-  void resume(const std::string& checkpoint);
-  // Checkpoint after every epoch to `path` ("" = none); metrics JSON lines to `metrics`.
+  // Restores model, optimiser and position from a checkpoint of the same run. Throws Error
+  // naming the file when it is another kind of checkpoint than this run writes (metadata
+  // "kind", set_metadata: e.g. a VNQ checkpoint given to `trit train`; call set_metadata
+  // first), when the config differs (TrainConfig::check_resumable_from), or when the run's
+  // lr schedule depends on its length (cosine, linear) and config.epochs differs from the
+  // checkpoint's: the remaining epochs would silently get another schedule. `reschedule`
+  // allows that: the schedule is then the one for config.epochs from here on.
+  void resume(const std::string& checkpoint, bool reschedule = false);
+  // Checkpoint after every epoch to `path` ("" = none; a path that cannot be saved to is
+  // refused now: nn::resolve_save_target); metrics JSON lines to `metrics`.
   void set_outputs(std::string checkpoint, std::string metrics);
   // Extra checkpoint metadata (e.g. VNQ's settings), written with every checkpoint.
   void set_metadata(nn::Metadata extra) { extra_ = std::move(extra); }
+  // Makes run() stop after epoch `epoch` (1-based, as printed) although the run, its schedule
+  // included, spans config.epochs; a later resume continues it. 0: no early stop.
+  void stop_after_epoch(int64_t epoch) { stop_after_epoch_ = epoch; }
   std::vector<EpochStats> run();
   int64_t start_epoch() const { return start_epoch_; }
 
  private:
   EpochStats train_epoch(int64_t epoch);
-  void save(int64_t epochs_done) const;
+  void save(int64_t epochs_done);
+  // ", the checkpoint X of epoch N is intact" or that none was written: for error messages.
+  std::string what_is_saved() const;
 
   nn::Module& model_;
   optim::Optimizer& optimizer_;
@@ -97,6 +114,9 @@ class Trainer {
   optim::LrSchedule schedule_;
   int64_t start_epoch_ = 0;
   int64_t steps_done_ = 0;
+  int64_t last_saved_epoch_ = -1;  // epochs in the checkpoint this run saved (-1: none yet)
+  std::string resumed_from_;
+  int64_t stop_after_epoch_ = 0;
   std::string checkpoint_, metrics_;
   nn::Metadata extra_;
 };

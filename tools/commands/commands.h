@@ -13,12 +13,26 @@
 namespace trit::cli {
 
 // Number checks for flags, with one-line messages ("--lr: 0 is not positive"; CLI11's own
-// PositiveNumber prints its whole range, up to DBL_MAX).
+// PositiveNumber prints its whole range, up to DBL_MAX). kPositive and kNonNegative accept
+// finite reals a float32 holds (1e-50 would be stored as 0: refused).
 extern const CLI::Validator kPositive, kNonNegative;
+extern const CLI::Validator kUnitInterval;  // [0, 1], e.g. momentum
+// A whole number in [min, max], digits only: "-1" (which an unsigned option would wrap),
+// "1e20" (which an integer option would clamp) and "2.5" are refused.
+CLI::Validator whole_number(uint64_t min, uint64_t max);
+extern const CLI::Validator kCount;       // 1 .. 2^30: epochs, batch sizes, images
+extern const CLI::Validator kImageCount;  // 0 .. 2^30 (0: off)
+extern const CLI::Validator kThreads;     // 0 .. 4096 (0: all cores)
+extern const CLI::Validator kSeed;        // 0 .. 2^64 - 1
+// One of the registered model names (nn::model_names()): an unknown --model is a usage error.
+CLI::Validator model_name_check();
 
 // The flags of a TrainConfig (shared by `train` and `vnq`).
 void add_train_config_options(CLI::App& command, TrainConfig& config);
 
+// --reschedule (Trainer::resume: resuming with another --epochs may change the lr schedule)
+// and --stop-after-epoch (Trainer::stop_after_epoch).
+void add_resume_flags(CLI::App& command, bool& reschedule, int64_t& stop_after_epoch);
 void add_train_command(CLI::App& app);
 
 // Writes `report` (pretty JSON) to `path`; throws Error naming --report on failure.

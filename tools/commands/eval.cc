@@ -68,7 +68,7 @@ void eval_vnq(const EvalArgs& args) {
   check(!args.first_layer_float || vnq.settings.keep_float.empty(), "--first-layer-float",
         args.weights + " was trained with layers kept in float (--keep-float); its P&Q row is "
                        "already that variant");
-  const DataSplits data = load_data(args.dataset, args.data_dir);
+  const DataSplits data = load_data(args.dataset, args.data_dir, args.model);
   const std::vector<ResultRow> rows =
       vnq_table(*vnq.model, vnq.layers, data, vnq.settings, args.first_layer_float);
   report_rows(args, data, rows,
@@ -84,7 +84,7 @@ void eval_vnq(const EvalArgs& args) {
 // adds a row after re-estimating them here.
 void eval_ternary(const EvalArgs& args, nn::Module& model) {
   const nn::Metadata metadata = quant::load_ternary_checkpoint(args.weights, model);
-  const DataSplits data = load_data(args.dataset, args.data_dir);
+  const DataSplits data = load_data(args.dataset, args.data_dir, args.model);
   std::vector<ResultRow> rows;
   if (metadata.count("vnq")) {
     const double original = parse_vnq_settings(metadata, args.weights).original_error;
@@ -125,7 +125,7 @@ void run_eval(const EvalArgs& args) {
   check(args.bn_reestimate == 0, "--bn-reestimate",
         args.weights + " is a float checkpoint; BN re-estimation is for VNQ and ternary ones");
   nn::load_checkpoint(args.weights, *model, nullptr);
-  const DataSplits data = load_data(args.dataset, args.data_dir);
+  const DataSplits data = load_data(args.dataset, args.data_dir, args.model);
   const double accuracy = evaluate_accuracy(*model, data.test, data.normalization);
   std::printf("%s (%s) on %s test set (%lld images): accuracy %.2f%%, error %.2f%%\n",
               args.model.c_str(), args.weights.c_str(), args.dataset.c_str(),
@@ -161,7 +161,9 @@ void write_json_report(const std::string& path, const nlohmann::json& report) {
 void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* command = app.add_subcommand("eval", "test error of trained weights");
-  command->add_option("--model", args->model, "model name")->capture_default_str();
+  command->add_option("--model", args->model, "model name")
+      ->check(model_name_check())
+      ->capture_default_str();
   command->add_option("--weights", args->weights, "checkpoint (.safetensors)")
       ->required()
       ->check(CLI::ExistingFile);
@@ -181,7 +183,7 @@ void add_eval_command(CLI::App& app) {
 
 void add_bn_reestimate_option(CLI::App& command, int64_t& images, const std::string& help) {
   command.add_option("--bn-reestimate", images, help + " (spec vnq.md 8.4; 0: off)")
-      ->check(kNonNegative)
+      ->check(kImageCount)
       ->capture_default_str();
 }
 

@@ -49,9 +49,11 @@ void add_summary_command(CLI::App& app) {
   std::string names;
   for (const std::string& n : nn::model_names()) names += (names.empty() ? "" : ", ") + n;
   command->add_option("--model", *name, "one of: " + names)
-      ->check(CLI::IsMember(nn::model_names()))
+      ->check(model_name_check())
       ->capture_default_str();
-  command->add_option("--batch", *batch, "batch size of the example input")->capture_default_str();
+  command->add_option("--batch", *batch, "batch size of the example input")
+      ->check(kCount)
+      ->capture_default_str();
   command->callback([name, batch] { run_summary(*name, *batch); });
 }
 

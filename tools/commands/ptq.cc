@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "autograd/kernels/parallel.h"
+#include "nn/atomic_file.h"
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
 #include "quant/ptq_network.h"
@@ -65,6 +66,7 @@ nlohmann::json settings_json(const PtqArgs& args) {
 }
 
 void run_ptq(const PtqArgs& args) {
+  nn::resolve_save_target(args.save, "--save");
   if (args.threads > 0) kernels::set_num_threads(args.threads);
   std::fprintf(stderr, "trit ptq: model %s from %s, method %s, %d levels, dataset %s, seed %llu\n",
                args.model.c_str(), args.weights.c_str(), args.method.c_str(), args.levels,
@@ -73,7 +75,7 @@ void run_ptq(const PtqArgs& args) {
   Rng rng(0);
   std::shared_ptr<nn::Module> model = nn::make_model(args.model, rng);
   nn::load_checkpoint(args.weights, *model, nullptr);
-  const DataSplits data = load_data(args.dataset, args.data_dir);
+  const DataSplits data = load_data(args.dataset, args.data_dir, args.model);
   const double float_error = 1.0 - evaluate_accuracy(*model, data.test, data.normalization);
   const quant::CalibrationImages images =
       quant::draw_calibration(data.train, data.normalization, args.calib, args.holdout, args.seed);
@@ -109,7 +111,7 @@ void add_ptq_command(CLI::App& app) {
   CLI::App* command =
       app.add_subcommand("ptq", "post-training quantisation of trained weights, layer by layer");
   command->add_option("--model", args->model, "model name")
-      ->check(CLI::IsMember(nn::model_names()))
+      ->check(model_name_check())
       ->capture_default_str();
   command->add_option("--weights", args->weights, "float checkpoint (.safetensors)")
       ->required()
@@ -132,27 +134,30 @@ void add_ptq_command(CLI::App& app) {
       ->check(CLI::IsMember({"layer", "neuron"}))
       ->capture_default_str();
   command->add_option("--calib", args->calib, "calibration images m (from the training set)")
-      ->check(kPositive)
+      ->check(kCount)
       ->capture_default_str();
   command->add_option("--holdout", args->holdout, "held-out training images for the layer errors")
-      ->check(kPositive)
+      ->check(kCount)
       ->capture_default_str();
   command->add_option("--keep-float", args->keep_float, "layers left in float (e.g. fc2)");
-  command->add_option("--damping", args->damping, "OPTQ dampening lambda")->capture_default_str();
+  command->add_option("--damping", args->damping, "OPTQ dampening lambda")
+      ->check(kNonNegative)
+      ->capture_default_str();
   command
       ->add_option("--correction-damping", args->correction_damping,
                    "ridge of the corrected inputs' W' (0: the exact min-norm correction)")
       ->check(kNonNegative)
       ->capture_default_str();
-  command->add_option("--seed", args->seed, "seed of the calibration draw")->capture_default_str();
+  command->add_option("--seed", args->seed, "seed of the calibration draw")
+      ->check(kSeed)
+      ->capture_default_str();
   command->add_option("--dataset", args->dataset, "mnist | fashion-mnist | cifar10")
       ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}))
       ->capture_default_str();
   command->add_option("--data", args->data_dir, "folder with the dataset's files");
   command->add_option("--save", args->save, "quantised checkpoint (.safetensors)")->required();
   command->add_option("--report", args->report, "write the results as JSON (rates in [0, 1])");
-  command->add_option("--threads", args->threads, "threads (0: all cores)")
-      ->check(kNonNegative);
+  command->add_option("--threads", args->threads, "threads (0: all cores)")->check(kThreads);
   command->callback([args] { run_ptq(*args); });
 }
 

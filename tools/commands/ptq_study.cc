@@ -20,14 +20,13 @@ void add_ptq_study_command(CLI::App& app) {
   command->add_option("--only", *only, "one section: e1 | e2 | e4 | fc1")
       ->check(CLI::IsMember({"e1", "e2", "e4", "fc1"}));
   command->add_option("--seeds", options->seeds, "seeds per point")
-      ->check(kPositive)
+      ->check(kCount)
       ->capture_default_str();
   command->add_option("--plot", options->plot, "E1 log-log plot (.png)")->capture_default_str();
   command->add_option("--fc1-neurons", options->fc1_neurons, "neurons of the fc1 timing layer")
-      ->check(kPositive)
+      ->check(kCount)
       ->capture_default_str();
-  command->add_option("--threads", *threads, "threads (0: all cores)")
-      ->check(kNonNegative);
+  command->add_option("--threads", *threads, "threads (0: all cores)")->check(kThreads);
   command->callback([command, options, only, threads] {
     if (*threads > 0) kernels::set_num_threads(*threads);
     quant::StudyReportOptions run = *options;

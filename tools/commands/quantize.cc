@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "nn/atomic_file.h"
 #include "quant/ternary_checkpoint.h"
 #include "quant/ternary_layers.h"
 #include "tools/commands/commands.h"
@@ -24,6 +25,7 @@ struct QuantizeArgs : CheckpointArgs {
 };
 
 void run_quantize(const QuantizeArgs& args) {
+  nn::resolve_save_target(args.save, "--save");
   const VnqModel vnq = load_vnq_model(args.input, args.model, args.log_threshold);
   const float log_threshold = args.log_threshold.value_or(vnq.settings.log_threshold);
   std::printf("%s (%s): prune at log alpha >= %g, snap the rest to {-a, 0, +a}\n",
@@ -48,8 +50,8 @@ void run_quantize(const QuantizeArgs& args) {
   nn::Metadata metadata = {{"vnq", vnq.settings.to_metadata().at("vnq")},
                            {"log_threshold", nlohmann::json(log_threshold).dump()}};
   if (args.bn_reestimate > 0) {
-    const int64_t images = reestimate_batch_norm(*vnq.model, load_data(args.dataset, args.data_dir),
-                                                 args.bn_reestimate);
+    const DataSplits data = load_data(args.dataset, args.data_dir, vnq.model->name());
+    const int64_t images = reestimate_batch_norm(*vnq.model, data, args.bn_reestimate);
     metadata[kBnReestimatedKey] = std::to_string(images);
     std::printf("BN running statistics re-estimated on %lld %s training images\n",
                 static_cast<long long>(images), args.dataset.c_str());

@@ -4,6 +4,7 @@
 
 #include "autograd/kernels/parallel.h"
 #include "autograd/kernels/targets.h"
+#include "nn/atomic_file.h"
 #include "tools/commands/commands.h"
 #include "tools/trainer.h"
 
@@ -13,22 +14,26 @@ namespace {
 struct TrainArgs {
   TrainConfig config;
   std::string save, resume, metrics;
+  bool reschedule = false;
+  int64_t stop_after_epoch = 0;
 };
 
 void run_train(const TrainArgs& args) {
   const TrainConfig& config = args.config;
+  if (!args.save.empty()) nn::resolve_save_target(args.save, "--save");  // fail now, not later
   if (config.threads > 0) kernels::set_num_threads(config.threads);
   std::fprintf(stderr, "trit train: model %s, dataset %s, seed %llu, SIMD %s, %d threads\n",
                config.model.c_str(), config.dataset.c_str(),
                static_cast<unsigned long long>(config.seed), kernels::dispatch_target().c_str(),
                kernels::num_threads());
-  const DataSplits data = load_data(config.dataset, config.data_dir);
+  const DataSplits data = load_data(config.dataset, config.data_dir, config.model);
   Rng rng(config.seed);
   std::shared_ptr<nn::Module> model = make_initialised_model(config, rng);
   auto optimizer = make_optimizer(config, {optim::ParamGroup{model->parameters(), 1.0f, {}}});
   Trainer trainer(*model, *optimizer, data, config);
-  if (!args.resume.empty()) trainer.resume(args.resume);
   trainer.set_outputs(args.save, args.metrics);
+  if (!args.resume.empty()) trainer.resume(args.resume, args.reschedule);
+  trainer.stop_after_epoch(args.stop_after_epoch);
   const std::vector<EpochStats> history = trainer.run();
   const double accuracy = history.empty()
                               ? evaluate_accuracy(*model, data.test, data.normalization)
@@ -42,27 +47,33 @@ void run_train(const TrainArgs& args) {
 
 void add_train_config_options(CLI::App& command, TrainConfig& c) {
   command.add_option("--model", c.model, "model name (see `trit summary --help`)")
+      ->check(model_name_check())
       ->capture_default_str();
   command.add_option("--dataset", c.dataset, "mnist | fashion-mnist | cifar10")
       ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}))
       ->capture_default_str();
   command.add_option("--data", c.data_dir, "folder with the dataset's files (default: ./run.sh's)");
-  command.add_option("--epochs", c.epochs, "epochs to train")->check(kPositive)
+  command.add_option("--epochs", c.epochs, "epochs to train")->check(kCount)
       ->capture_default_str();
-  command.add_option("--batch", c.batch, "mini-batch size")->check(kPositive)
+  command.add_option("--batch", c.batch, "mini-batch size")->check(kCount)
       ->capture_default_str();
   command.add_option("--optimizer", c.optimizer, "sgd | adam | adamw")
       ->check(CLI::IsMember({"sgd", "adam", "adamw"}))
       ->capture_default_str();
   command.add_option("--lr", c.lr, "learning rate")->check(kPositive)
       ->capture_default_str();
-  command.add_option("--momentum", c.momentum, "SGD momentum")->capture_default_str();
+  command.add_option("--momentum", c.momentum, "SGD momentum")
+      ->check(kUnitInterval)
+      ->capture_default_str();
   command.add_flag("--nesterov", c.nesterov, "SGD with Nesterov momentum");
-  command.add_option("--weight-decay", c.weight_decay, "weight decay")->capture_default_str();
+  command.add_option("--weight-decay", c.weight_decay, "weight decay")
+      ->check(kNonNegative)
+      ->capture_default_str();
   command.add_option("--schedule", c.schedule, "constant | step | cosine | linear")
       ->check(CLI::IsMember({"constant", "step", "cosine", "linear"}))
       ->capture_default_str();
   command.add_option("--final-lr", c.final_lr, "cosine/linear: the last learning rate")
+      ->check(kNonNegative)
       ->capture_default_str();
   command
       .add_option("--decay-start", c.decay_start,
@@ -70,12 +81,28 @@ void add_train_config_options(CLI::App& command, TrainConfig& c) {
       ->check(kNonNegative)
       ->capture_default_str();
   command.add_option("--step-every", c.step_every, "step: epochs between decays")
+      ->check(kCount)
       ->capture_default_str();
-  command.add_option("--step-gamma", c.step_gamma, "step: decay factor")->capture_default_str();
-  command.add_option("--warmup", c.warmup_epochs, "linear warm-up epochs")->capture_default_str();
+  command.add_option("--step-gamma", c.step_gamma, "step: decay factor")
+      ->check(kPositive)
+      ->capture_default_str();
+  command.add_option("--warmup", c.warmup_epochs, "linear warm-up epochs")
+      ->check(kNonNegative)
+      ->capture_default_str();
   command.add_flag("--augment", c.augment, "pad-crop-flip augmentation (C10+)");
-  command.add_option("--seed", c.seed, "random seed")->capture_default_str();
-  command.add_option("--threads", c.threads, "threads (0: all cores)")->check(kNonNegative);
+  command.add_option("--seed", c.seed, "random seed")->check(kSeed)->capture_default_str();
+  command.add_option("--threads", c.threads, "threads (0: all cores)")->check(kThreads);
+}
+
+void add_resume_flags(CLI::App& command, bool& reschedule, int64_t& stop_after_epoch) {
+  command.add_flag("--reschedule", reschedule,
+                   "with --resume and a different --epochs: let a cosine/linear lr schedule "
+                   "span the new epochs (refused otherwise)");
+  command
+      .add_option("--stop-after-epoch", stop_after_epoch,
+                  "stop after this epoch (checkpoint saved; --resume continues the run and "
+                  "its schedule over --epochs)")
+      ->check(kCount);
 }
 
 void add_train_command(CLI::App& app) {
@@ -89,6 +116,7 @@ void add_train_command(CLI::App& app) {
   command->add_option("--save", args->save, "checkpoint written after every epoch (.safetensors)");
   command->add_option("--resume", args->resume, "continue from this checkpoint")
       ->check(CLI::ExistingFile);
+  add_resume_flags(*command, args->reschedule, args->stop_after_epoch);
   command->add_option("--metrics", args->metrics, "append one JSON line per epoch to this file");
   command->callback([args] { run_train(*args); });
 }
