@@ -10,6 +10,7 @@
 //   (the loaders promise it); Snapshot checks that and aborts with a message otherwise.
 #pragma once
 
+#include <cxxabi.h>
 #include <zlib.h>
 
 #include <cstdint>
@@ -28,6 +29,14 @@
 #include "optim/optimizer.h"
 
 namespace trit::fuzz {
+
+inline std::string type_name(const std::type_info& type) {
+  int status = 0;
+  char* name = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
+  std::string out = status == 0 && name != nullptr ? name : type.name();
+  std::free(name);
+  return out;
+}
 
 // A per-process folder, removed when the process exits normally.
 inline const std::filesystem::path& temp_dir() {
@@ -96,7 +105,7 @@ bool expect_error(F&& body, std::string* message = nullptr) {
     return false;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "\n*** trit fuzz: uncaught %s (not trit::Error): %s\n",
-                 typeid(e).name(), e.what());
+                 type_name(typeid(e)).c_str(), e.what());
     std::abort();
   } catch (...) {
     std::fprintf(stderr, "\n*** trit fuzz: uncaught non-std exception\n");

@@ -13,6 +13,10 @@
 # - Prints one line per harness (executions, coverage edges, result) and then
 #   "N passed, N failed"; a harness passes when libFuzzer found no crash, sanitizer report,
 #   uncaught exception, leak, timeout or out-of-memory. Exits non-zero if any failed.
+# - libFuzzer stops a harness at its first finding. FUZZ_KEEP_GOING=1 (for long campaigns)
+#   runs it in fork mode instead (-fork=1 -ignore_crashes/timeouts/ooms=1), which keeps
+#   fuzzing and saves every failing input; the harness fails if any was saved.
+# - The harnesses that read JSON get the dictionary fuzz/json.dict.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,12 +30,12 @@ JOBS=${JOBS:-2}
 
 if [ ! -f "$BUILD/build.ninja" ]; then
   # -DHWY_COMPILE_ONLY_STATIC: one SIMD target (the baseline) instead of all, 4-5x faster to
-  # build; the readers do not depend on it. -Dwerror=false: clang 14 warns in library code
-  # that gcc accepts (docs/robustness.md); fuzz/ itself compiles without warnings.
+  # build; the readers do not depend on it. The project's -Werror stays on: clang 14.0.6
+  # warns neither in the library nor in fuzz/ (if a later clang does, add -Dwerror=false).
   CXX=${FUZZ_CXX:-clang++} meson setup "$BUILD" -Dfuzz=enabled \
     "-Dcpp_args=['-fsanitize=fuzzer-no-link','-gline-tables-only','-DHWY_COMPILE_ONLY_STATIC=1']" \
     -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 -Ddebug=false \
-    -Db_ndebug=false -Dwerror=false >/dev/null
+    -Db_ndebug=false >/dev/null
 fi
 echo "== building $BUILD (fuzz targets)" >&2
 nice -n 5 ninja -C "$BUILD" -j"$JOBS" fuzz >/dev/null
@@ -51,21 +55,31 @@ for name in "${HARNESSES[@]}"; do
   artifacts=$BUILD/fuzz-artifacts/$name
   log=$BUILD/fuzz-logs/$name.log
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
+  options=(-max_total_time="$SECONDS_PER_HARNESS" -timeout=10 -rss_limit_mb=2048
+           -print_final_stats=1 -artifact_prefix="$artifacts/")
+  case $name in idx|cifar10|image) ;; *) options+=(-dict=fuzz/json.dict) ;; esac
+  [ "${FUZZ_KEEP_GOING:-0}" = 1 ] &&
+    options+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+  before=$(find "$artifacts" -type f | wc -l)
   start=$(date +%s)
   status=0
-  nice -n 5 "$BUILD/fuzz/fuzz_$name" -max_total_time="$SECONDS_PER_HARNESS" -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
-    "$corpus" "$SEEDS/$name" >"$log" 2>&1 || status=$?
+  nice -n 5 "$BUILD/fuzz/fuzz_$name" "${options[@]}" "$corpus" "$SEEDS/$name" >"$log" 2>&1 ||
+    status=$?
   seconds=$(( $(date +%s) - start ))
+  new=$(( $(find "$artifacts" -type f | wc -l) - before ))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*cov:.*/\1/p' "$log" | tail -1)
   edges=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  if [ "$status" -eq 0 ]; then
+  if [ "$status" -eq 0 ] && [ "$new" -eq 0 ]; then
     result=ok
     PASSED=$((PASSED + 1))
   else
-    kind=$(grep -o -m1 -E 'ERROR: libFuzzer: [a-z-]+|ERROR: (Address|Leak)Sanitizer: [a-z-]+|runtime error|\*\*\* trit fuzz: [^:]*' "$log" || true)
+    # The first report: a trit fuzz message (uncaught exception, changed model), a sanitizer
+    # or UBSan line, or libFuzzer's own (timeout, out-of-memory, leak).
+    kind=$(grep -m1 -E '^\*\*\* trit fuzz:|runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|ERROR: libFuzzer' "$log" |
+           sed 's/^\*\*\* trit fuzz: //; s/^.*\/\([^/]*: runtime error\)/\1/' | cut -c1-110 || true)
     artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
-    result="FAILED (${kind:-exit $status}) ${artifact:-see $log}"
+    result="FAILED ($new inputs saved): ${kind:-exit $status}; ${artifact:-$artifacts}"
     FAILED=$((FAILED + 1))
   fi
   printf '%-20s %8s %12s %8s  %s\n' "$name" "$seconds" "${execs:-?}" "${edges:-?}" "$result"
