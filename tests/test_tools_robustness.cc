@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "autograd/error.h"
 #include "nn/models/registry.h"
@@ -13,6 +14,7 @@
 #include "tests/cli_fixtures.h"
 #include "tools/cli.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/ptq_checkpoint.h"
 #include "tools/commands/vnq_checkpoint.h"
 #include "tools/trainer.h"
 
@@ -176,6 +178,56 @@ TEST_SUITE("tools") {
     CHECK(testing::read_bytes(path) == saved);
   }
 
+  TEST_CASE("numbers out of range in a checkpoint's JSON metadata are refused, not cast") {
+    // nlohmann's get<int64_t>() of 1e300 is a cast with undefined behaviour (found by
+    // fuzz_metadata_json); -1 would wrap into an unsigned seed
+    for (const char* text : {R"({"epochs": 1e300})", R"({"threads": -1e20})", R"({"seed": -1})",
+                             R"({"batch": 2.5})", R"({"lr": 1e300})"}) {
+      CAPTURE(text);
+      CHECK_THROWS_WITH_AS(cli::TrainConfig::from_json(nlohmann::json::parse(text)),
+                           doctest::Contains("training config: "), Error);
+    }
+    CHECK(cli::TrainConfig::from_json(nlohmann::json::parse(R"({"epochs": 7})")).epochs == 7);
+    CHECK_THROWS_WITH_AS(
+        cli::parse_vnq_settings({{"vnq", R"({"min_level": 1e300})"}}, "v.safetensors"),
+        doctest::Contains("v.safetensors: VNQ settings: min_level = 1e+300 is not a number a "
+                          "32-bit float holds"),
+        Error);
+    // a PTQ record that lacks what eval prints is refused by name (found by fuzz_ptq_checkpoint)
+    const nlohmann::json layer = {{"name", "fc1"},
+                                  {"type", "Linear"},
+                                  {"n0", 800},
+                                  {"n1", 500},
+                                  {"rows", 500},
+                                  {"quantised", true},
+                                  {"scale", 0.1},
+                                  {"free_entries", -1},
+                                  {"seconds", 0.5},
+                                  {"layer_error", {{"calibration", 0.1}, {"held_out", 0.1}}},
+                                  {"network_error", {{"calibration", 0.1}, {"held_out", 0.1}}}};
+    nlohmann::json record = {{"method", "gpfq"},
+                             {"levels", 3},
+                             {"bits", 2},
+                             {"float_test_error", 0.01},
+                             {"layers", {layer}}};
+    const auto read = [](const nlohmann::json& r) {
+      return cli::read_ptq_record({{"kind", "ptq"}, {"ptq", r.dump()}}, "p.safetensors");
+    };
+    CHECK(read(record).at("bits") == 2);
+    for (const char* key : {"method", "bits", "float_test_error"}) {
+      CAPTURE(key);
+      nlohmann::json broken = record;
+      broken.erase(key);
+      CHECK_THROWS_WITH_AS(read(broken), doctest::Contains("p.safetensors: "), Error);
+    }
+    record["layers"][0].erase("scale");
+    CHECK_THROWS_WITH_AS(read(record), doctest::Contains("malformed PTQ record"), Error);
+    record["layers"][0]["scale"] = 0.1;
+    record["layers"][0]["rows"] = 1e300;
+    CHECK_THROWS_WITH_AS(read(record), doctest::Contains("rows = 1e+300 is not a whole number"),
+                         Error);
+  }
+
   TEST_CASE("resuming with another --epochs never changes the schedule silently") {
     TinyMnist tiny;
     const std::string path = tiny.dir.file("run.safetensors");
@@ -205,10 +257,11 @@ TEST_SUITE("tools") {
     const std::string vnq_path = tiny.dir.file("vnq.safetensors");
     REQUIRE(run_cli(train(tiny.data, "1", {"--save", float_path})) == 0);
     // the first epoch of a VNQ run of `epochs` epochs, with the default recipe
+    const std::string metrics = tiny.dir.file("vnq.jsonl");
     const auto vnq_settings = [&](const std::string& epochs) {
       REQUIRE(run_cli({"trit", "vnq", "--init", float_path, "--data", tiny.data, "--epochs",
-                       epochs, "--stop-after-epoch", "1", "--threads", "1", "--save",
-                       vnq_path}) == 0);
+                       epochs, "--stop-after-epoch", "1", "--threads", "1", "--save", vnq_path,
+                       "--metrics", metrics}) == 0);
       return cli::read_vnq_settings(vnq_path);
     };
     const cli::VnqSettings paper = vnq_settings("100");  // paper length: the spec's settings
@@ -233,5 +286,16 @@ TEST_SUITE("tools") {
     CHECK(short_run.level_init == "0.65");
     CHECK(short_run.kl_warmup == 2.0);
     CHECK(cli::TrainConfig().schedule == "cosine");
+    // each VNQ metrics line has the paper's quantities; `trit curves` draws them
+    const nlohmann::json line = nlohmann::json::parse(testing::read_bytes(metrics).substr(
+        0, testing::read_bytes(metrics).find('\n')));
+    for (const char* key : {"nonzero_fraction", "means_test_error", "pq_test_error", "kl"}) {
+      CAPTURE(key);
+      CHECK(line.at(key).get<double>() >= 0.0);
+    }
+    CHECK(line.at("nonzero_fraction").get<double>() < 1.0);
+    const std::string png = tiny.dir.file("curves.png");
+    REQUIRE(run_cli({"trit", "curves", metrics, "--out", png}) == 0);
+    CHECK(testing::read_bytes(png).substr(1, 3) == "PNG");
   }
 }

@@ -32,6 +32,7 @@ int run_cli(const std::vector<std::string>& args) {
   add_vnq_command(app);
   add_quantize_command(app);
   add_plot_command(app);
+  add_curves_command(app);
   add_ptq_command(app);
   add_ptq_study_command(app);
 

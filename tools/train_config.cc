@@ -1,6 +1,7 @@
 #include "tools/train_config.h"
 
 #include "autograd/error.h"
+#include "tools/json_checks.h"
 
 namespace trit::cli {
 
@@ -13,6 +14,13 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, model, dataset, dat
 nlohmann::json TrainConfig::to_json() const { return *this; }
 
 TrainConfig TrainConfig::from_json(const nlohmann::json& json) {
+  const std::string where = "training config";
+  for (const char* key : {"epochs", "batch", "step_every"})
+    check_json_integer(json, key, 0, INT64_MAX, where);
+  check_json_integer(json, "threads", 0, 4096, where);
+  check_json_unsigned(json, "seed", where);
+  for (const char* key : {"lr", "momentum", "weight_decay", "final_lr", "step_gamma"})
+    check_json_float(json, key, where);
   try {
     return json.get<TrainConfig>();
   } catch (const nlohmann::json::exception& e) {

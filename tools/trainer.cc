@@ -326,21 +326,21 @@ std::vector<EpochStats> Trainer::run() {
   const int64_t end = stop_after_epoch_ > 0 ? std::min(stop_after_epoch_, config_.epochs)
                                             : config_.epochs;
   for (int64_t epoch = start_epoch_; epoch < end; ++epoch) {
-    const EpochStats stats = train_epoch(epoch);
-    history.push_back(stats);
+    EpochStats stats = train_epoch(epoch);
     if (hooks_.on_epoch_end) hooks_.on_epoch_end(stats);
+    history.push_back(stats);
     if (!metrics_.empty()) {
       std::ofstream out(metrics_, std::ios::app);
       check(static_cast<bool>(out), "--metrics", "cannot open " + metrics_ + " for writing");
-      out << nlohmann::json{{"epoch", stats.epoch},
-                            {"loss", stats.loss},
-                            {"train_accuracy", stats.train_accuracy},
-                            {"test_accuracy", stats.test_accuracy},
-                            {"images_per_second", stats.images_per_second},
-                            {"seconds", stats.seconds},
-                            {"lr", stats.lr}}
-                 .dump()
-          << "\n";
+      nlohmann::json line = {{"epoch", stats.epoch},
+                             {"loss", stats.loss},
+                             {"train_accuracy", stats.train_accuracy},
+                             {"test_accuracy", stats.test_accuracy},
+                             {"images_per_second", stats.images_per_second},
+                             {"seconds", stats.seconds},
+                             {"lr", stats.lr}};
+      for (const auto& [key, value] : stats.extra) line[key] = value;
+      out << line.dump() << "\n";
     }
     save(epoch + 1);
   }

@@ -6,7 +6,8 @@
 // - Trainer::run() trains epochs [start_epoch, config.epochs) (or up to stop_after_epoch): per step, lr from the
 //   schedule at (epoch, step), loss = mean cross-entropy (+ hooks.extra_loss), backward,
 //   optimiser step, hooks.after_step. After each epoch it evaluates on the test split,
-//   appends a JSON line to the metrics file, and saves a checkpoint (atomic: a crash never
+//   appends a JSON line to the metrics file (EpochStats' fields and its extra ones), and
+//   saves a checkpoint (atomic: a crash never
 //   destroys the previous one). A non-finite loss stops training with an Error naming the
 //   epoch and step and what is on disk: the last checkpoint (intact), or that none was
 //   written yet.
@@ -16,6 +17,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +68,7 @@ struct EpochStats {
   double loss = 0, train_accuracy = 0, test_accuracy = 0;
   double images_per_second = 0, seconds = 0;
   float lr = 0;
+  std::map<std::string, double> extra;  // more metrics, set by hooks.on_epoch_end (e.g. VNQ's)
 };
 
 struct TrainHooks {
@@ -73,7 +76,8 @@ struct TrainHooks {
   std::function<Tensor(double progress)> extra_loss;
   std::function<void()> after_step;             // e.g. VNQ's projection of ls and a
   std::function<void(int64_t epoch)> on_epoch_start;  // e.g. reseed a model's noise
-  std::function<void(const EpochStats&)> on_epoch_end;  // extra reporting
+  // Extra reporting; what it puts in stats.extra goes into the metrics line too.
+  std::function<void(EpochStats&)> on_epoch_end;
 };
 
 class Trainer {

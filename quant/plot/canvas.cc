@@ -67,6 +67,11 @@ void Canvas::fill_rect(int x0, int y0, int x1, int y1, Color color) {
   }
 }
 
+void Canvas::paste(const Canvas& other, int x, int y) {
+  for (int j = 0; j < other.height(); ++j)
+    for (int i = 0; i < other.width(); ++i) set_pixel(x + i, y + j, other.pixel(i, j));
+}
+
 void Canvas::stroke_rect(int x0, int y0, int x1, int y1, Color color) {
   fill_rect(x0, y0, x1, y0 + 1, color);
   fill_rect(x0, y1 - 1, x1, y1, color);

@@ -55,6 +55,10 @@ class Canvas {
   static int text_width(const std::string& text, int scale = 2);
   static int text_height(int scale = 2);
 
+  // Copies `other` with its top-left corner at (x, y), clipped as any drawing (a figure of
+  // several rendered plots).
+  void paste(const Canvas& other, int x, int y);
+
   // Throws trit::Error if the file cannot be written.
   void save_png(const std::string& path) const;
 

@@ -54,6 +54,7 @@ void add_checkpoint_options(CLI::App& command, CheckpointArgs& args,
                             const std::string& input_help);
 void add_quantize_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
+void add_curves_command(CLI::App& app);
 void add_ptq_command(CLI::App& app);
 void add_ptq_study_command(CLI::App& app);
 

@@ -2,6 +2,7 @@
 
 #include "autograd/error.h"
 #include "quant/study.h"
+#include "tools/json_checks.h"
 
 namespace trit::cli {
 
@@ -72,10 +73,22 @@ nlohmann::json read_ptq_record(const nn::Metadata& metadata, const std::string& 
   check(is_ptq_checkpoint(metadata), path, "not a PTQ checkpoint (metadata kind is not \"ptq\")");
   const auto record = metadata.find("ptq");
   check(record != metadata.end(), path, "PTQ checkpoint without its \"ptq\" record");
+  const std::string where = path + ": PTQ record";
   try {
     nlohmann::json parsed = nlohmann::json::parse(record->second);
+    // Everything eval reads, checked here: the fields, their types and integer ranges.
+    parsed.at("method").get<std::string>();
+    check_json_integer(parsed, "levels", 2, 65536, where);
+    check_json_integer(parsed, "bits", 1, 64, where);
+    parsed.at("levels").get<int>();
     parsed.at("bits").get<int>();
-    parsed.at("layers").at(0);
+    parsed.at("float_test_error").get<double>();
+    check(parsed.at("layers").is_array() && !parsed.at("layers").empty(), where,
+          "layers is not a non-empty list");
+    for (const nlohmann::json& layer : parsed.at("layers"))
+      for (const char* key : {"n0", "n1", "rows"})
+        check_json_integer(layer, key, 0, INT64_MAX, where + " layer");
+    format_layers_table(parsed.at("layers"));
     return parsed;
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": malformed PTQ record in the metadata: " + e.what());

@@ -7,6 +7,7 @@
 #include "autograd/error.h"
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
+#include "tools/json_checks.h"
 
 namespace trit::cli {
 
@@ -55,7 +56,10 @@ VnqSettings read_vnq_settings(const std::string& path) {
 
 VnqSettings parse_vnq_settings(const nn::Metadata& metadata, const std::string& path) {
   try {
-    return nlohmann::json::parse(metadata.at("vnq")).get<VnqSettings>();
+    const nlohmann::json settings = nlohmann::json::parse(metadata.at("vnq"));
+    for (const char* key : {"log_threshold", "min_level"})
+      check_json_float(settings, key, path + ": VNQ settings");
+    return settings.get<VnqSettings>();
   } catch (const std::exception& e) {
     throw Error(path + ": malformed VNQ settings in the metadata: " + e.what());
   }
