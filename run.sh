@@ -68,7 +68,9 @@ FAILED=0
 run_suite() {
   local out status=0
   out=$("$@" 2>&1) || status=$?
-  printf '%s\n' "$out" | grep -E '^\[doctest\] (test cases|Status)|ERROR|FAILED|error:' | head -40
+  # doctest's summary and failures, sanitizer reports; sed reads to the end (no SIGPIPE)
+  printf '%s\n' "$out" | grep -E '^\[doctest\] (test cases|Status)|ERROR|FAILED|runtime error:' |
+    sed -n '1,40p' || true
   local counts
   counts=$(printf '%s\n' "$out" | sed -n 's/^\[doctest\] test cases: *[0-9]* | *\([0-9]*\) passed | *\([0-9]*\) failed.*/\1 \2/p')
   if [ -z "$counts" ]; then counts="0 1"; fi  # crashed before the summary
