@@ -18,7 +18,7 @@ PACKAGES=(meson ninja-build g++ pkg-config libhwy-dev libstb-dev doctest-dev zli
           clang libclang-rt-14-dev libomp-14-dev)  # the libFuzzer harnesses (fuzz/run.sh)
 JOBS=${JOBS:-2}
 
-log() { printf '\n== %s\n' "$*" >&2; }
+log() { printf '\n== [%4d s] %s\n' "$SECONDS" "$*" >&2; }
 
 install_packages() {
   local missing=()

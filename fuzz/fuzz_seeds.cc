@@ -185,7 +185,9 @@ void checkpoint_seeds() {
     std::unique_ptr<optim::Optimizer> optimizer;
     if (!kind.empty()) {
       optimizer = cli::make_optimizer(config, {{model->parameters(), 1.0f, {}}});
-      const Tensor out = model->forward(Tensor::normal({2, 1, 28, 28}, 0.0f, 1.0f, rng));
+      Shape batch = nn::model_spec("densenet-tiny").input_shape;
+      batch.insert(batch.begin(), 2);
+      const Tensor out = model->forward(Tensor::normal(batch, 0.0f, 1.0f, rng));
       backward(out, Tensor::ones(out.shape()));
       optimizer->step();
       optimizer->zero_grad();
