@@ -1,6 +1,7 @@
-// Fuzzes the float checkpoint loader (nn/checkpoint.cc load_checkpoint over load_safetensors,
-// Module::load_state_dict, Optimizer::load_state_dict) and the resume checks of the run's
-// config JSON (tools/trainer.cc Trainer::resume: TrainConfig::from_json,
+// Fuzzes the float checkpoint loaders (nn/checkpoint.cc read_checkpoint and load_checkpoint
+// over load_safetensors, Module::load_state_dict; train/checkpoint.cc with
+// Optimizer::load_state_dict) and the resume checks of the run's config JSON
+// (train/trainer.cc Trainer::resume: TrainConfig::from_json,
 // check_resumable_from), as `trit train --resume` and `trit eval` / `trit vnq --init` load it.
 //
 // Input: the bytes of a checkpoint .safetensors file. It is loaded three times into one
@@ -21,17 +22,20 @@
 #include "fuzz/fuzz_common.h"
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
-#include "tools/trainer.h"
+#include "train/config.h"
+#include "train/data.h"
+#include "train/recipe.h"
+#include "train/trainer.h"
 
 namespace {
 
-using trit::cli::TrainConfig;
+using trit::train::TrainConfig;
 
 struct Setup {
   std::shared_ptr<trit::nn::Module> model;
   std::unique_ptr<trit::optim::Optimizer> adam, sgd;
-  trit::cli::DataSplits data;  // resume reads none
-  std::unique_ptr<trit::cli::Trainer> resume_adam, resume_sgd;
+  trit::train::DataSplits data;  // resume reads none
+  std::unique_ptr<trit::train::Trainer> resume_adam, resume_sgd;
 
   Setup() {
     trit::Rng rng(1);
@@ -43,10 +47,10 @@ struct Setup {
     sgd_config.optimizer = "sgd";
     sgd_config.lr = 0.1f;
     sgd_config.schedule = "cosine";
-    adam = trit::cli::make_optimizer(adam_config, {{model->parameters(), 1.0f, {}}});
-    sgd = trit::cli::make_optimizer(sgd_config, {{model->parameters(), 1.0f, {}}});
-    resume_adam = std::make_unique<trit::cli::Trainer>(*model, *adam, data, adam_config);
-    resume_sgd = std::make_unique<trit::cli::Trainer>(*model, *sgd, data, sgd_config);
+    adam = trit::train::make_optimizer(adam_config, {{model->parameters(), 1.0f, {}}});
+    sgd = trit::train::make_optimizer(sgd_config, {{model->parameters(), 1.0f, {}}});
+    resume_adam = std::make_unique<trit::train::Trainer>(*model, *adam, data, adam_config);
+    resume_sgd = std::make_unique<trit::train::Trainer>(*model, *sgd, data, sgd_config);
   }
 };
 
@@ -65,6 +69,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   attempt("Trainer::resume (Adam)", setup.adam.get(), [&] { setup.resume_adam->resume(path); });
   attempt("Trainer::resume (SGD)", setup.sgd.get(), [&] { setup.resume_sgd->resume(path); });
   attempt("load_checkpoint (model only)", nullptr,
-          [&] { trit::nn::load_checkpoint(path, *setup.model, nullptr); });
+          [&] { trit::nn::load_checkpoint(path, *setup.model); });
   return 0;
 }

@@ -19,9 +19,9 @@
 
 #include "fuzz/fuzz_common.h"
 #include "nn/checkpoint.h"
-#include "tools/commands/ptq_checkpoint.h"
-#include "tools/commands/vnq_checkpoint.h"
-#include "tools/train_config.h"
+#include "quant/ptq_checkpoint.h"
+#include "quant/vnq_checkpoint.h"
+#include "train/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
@@ -34,18 +34,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const nlohmann::json::exception& e) {
       throw trit::Error(std::string("config metadata is not JSON: ") + e.what());
     }
-    const trit::cli::TrainConfig run;
-    const trit::cli::TrainConfig checkpoint = trit::cli::TrainConfig::from_json(saved);
+    const trit::train::TrainConfig run;
+    const trit::train::TrainConfig checkpoint = trit::train::TrainConfig::from_json(saved);
     expect_error([&] { run.check_resumable_from(checkpoint); });
     checkpoint.check_resumable_from(run);
   });
   expect_error([&] {
-    const trit::cli::VnqSettings settings = trit::cli::parse_vnq_settings({{"vnq", text}}, "fuzz");
+    const trit::quant::VnqSettings settings = trit::quant::parse_vnq_settings({{"vnq", text}}, "fuzz");
     settings.to_metadata();
     settings.vnq_config();
   });
-  expect_error([&] { trit::cli::read_ptq_record({{"kind", "ptq"}, {"ptq", text}}, "fuzz"); });
-  expect_error([&] { trit::cli::baked_bn_images({{trit::cli::kBnReestimatedKey, text}}, "fuzz"); });
+  expect_error([&] { trit::quant::read_ptq_record({{"kind", "ptq"}, {"ptq", text}}, "fuzz"); });
+  expect_error([&] { trit::quant::baked_bn_images({{trit::quant::kBnReestimatedKey, text}}, "fuzz"); });
   expect_error([&] { trit::nn::rng_state_from_string(text); });
   return 0;
 }

@@ -19,7 +19,7 @@
 #include "fuzz/fuzz_common.h"
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
-#include "tools/commands/ptq_checkpoint.h"
+#include "quant/ptq_checkpoint.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::shared_ptr<trit::nn::Module> model = [] {
@@ -31,19 +31,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!trit::fuzz::expect_error([&] { metadata = trit::nn::load_safetensors(path).metadata; }))
     return 0;
   const trit::fuzz::Snapshot before(*model, nullptr);
-  if (!trit::fuzz::expect_error([&] { trit::nn::load_checkpoint(path, *model, nullptr); })) {
+  if (!trit::fuzz::expect_error([&] { trit::nn::load_checkpoint(path, *model); })) {
     before.expect_unchanged("load_checkpoint");
     return 0;
   }
-  if (!trit::cli::is_ptq_checkpoint(metadata)) return 0;
+  if (!trit::quant::is_ptq_checkpoint(metadata)) return 0;
   trit::fuzz::expect_error([&] {
     // As run_eval reads it (eval.cc, "post-training quantised: ...").
-    const nlohmann::json ptq = trit::cli::read_ptq_record(metadata, path);
+    const nlohmann::json ptq = trit::quant::read_ptq_record(metadata, path);
     ptq.at("method").get<std::string>();
     ptq.at("levels").get<int>();
     ptq.at("bits").get<int>();
     ptq.at("float_test_error").get<double>();
-    trit::cli::format_layers_table(ptq.at("layers"));
+    trit::quant::format_layers_table(ptq.at("layers"));
   });
   return 0;
 }

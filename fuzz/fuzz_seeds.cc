@@ -31,12 +31,14 @@
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
 #include "nn/safetensors.h"
+#include "quant/ptq_checkpoint.h"
 #include "quant/ternary_checkpoint.h"
 #include "quant/ternary_layers.h"
+#include "quant/vnq_checkpoint.h"
 #include "quant/vnq_model.h"
-#include "tools/commands/ptq_checkpoint.h"
-#include "tools/commands/vnq_checkpoint.h"
-#include "tools/trainer.h"
+#include "train/checkpoint.h"
+#include "train/config.h"
+#include "train/recipe.h"
 
 namespace fs = std::filesystem;
 using namespace trit;
@@ -165,8 +167,8 @@ void safetensors_seeds() {
                           {0x00, 0x3c, 0x00, 0xc0, 0x80, 0x3f, 0x80, 0x7f}));
 }
 
-cli::TrainConfig float_config(const std::string& optimizer) {
-  cli::TrainConfig config;  // as fuzz_checkpoint.cc's runs
+train::TrainConfig float_config(const std::string& optimizer) {
+  train::TrainConfig config;  // as fuzz_checkpoint.cc's runs
   config.model = "densenet-tiny";
   config.optimizer = optimizer;
   if (optimizer == "sgd") {
@@ -181,10 +183,10 @@ void checkpoint_seeds() {
   for (const std::string kind : {"", "adam", "sgd"}) {
     Rng rng(1);
     const std::shared_ptr<nn::Module> model = nn::make_model("densenet-tiny", rng);
-    const cli::TrainConfig config = float_config(kind.empty() ? "adam" : kind);
+    const train::TrainConfig config = float_config(kind.empty() ? "adam" : kind);
     std::unique_ptr<optim::Optimizer> optimizer;
     if (!kind.empty()) {
-      optimizer = cli::make_optimizer(config, {{model->parameters(), 1.0f, {}}});
+      optimizer = train::make_optimizer(config, {{model->parameters(), 1.0f, {}}});
       Shape batch = nn::model_spec("densenet-tiny").input_shape;
       batch.insert(batch.begin(), 2);
       const Tensor out = model->forward(Tensor::normal(batch, 0.0f, 1.0f, rng));
@@ -197,31 +199,35 @@ void checkpoint_seeds() {
     state.epoch = 1;
     state.step = 1;
     state.rng = Rng(config.seed).state();
-    nn::save_checkpoint(tmp.string(), *model, optimizer.get(), state);
+    if (optimizer) {
+      train::save_checkpoint(tmp.string(), *model, *optimizer, state);
+    } else {
+      nn::save_checkpoint(tmp.string(), *model, state);
+    }
     write("checkpoint", (kind.empty() ? "model-only" : kind) + ".safetensors", read(tmp));
   }
 }
 
 // A densenet-tiny made variational with `settings`, saved as `trit vnq` saves it; returns it.
-std::shared_ptr<nn::Module> vnq_seed(const cli::VnqSettings& settings, const std::string& name) {
+std::shared_ptr<nn::Module> vnq_seed(const quant::VnqSettings& settings, const std::string& name) {
   const fs::path tmp = fuzz::temp_dir() / "seed.safetensors";
   Rng rng(2);
   const std::shared_ptr<nn::Module> model = nn::make_model("densenet-tiny", rng);
   quant::make_variational(*model, settings.vnq_config(), 1, settings.keep_float);
   nn::TrainingState state;
-  cli::TrainConfig config;
+  train::TrainConfig config;
   config.model = "densenet-tiny";
   config.dataset = "cifar10";
   state.config = config.to_json().dump();
   state.extra = settings.to_metadata();
-  nn::save_checkpoint(tmp.string(), *model, nullptr, state);
+  nn::save_checkpoint(tmp.string(), *model, state);
   write("vnq_checkpoint", name, read(tmp));
   return model;
 }
 
 void quant_seeds() {
   const fs::path tmp = fuzz::temp_dir() / "seed.safetensors";
-  cli::VnqSettings settings;
+  quant::VnqSettings settings;
   const std::shared_ptr<nn::Module> model = vnq_seed(settings, "default.safetensors");
   settings.keep_float = {"features.conv0"};
   settings.level_param = "log";
@@ -233,7 +239,7 @@ void quant_seeds() {
   quant::save_ternary_checkpoint(tmp.string(), *model,
                                  {{"vnq", settings.to_metadata().at("vnq")},
                                   {"log_threshold", "2.0"},
-                                  {cli::kBnReestimatedKey, "1000"}});
+                                  {quant::kBnReestimatedKey, "1000"}});
   write("ternary_checkpoint", "densenet-tiny.safetensors", read(tmp));
   quant::save_ternary_checkpoint(tmp.string(), *model);
   write("ternary_checkpoint", "plain.safetensors", read(tmp));
@@ -254,7 +260,7 @@ nlohmann::json ptq_record() {
   }
   return {{"model", "densenet-tiny"}, {"method", "gpfq"},          {"levels", 3},
           {"bits", 2},                {"float_test_error", 0.25},  {"test_error", 0.3},
-          {"layers", cli::layers_json(report)}};
+          {"layers", quant::layers_json(report)}};
 }
 
 void ptq_seeds() {
@@ -263,14 +269,14 @@ void ptq_seeds() {
   const std::shared_ptr<nn::Module> model = nn::make_model("densenet-tiny", rng);
   nn::TrainingState state;
   state.config = ptq_record().dump();
-  state.extra = cli::ptq_metadata(ptq_record());
-  nn::save_checkpoint(tmp.string(), *model, nullptr, state);
+  state.extra = quant::ptq_metadata(ptq_record());
+  nn::save_checkpoint(tmp.string(), *model, state);
   write("ptq_checkpoint", "gpfq.safetensors", read(tmp));
 }
 
 void metadata_json_seeds() {
   write_text("metadata_json", "train-config.json", float_config("sgd").to_json().dump());
-  cli::VnqSettings settings;
+  quant::VnqSettings settings;
   settings.keep_float = {"conv1"};
   write_text("metadata_json", "vnq-settings.json", settings.to_metadata().at("vnq"));
   write_text("metadata_json", "ptq-record.json", ptq_record().dump());

@@ -22,7 +22,7 @@
 #include "quant/ternary_checkpoint.h"
 #include "quant/ternary_layers.h"
 #include "quant/ternary_pack.h"
-#include "tools/commands/vnq_checkpoint.h"
+#include "quant/vnq_checkpoint.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static std::shared_ptr<trit::nn::Module> model;
@@ -40,8 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   trit::fuzz::expect_error([&] {
-    if (metadata.count("vnq")) trit::cli::parse_vnq_settings(metadata, path);
-    trit::cli::baked_bn_images(metadata, path);
+    if (metadata.count("vnq")) trit::quant::parse_vnq_settings(metadata, path);
+    trit::quant::baked_bn_images(metadata, path);
   });
   for (const auto& [name, layer] : trit::quant::find_ternary(*model)) {
     layer->nonzero();

@@ -18,14 +18,14 @@
 
 #include "fuzz/fuzz_common.h"
 #include "quant/ternary_layers.h"
+#include "quant/vnq_checkpoint.h"
 #include "quant/vnq_model.h"
-#include "tools/commands/vnq_checkpoint.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = trit::fuzz::input_file("vnq.safetensors", data, size);
-  trit::fuzz::expect_error([&] { trit::cli::read_vnq_settings(path).vnq_config(); });
+  trit::fuzz::expect_error([&] { trit::quant::read_vnq_settings(path).vnq_config(); });
   trit::fuzz::expect_error([&] {
-    const trit::cli::VnqModel vnq = trit::cli::load_vnq_model(path, "densenet-tiny");
+    const trit::quant::VnqModel vnq = trit::quant::load_vnq_model(path, "densenet-tiny");
     trit::quant::compression_stats(vnq.layers);
     trit::quant::make_ternary(*vnq.model);
   });

@@ -76,21 +76,20 @@ Rng::State rng_state_from_string(const std::string& text) {
   return state;
 }
 
-void save_checkpoint(const std::string& path, const Module& model,
-                     const optim::Optimizer* optimizer, const TrainingState& state) {
+void save_checkpoint(const std::string& path, const Module& model, const TrainingState& state,
+                     const std::string& optimizer_kind, const StateDict& optimizer_state) {
   const std::string where = "save_checkpoint: " + path;
   StateDict tensors = model.state_dict();
-  if (optimizer != nullptr)
-    for (const auto& [name, tensor] : optimizer->state_dict())
-      check(tensors.emplace(kOptimizerPrefix + name, tensor).second, where,
-            "model tensor name " + kOptimizerPrefix + name + " clashes with the optimiser's");
+  for (const auto& [name, tensor] : optimizer_state)
+    check(tensors.emplace(kOptimizerPrefix + name, tensor).second, where,
+          "model tensor name " + kOptimizerPrefix + name + " clashes with the optimiser's");
   Metadata metadata = state.extra;
   for (const char* key : kReservedKeys)
     check(metadata.count(key) == 0, where,
           std::string("extra metadata key ") + key + " is reserved");
   metadata["format"] = kFormat;
   metadata["model"] = model.name();
-  metadata["optimizer"] = optimizer != nullptr ? optimizer->kind() : "";
+  metadata["optimizer"] = optimizer_kind;
   metadata["config"] = state.config;
   metadata["epoch"] = std::to_string(state.epoch);
   metadata["step"] = std::to_string(state.step);
@@ -98,7 +97,7 @@ void save_checkpoint(const std::string& path, const Module& model,
   save_safetensors(path, tensors, metadata);
 }
 
-TrainingState load_checkpoint(const std::string& path, Module& model, optim::Optimizer* optimizer) {
+CheckpointContents read_checkpoint(const std::string& path, const std::string& model_name) {
   const std::string where = "load_checkpoint: " + path;
   SafetensorsContents contents = load_safetensors(path);
   const Metadata& metadata = contents.metadata;
@@ -109,46 +108,34 @@ TrainingState load_checkpoint(const std::string& path, Module& model, optim::Opt
   const std::string& format = metadata_value(metadata, "format", where);
   check(format == kFormat, where, "unknown checkpoint format \"" + format + "\"");
   const std::string& saved_model = metadata_value(metadata, "model", where);
-  check(saved_model == model.name(), where,
-        "it holds model " + saved_model + ", not " + model.name());
-  const std::string& saved_optimizer = metadata_value(metadata, "optimizer", where);
+  check(saved_model == model_name, where,
+        "it holds model " + saved_model + ", not " + model_name);
   check_float_tensors(contents, where);
-  if (optimizer != nullptr) {
-    check(!saved_optimizer.empty(), where,
-          "it was saved without optimiser state; load it without an optimiser");
-    check(saved_optimizer == optimizer->kind(), where,
-          "it holds " + saved_optimizer + " state, but the optimiser is " + optimizer->kind());
-  }
 
-  TrainingState state;
-  state.config = metadata_value(metadata, "config", where);
-  state.epoch = parse_count(metadata, "epoch", where);
-  state.step = parse_count(metadata, "step", where);
-  state.rng = rng_state_from_string(metadata_value(metadata, "rng", where));
+  CheckpointContents out;
+  out.optimizer = metadata_value(metadata, "optimizer", where);
+  out.state.config = metadata_value(metadata, "config", where);
+  out.state.epoch = parse_count(metadata, "epoch", where);
+  out.state.step = parse_count(metadata, "step", where);
+  out.state.rng = rng_state_from_string(metadata_value(metadata, "rng", where));
   for (const auto& [key, value] : metadata)
     if (std::find(std::begin(kReservedKeys), std::end(kReservedKeys), key) ==
         std::end(kReservedKeys))
-      state.extra[key] = value;
-
-  StateDict model_state, optimizer_state;
+      out.state.extra[key] = value;
   for (auto& [name, tensor] : contents.tensors) {
     if (name.compare(0, kOptimizerPrefix.size(), kOptimizerPrefix) == 0) {
-      optimizer_state.emplace(name.substr(kOptimizerPrefix.size()), tensor);
+      out.optimizer_state.emplace(name.substr(kOptimizerPrefix.size()), tensor);
     } else {
-      model_state.emplace(name, tensor);
+      out.model_state.emplace(name, tensor);
     }
   }
-  // Each load checks everything before it changes anything; if the model's fails after
-  // the optimiser's succeeded, the optimiser gets its previous state back.
-  const StateDict previous = optimizer != nullptr ? optimizer->state_dict() : StateDict();
-  if (optimizer != nullptr) optimizer->load_state_dict(optimizer_state);
-  try {
-    model.load_state_dict(model_state, true);
-  } catch (const Error&) {
-    if (optimizer != nullptr) optimizer->load_state_dict(previous);
-    throw;
-  }
-  return state;
+  return out;
+}
+
+TrainingState load_checkpoint(const std::string& path, Module& model) {
+  CheckpointContents contents = read_checkpoint(path, model.name());
+  model.load_state_dict(contents.model_state, true);
+  return contents.state;
 }
 
 }  // namespace trit::nn

@@ -1,5 +1,6 @@
-// Training checkpoints: a model, optionally its optimiser, and where training stood, in one
-// safetensors file (see safetensors.h; written atomically).
+// Training checkpoints: a model, optionally its optimiser's state, and where training stood,
+// in one safetensors file (see safetensors.h; written atomically). This file knows the format;
+// train/checkpoint.h saves and restores an optim::Optimizer with it.
 //
 // Tensors: the model's state_dict() under its own names ("conv1.weight", so the file loads
 // as a plain state dict elsewhere) and the optimiser's state under "optimizer.", e.g.
@@ -18,7 +19,6 @@
 #include "autograd/random.h"
 #include "nn/module.h"
 #include "nn/safetensors.h"
-#include "optim/optimizer.h"
 
 namespace trit::nn {
 
@@ -30,15 +30,26 @@ struct TrainingState {
   Metadata extra;  // more metadata; keys must not clash with the ones above
 };
 
-// optimizer may be null (a model-only checkpoint).
-void save_checkpoint(const std::string& path, const Module& model,
-                     const optim::Optimizer* optimizer, const TrainingState& state);
+// Saves `model` and `state`, with an optimiser's state dict and kind when `optimizer_kind`
+// is not empty (a model-only checkpoint otherwise).
+void save_checkpoint(const std::string& path, const Module& model, const TrainingState& state,
+                     const std::string& optimizer_kind = "",
+                     const StateDict& optimizer_state = {});
 
-// Loads the model's state (strict) and, when optimizer is not null, the optimiser's. Throws
-// Error naming the file when the checkpoint's model name or optimiser kind differs from
-// the objects given, it has no optimiser state but one is asked for, or a tensor is not
-// floating point or not finite (check_float_tensors); nothing is changed then. Returns the training state stored with it.
-TrainingState load_checkpoint(const std::string& path, Module& model, optim::Optimizer* optimizer);
+// A checkpoint's contents, read and checked, applied to nothing yet.
+struct CheckpointContents {
+  TrainingState state;
+  std::string optimizer;  // the optimiser's kind, "" when saved without one
+  StateDict model_state, optimizer_state;
+};
+// Reads `path` and checks it: a trit checkpoint of model `model_name` whose tensors are all
+// floating point and finite (check_float_tensors). Throws Error naming the file otherwise.
+CheckpointContents read_checkpoint(const std::string& path, const std::string& model_name);
+
+// Loads the model's state (strict) and returns the training state stored with it; any
+// optimiser state in the file is ignored. Throws as read_checkpoint does, or when a tensor
+// is missing or has another shape; the model is unchanged then.
+TrainingState load_checkpoint(const std::string& path, Module& model);
 
 // Throws Error "<where>: tensor NAME ..." for the first tensor of `contents` (except those
 // in `skip`) that is stored as an integer or BOOL type, or that holds a NaN or an infinity.

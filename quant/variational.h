@@ -73,8 +73,9 @@ class VariationalLayer : public nn::Module {
   const VnqConfig& config() const { return config_; }
 
   Tensor forward(const Tensor& x) override;
-  // Restarts the noise stream (the trainer reseeds per epoch so resume is exact).
+  // Restarts the noise stream (VNQ training reseeds per epoch so that resume is exact).
   void reseed(uint64_t seed) { rng_ = Rng(seed); }
+  void reseed(const Rng& rng) { rng_ = rng; }
 
  protected:
   VariationalLayer(std::string type, const Shape& weight_shape, int64_t out_features,

@@ -12,6 +12,7 @@
 #include "optim/sgd.h"
 #include "tests/dataset_files.h"
 #include "tests/module_helpers.h"
+#include "train/checkpoint.h"
 
 using namespace trit;
 using trit::testing::TempDir;
@@ -49,12 +50,12 @@ TEST_SUITE("nn") {
     Rng rng_straight(5), rng_first(5);
     for (int i = 0; i < 6; ++i) train_step(straight, opt_straight, rng_straight);
     for (int i = 0; i < 4; ++i) train_step(first, opt_first, rng_first);
-    nn::save_checkpoint(path, first, &opt_first,
+    train::save_checkpoint(path, first, opt_first,
                         {"{\"lr\":0.001}", 1, 4, rng_first.state(), {{"note", "half way"}}});
 
     ToyNet resumed;
     optim::Adam opt_resumed(resumed.parameters(), {});
-    const nn::TrainingState state = nn::load_checkpoint(path, resumed, &opt_resumed);
+    const nn::TrainingState state = train::load_checkpoint(path, resumed, opt_resumed);
     CHECK(state.config == "{\"lr\":0.001}");
     CHECK(state.epoch == 1);
     CHECK(state.step == 4);
@@ -72,30 +73,30 @@ TEST_SUITE("nn") {
     saved.set_name("toy-a");
     trit::testing::randomize(saved, 1);
     optim::SGD sgd(saved.parameters(), {0.1f, 0.9f, 0.0f, 0.0f, false});
-    nn::save_checkpoint(path, saved, nullptr, {});
+    nn::save_checkpoint(path, saved, {});
 
     ToyNet other;
     other.set_name("toy-b");
-    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, other, nullptr),
+    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, other),
                          ("load_checkpoint: " + path + ": it holds model toy-a, not toy-b").c_str(),
                          Error);
     other.set_name("toy-a");
-    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, other, &sgd),
+    CHECK_THROWS_WITH_AS(train::load_checkpoint(path, other, sgd),
                          ("load_checkpoint: " + path +
                           ": it was saved without optimiser state; load it without an optimiser")
                              .c_str(),
                          Error);
     optim::Adam adam(other.parameters(), {});
-    nn::save_checkpoint(path, saved, &sgd, {});
+    train::save_checkpoint(path, saved, sgd, {});
     CHECK_THROWS_WITH_AS(
-        nn::load_checkpoint(path, other, &adam),
+        train::load_checkpoint(path, other, adam),
         ("load_checkpoint: " + path + ": it holds sgd state, but the optimiser is adam").c_str(),
         Error);
     CHECK(all_values(other) == all_values(ToyNet()));  // untouched by the failed loads
-    nn::load_checkpoint(path, other, nullptr);         // model only: fine
+    nn::load_checkpoint(path, other);         // model only: fine
     CHECK(all_values(other) == all_values(saved));
     CHECK_THROWS_WITH_AS(
-        nn::save_checkpoint(path, saved, nullptr, {"", 0, 0, {}, {{"epoch", "9"}}}),
+        nn::save_checkpoint(path, saved, {"", 0, 0, {}, {{"epoch", "9"}}}),
         doctest::Contains("extra metadata key epoch is reserved"), Error);
   }
 
@@ -106,16 +107,16 @@ TEST_SUITE("nn") {
     const nn::StateDict tensors = net.state_dict();
     nn::save_safetensors(path, tensors, {{"kind", "ternary"}});  // e.g. trit quantize's output
     CHECK_THROWS_WITH_AS(
-        nn::load_checkpoint(path, net, nullptr),
+        nn::load_checkpoint(path, net),
         ("load_checkpoint: " + path +
          ": a ternary checkpoint, not a model checkpoint (its metadata has no format)")
             .c_str(),
         Error);
     nn::save_safetensors(path, tensors, {});
-    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, net, nullptr),
+    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, net),
                          doctest::Contains("the metadata has no format"), Error);
     nn::save_safetensors(path, tensors, {{"format", "keras"}});
-    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, net, nullptr),
+    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, net),
                          doctest::Contains("unknown checkpoint format \"keras\""), Error);
   }
 
@@ -126,7 +127,7 @@ TEST_SUITE("nn") {
     testing::randomize(saved, 1);
     testing::randomize(loaded, 2);
     const std::vector<float> before = all_values(loaded);
-    nn::save_checkpoint(path, saved, nullptr, {});
+    nn::save_checkpoint(path, saved, {});
     const std::string bytes = testing::read_bytes(path);
     // Relabel head.bias's F32 bytes as I32 (same size, so the file stays well-formed): read
     // as integers they would load as garbage.
@@ -136,24 +137,24 @@ TEST_SUITE("nn") {
     std::string relabelled = bytes;
     relabelled.replace(at, f32.size(), "\"dtype\":\"I32\"");
     testing::write_bytes(path, {relabelled.begin(), relabelled.end()});
-    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, loaded, nullptr),
+    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, loaded),
                          doctest::Contains("tensor head.bias is stored as I32"), Error);
     CHECK(all_values(loaded) == before);
 
     // a floating type the format converts is accepted: F64 holds the float32 values exactly
-    nn::save_checkpoint(path, saved, nullptr, {});
+    nn::save_checkpoint(path, saved, {});
     nn::SafetensorsContents contents = nn::load_safetensors(path);
     nn::save_safetensors(path, contents.tensors, contents.metadata,
                          {{"head.bias", nn::DType::kF64}});
     CHECK(nn::load_safetensors(path).dtypes.at("head.bias") == nn::DType::kF64);
-    nn::load_checkpoint(path, loaded, nullptr);
+    nn::load_checkpoint(path, loaded);
     CHECK(all_values(loaded) == all_values(saved));
 
     // a NaN (a diverged or damaged checkpoint) is no trained weight
     testing::randomize(loaded, 2);
     contents.tensors.at("features.0.weight").data()[1] = std::nanf("");
     nn::save_safetensors(path, contents.tensors, contents.metadata);
-    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, loaded, nullptr),
+    CHECK_THROWS_WITH_AS(nn::load_checkpoint(path, loaded),
                          doctest::Contains("tensor features.0.weight holds nan at element 1"),
                          Error);
     CHECK(all_values(loaded) == before);

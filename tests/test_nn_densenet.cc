@@ -202,10 +202,10 @@ TEST_SUITE("nn") {
       sgd.step();
       sgd.zero_grad();
     }
-    nn::save_checkpoint(path, *model, nullptr, {});
+    nn::save_checkpoint(path, *model, {});
     Rng other(12);
     const auto loaded = nn::make_model("densenet-tiny", other);
-    nn::load_checkpoint(path, *loaded, nullptr);
+    nn::load_checkpoint(path, *loaded);
     model->eval();
     loaded->eval();
     NoGradGuard no_grad;

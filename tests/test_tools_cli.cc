@@ -10,11 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/safetensors.h"
+#include "quant/vnq_checkpoint.h"
 #include "tests/cli_fixtures.h"
 #include "tools/cli.h"
 #include "tools/commands/commands.h"
-#include "tools/commands/vnq_checkpoint.h"
-#include "tools/trainer.h"
+#include "train/config.h"
+#include "train/recipe.h"
 
 using namespace trit;
 using trit::cli::run_cli;
@@ -78,19 +79,19 @@ TEST_SUITE("tools") {
   }
 
   TEST_CASE("--weight-init glorot draws Keras' Glorot init; default keeps PyTorch's") {
-    cli::TrainConfig config;  // lenet5: fc1 is 800 -> 500
+    train::TrainConfig config;  // lenet5: fc1 is 800 -> 500
     Rng rng(3);
-    auto pytorch = cli::make_initialised_model(config, rng);
+    auto pytorch = train::make_initialised_model(config, rng);
     CHECK(largest_abs(*pytorch, "fc1.weight") <= 1 / std::sqrt(800.0f));  // U(+-1/sqrt(fan_in))
     config.weight_init = "glorot";
-    auto glorot = cli::make_initialised_model(config, rng);
+    auto glorot = train::make_initialised_model(config, rng);
     const float bound = std::sqrt(6.0f / (800 + 500));  // 0.068
     CHECK(largest_abs(*glorot, "fc1.weight") <= bound);
     CHECK(largest_abs(*glorot, "fc1.weight") > 0.99f * bound);
     for (const auto& [name, p] : glorot->named_parameters())
       if (name.find("bias") != std::string::npos) CHECK(largest_abs(*glorot, name) == 0.0f);
     config.weight_init = "he";
-    CHECK_THROWS_WITH(cli::make_initialised_model(config, rng),
+    CHECK_THROWS_WITH(train::make_initialised_model(config, rng),
                       "--weight-init: unknown rule 'he'; known: default, glorot");
   }
 
@@ -184,7 +185,7 @@ TEST_SUITE("tools") {
     REQUIRE(run_cli({"trit", "vnq", "--model", "lenet5", "--init", straight, "--data", data,
                      "--epochs", "1", "--batch", "32", "--threads", "1", "--level-param", "log",
                      "--min-level", "0.3", "--save", vnq_log}) == 0);
-    const cli::VnqModel log_model = cli::load_vnq_model(vnq_log, "", std::nullopt);
+    const quant::VnqModel log_model = quant::load_vnq_model(vnq_log, "", std::nullopt);
     CHECK(log_model.settings.level_param == "log");
     CHECK(log_model.settings.min_level == 0.3f);
     for (const auto& layer : log_model.layers) {

@@ -35,7 +35,7 @@ struct PtqFixture {
     std::filesystem::create_directories(data);
     trit::testing::write_tiny_mnist(data);
     Rng rng(4);
-    nn::save_checkpoint(weights, *nn::make_model("lenet5", rng), nullptr, {});
+    nn::save_checkpoint(weights, *nn::make_model("lenet5", rng), {});
   }
   // `trit ptq` on lenet5 weights (the model's default), 32 + 32 images unless `more` says.
   std::vector<std::string> args(const std::string& method, const std::string& levels,

@@ -13,11 +13,12 @@
 #include "nn/models/registry.h"
 #include "quant/ternary_checkpoint.h"
 #include "quant/ternary_layers.h"
+#include "quant/vnq_checkpoint.h"
 #include "tests/cli_fixtures.h"
 #include "tests/vnq_fixtures.h"
 #include "tools/cli.h"
-#include "tools/commands/vnq_checkpoint.h"
-#include "tools/trainer.h"
+#include "train/data.h"
+#include "train/evaluate.h"
 
 using namespace trit;
 using trit::cli::run_cli;
@@ -47,14 +48,14 @@ struct VnqFiles {
                      "1", "--save", trained}) == 0);
     Rng rng(21);
     std::shared_ptr<nn::Module> model = nn::make_model("lenet5", rng);
-    nn::load_checkpoint(trained, *model, nullptr);
-    cli::VnqSettings settings;
+    nn::load_checkpoint(trained, *model);
+    quant::VnqSettings settings;
     settings.original_error = kOriginalError;
     trit::testing::spread_log_sigma2(quant::make_variational(*model, settings.vnq_config(), 21),
                                      rng, -10.0f, -2.0f);
     nn::TrainingState state;
     state.extra = settings.to_metadata();
-    nn::save_checkpoint(vnq, *model, nullptr, state);
+    nn::save_checkpoint(vnq, *model, state);
   }
 };
 
@@ -86,7 +87,7 @@ TEST_SUITE("tools") {
     CHECK(metadata.at("kind") == "ternary");
     CHECK(metadata.at("model") == "lenet5");
     CHECK(std::stod(metadata.at("log_threshold")) == 2.0);
-    CHECK(cli::parse_vnq_settings(metadata, ternary).original_error == kOriginalError);
+    CHECK(quant::parse_vnq_settings(metadata, ternary).original_error == kOriginalError);
 
     const std::string vnq_report = files.dir.file("vnq.json");
     const std::string ternary_report = files.dir.file("ternary.json");
@@ -106,7 +107,7 @@ TEST_SUITE("tools") {
     CHECK(nonzero < 1.0);
     const auto& rows = packed.at("rows");
     REQUIRE(rows.size() == 2);
-    CHECK(rows[0].at("method") == cli::kOriginalRow);
+    CHECK(rows[0].at("method") == quant::kOriginalRow);
     CHECK(rows[0].at("test_error").get<double>() == kOriginalError);
     CHECK(rows[1].at("method") == "VNQ + P&Q (packed 2-bit)");
 
@@ -122,12 +123,12 @@ TEST_SUITE("tools") {
     // all-layers row sees a constant image and the "w/o 1" row, conv1 at its means, does not.
     const std::string wide = files.dir.file("wide_conv1.safetensors");
     {
-      const cli::VnqModel vnq = cli::load_vnq_model(files.vnq, "");
+      const quant::VnqModel vnq = quant::load_vnq_model(files.vnq, "");
       Tensor ls = vnq.layers.front()->log_sigma2();
       std::fill(ls.data(), ls.data() + ls.numel(), vnq.settings.vnq_config().max_log_sigma2);
       nn::TrainingState state;
       state.extra = vnq.settings.to_metadata();
-      nn::save_checkpoint(wide, *vnq.model, nullptr, state);
+      nn::save_checkpoint(wide, *vnq.model, state);
     }
     const std::string report = files.dir.file("wo1.json");
     REQUIRE(run_cli({"trit", "eval", "--weights", wide, "--data", files.data, "--report", report,
@@ -136,14 +137,14 @@ TEST_SUITE("tools") {
     const auto& rows = json.at("rows");
     REQUIRE(rows.size() == 4);
     CHECK(rows[1].at("method") == "VNQ (no P&Q)");
-    CHECK(rows[2].at("method") == cli::kFirstLayerFloatRow);
+    CHECK(rows[2].at("method") == quant::kFirstLayerFloatRow);
     CHECK(rows[3].at("method") == "VNQ + P&Q");
     CHECK(json.at("test_error") == rows[3].at("test_error"));  // the all-layers row stays on top
     CHECK(rows[2].at("test_error") != rows[3].at("test_error"));
 
     // The same network built by hand: a float LeNet-5 with conv1 at the means and every other
     // weight at its ternary value; the non-zero share counts the codes of the other layers.
-    const cli::VnqModel vnq = cli::load_vnq_model(wide, "");
+    const quant::VnqModel vnq = quant::load_vnq_model(wide, "");
     Rng rng(0);
     std::shared_ptr<nn::Module> float_net = nn::make_model("lenet5", rng);
     const nn::NamedTensors vnq_params = vnq.model->named_parameters();
@@ -163,9 +164,9 @@ TEST_SUITE("tools") {
       REQUIRE_MESSAGE(value.defined(), name);
       std::copy(value.data(), value.data() + value.numel(), param.data());
     }
-    const cli::DataSplits data = cli::load_data("mnist", files.data);
+    const train::DataSplits data = train::load_data("mnist", files.data);
     CHECK(rows[2].at("test_error").get<double>() ==
-          doctest::Approx(1.0 - cli::evaluate_accuracy(*float_net, data.test, data.normalization)));
+          doctest::Approx(1.0 - train::evaluate_accuracy(*float_net, data.test, data.normalization)));
     CHECK(rows[2].at("nonzero_fraction").get<double>() ==
           doctest::Approx(double(nonzero) / weights));
     CHECK(rows[2].at("bits") == 2);

@@ -11,12 +11,15 @@
 #include "autograd/error.h"
 #include "nn/models/registry.h"
 #include "nn/safetensors.h"
+#include "quant/ptq_checkpoint.h"
+#include "quant/vnq_checkpoint.h"
 #include "tests/cli_fixtures.h"
 #include "tools/cli.h"
 #include "tools/commands/commands.h"
-#include "tools/commands/ptq_checkpoint.h"
-#include "tools/commands/vnq_checkpoint.h"
-#include "tools/trainer.h"
+#include "train/config.h"
+#include "train/data.h"
+#include "train/recipe.h"
+#include "train/trainer.h"
 
 using namespace trit;
 using trit::cli::run_cli;
@@ -25,7 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> train(const std::string& data, const std::string& epochs,
+std::vector<std::string> train_args(const std::string& data, const std::string& epochs,
                                std::vector<std::string> more = {}) {
   std::vector<std::string> args = {"trit",    "train",  "--model", "lenet5", "--data", data,
                                    "--batch", "64",     "--epochs", epochs,  "--threads", "1"};
@@ -88,17 +91,17 @@ TEST_SUITE("tools") {
     TinyMnist tiny;
     const std::string fifo = tiny.dir.file("pipe");
     REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
-    CHECK(run_cli(train(tiny.data, "1", {"--save", fifo})) == 1);
+    CHECK(run_cli(train_args(tiny.data, "1", {"--save", fifo})) == 1);
     CHECK(fs::is_fifo(fifo));
-    CHECK(run_cli(train(tiny.data, "1", {"--save", "/dev/full"})) == 1);
+    CHECK(run_cli(train_args(tiny.data, "1", {"--save", "/dev/full"})) == 1);
     CHECK(fs::is_character_file("/dev/full"));
-    CHECK(run_cli(train(tiny.data, "1", {"--save", tiny.dir.path()})) == 1);
-    CHECK(run_cli(train(tiny.data, "1", {"--save", tiny.dir.path() + "/no/folder/x"})) == 1);
+    CHECK(run_cli(train_args(tiny.data, "1", {"--save", tiny.dir.path()})) == 1);
+    CHECK(run_cli(train_args(tiny.data, "1", {"--save", tiny.dir.path() + "/no/folder/x"})) == 1);
 
     const std::string target = tiny.dir.file("keep/model.safetensors");
     const std::string link = tiny.dir.file("model.safetensors");
     fs::create_symlink(target, link);
-    REQUIRE(run_cli(train(tiny.data, "1", {"--save", link})) == 0);
+    REQUIRE(run_cli(train_args(tiny.data, "1", {"--save", link})) == 0);
     CHECK(fs::is_symlink(fs::symlink_status(link)));
     CHECK(nn::load_safetensors(target).metadata.at("epoch") == "1");
   }
@@ -114,43 +117,43 @@ TEST_SUITE("tools") {
     };
     write_split("train", 8, 28);
     write_split("t10k", 4, 32);  // the test split is 32x32: found before any training
-    CHECK_THROWS_WITH_AS(cli::load_data("mnist", dir.path(), "lenet5"),
+    CHECK_THROWS_WITH_AS(train::load_data("mnist", dir.path(), "lenet5"),
                          doctest::Contains("t10k-images-idx3-ubyte: the test images are "
                                            "[1,32,32] (channels, height, width), but model "
                                            "lenet5 takes [1,28,28]"),
                          Error);
-    CHECK(cli::load_data("mnist", dir.path()).test.height() == 32);  // no model: no check
+    CHECK(train::load_data("mnist", dir.path()).test.height() == 32);  // no model: no check
     CHECK(run_cli({"trit", "train", "--data", dir.path(), "--epochs", "1"}) == 1);
 
     write_split("t10k", 0, 28);  // an empty split
-    CHECK_THROWS_WITH_AS(cli::load_data("mnist", dir.path(), "lenet5"),
+    CHECK_THROWS_WITH_AS(train::load_data("mnist", dir.path(), "lenet5"),
                          doctest::Contains("t10k-images-idx3-ubyte: the test split has no images"),
                          Error);
 
     fs::remove(dir.path() + "/train-images-idx3-ubyte");
     fs::create_directory(dir.path() + "/train-images-idx3-ubyte");  // a folder, not a file
-    CHECK_THROWS_WITH_AS(cli::load_data("mnist", dir.path(), "lenet5"),
+    CHECK_THROWS_WITH_AS(train::load_data("mnist", dir.path(), "lenet5"),
                          doctest::Contains("train-images-idx3-ubyte is a folder, not an IDX file"),
                          Error);
   }
 
   TEST_CASE("a NaN loss names what is saved: the last checkpoint, or that none was written") {
     TinyMnist tiny;
-    cli::TrainConfig config;
+    train::TrainConfig config;
     config.lr = 1e30f;
     config.batch = 64;
-    const cli::DataSplits data = cli::load_data("mnist", tiny.data, config.model);
+    const train::DataSplits data = train::load_data("mnist", tiny.data, config.model);
     Rng rng(config.seed);
     const auto fresh_trainer = [&](std::shared_ptr<nn::Module>& model,
                                    std::unique_ptr<optim::Optimizer>& optimizer) {
-      model = cli::make_initialised_model(config, rng);
-      optimizer = cli::make_optimizer(config, {optim::ParamGroup{model->parameters(), 1.0f, {}}});
-      return cli::Trainer(*model, *optimizer, data, config);
+      model = train::make_initialised_model(config, rng);
+      optimizer = train::make_optimizer(config, {optim::ParamGroup{model->parameters(), 1.0f, {}}});
+      return train::Trainer(*model, *optimizer, data, config);
     };
     std::shared_ptr<nn::Module> model;
     std::unique_ptr<optim::Optimizer> optimizer;
     const std::string path = tiny.dir.file("run.safetensors");
-    cli::Trainer diverging = fresh_trainer(model, optimizer);
+    train::Trainer diverging = fresh_trainer(model, optimizer);
     diverging.set_outputs(path, "");
     CHECK_THROWS_WITH_AS(diverging.run(),
                          doctest::Contains(("stopped, before the first checkpoint: nothing was "
@@ -161,12 +164,12 @@ TEST_SUITE("tools") {
     // with a checkpoint of epoch 1 resumed, the same failure names it as intact
     config.lr = 1e-3f;
     config.schedule = "constant";
-    cli::Trainer good = fresh_trainer(model, optimizer);
+    train::Trainer good = fresh_trainer(model, optimizer);
     good.set_outputs(path, "");
     good.stop_after_epoch(1);
     good.run();
     const std::string saved = testing::read_bytes(path);
-    cli::Trainer resumed = fresh_trainer(model, optimizer);
+    train::Trainer resumed = fresh_trainer(model, optimizer);
     resumed.set_outputs(path, "");
     resumed.resume(path);
     for (Tensor& parameter : model->parameters())  // make the next step's loss overflow
@@ -184,12 +187,12 @@ TEST_SUITE("tools") {
     for (const char* text : {R"({"epochs": 1e300})", R"({"threads": -1e20})", R"({"seed": -1})",
                              R"({"batch": 2.5})", R"({"lr": 1e300})"}) {
       CAPTURE(text);
-      CHECK_THROWS_WITH_AS(cli::TrainConfig::from_json(nlohmann::json::parse(text)),
+      CHECK_THROWS_WITH_AS(train::TrainConfig::from_json(nlohmann::json::parse(text)),
                            doctest::Contains("training config: "), Error);
     }
-    CHECK(cli::TrainConfig::from_json(nlohmann::json::parse(R"({"epochs": 7})")).epochs == 7);
+    CHECK(train::TrainConfig::from_json(nlohmann::json::parse(R"({"epochs": 7})")).epochs == 7);
     CHECK_THROWS_WITH_AS(
-        cli::parse_vnq_settings({{"vnq", R"({"min_level": 1e300})"}}, "v.safetensors"),
+        quant::parse_vnq_settings({{"vnq", R"({"min_level": 1e300})"}}, "v.safetensors"),
         doctest::Contains("v.safetensors: VNQ settings: min_level = 1e+300 is not a number a "
                           "32-bit float holds"),
         Error);
@@ -211,7 +214,7 @@ TEST_SUITE("tools") {
                              {"float_test_error", 0.01},
                              {"layers", {layer}}};
     const auto read = [](const nlohmann::json& r) {
-      return cli::read_ptq_record({{"kind", "ptq"}, {"ptq", r.dump()}}, "p.safetensors");
+      return quant::read_ptq_record({{"kind", "ptq"}, {"ptq", r.dump()}}, "p.safetensors");
     };
     CHECK(read(record).at("bits") == 2);
     for (const char* key : {"method", "bits", "float_test_error"}) {
@@ -234,20 +237,20 @@ TEST_SUITE("tools") {
     // cosine (the default) spans --epochs: 3 epochs stopped after 1, resumed to 3, equals 3
     // straight; resuming with --epochs 4 is refused unless --reschedule
     const std::string straight = tiny.dir.file("straight.safetensors");
-    REQUIRE(run_cli(train(tiny.data, "3", {"--save", straight})) == 0);
-    REQUIRE(run_cli(train(tiny.data, "3", {"--save", path, "--stop-after-epoch", "1"})) == 0);
+    REQUIRE(run_cli(train_args(tiny.data, "3", {"--save", straight})) == 0);
+    REQUIRE(run_cli(train_args(tiny.data, "3", {"--save", path, "--stop-after-epoch", "1"})) == 0);
     CHECK(nn::load_safetensors(path).metadata.at("epoch") == "1");
     const std::string after_one = testing::read_bytes(path);
-    CHECK(run_cli(train(tiny.data, "4", {"--resume", path, "--save", path})) == 1);
+    CHECK(run_cli(train_args(tiny.data, "4", {"--resume", path, "--save", path})) == 1);
     CHECK(testing::read_bytes(path) == after_one);
-    REQUIRE(run_cli(train(tiny.data, "3", {"--resume", path, "--save", path})) == 0);
+    REQUIRE(run_cli(train_args(tiny.data, "3", {"--resume", path, "--save", path})) == 0);
     CHECK(testing::read_bytes(path) == testing::read_bytes(straight));
-    CHECK(run_cli(train(tiny.data, "4", {"--resume", path, "--save", path, "--reschedule"})) == 0);
+    CHECK(run_cli(train_args(tiny.data, "4", {"--resume", path, "--save", path, "--reschedule"})) == 0);
     CHECK(nn::load_safetensors(path).metadata.at("epoch") == "4");
     // a constant rate does not depend on the length: more epochs just continue
     const std::string constant = tiny.dir.file("constant.safetensors");
-    REQUIRE(run_cli(train(tiny.data, "1", {"--schedule", "constant", "--save", constant})) == 0);
-    CHECK(run_cli(train(tiny.data, "2", {"--schedule", "constant", "--resume", constant,
+    REQUIRE(run_cli(train_args(tiny.data, "1", {"--schedule", "constant", "--save", constant})) == 0);
+    CHECK(run_cli(train_args(tiny.data, "2", {"--schedule", "constant", "--resume", constant,
                                          "--save", constant})) == 0);
   }
 
@@ -255,37 +258,37 @@ TEST_SUITE("tools") {
     TinyMnist tiny;
     const std::string float_path = tiny.dir.file("float.safetensors");
     const std::string vnq_path = tiny.dir.file("vnq.safetensors");
-    REQUIRE(run_cli(train(tiny.data, "1", {"--save", float_path})) == 0);
+    REQUIRE(run_cli(train_args(tiny.data, "1", {"--save", float_path})) == 0);
     // the first epoch of a VNQ run of `epochs` epochs, with the default recipe
     const std::string metrics = tiny.dir.file("vnq.jsonl");
     const auto vnq_settings = [&](const std::string& epochs) {
       REQUIRE(run_cli({"trit", "vnq", "--init", float_path, "--data", tiny.data, "--epochs",
                        epochs, "--stop-after-epoch", "1", "--threads", "1", "--save", vnq_path,
                        "--metrics", metrics}) == 0);
-      return cli::read_vnq_settings(vnq_path);
+      return quant::read_vnq_settings(vnq_path);
     };
-    const cli::VnqSettings paper = vnq_settings("100");  // paper length: the spec's settings
+    const quant::VnqSettings paper = vnq_settings("100");  // paper length: the spec's settings
     CHECK(paper.level_init == "max-abs");
     CHECK(paper.kl_warmup == 15.0);
     CHECK_THROWS_WITH_AS(
         [&] {
-          cli::TrainConfig config;
+          train::TrainConfig config;
           Rng rng(1);
-          auto model = cli::make_initialised_model(config, rng);
+          auto model = train::make_initialised_model(config, rng);
           auto optimizer =
-              cli::make_optimizer(config, {optim::ParamGroup{model->parameters(), 1.0f, {}}});
-          const cli::DataSplits data = cli::load_data("mnist", tiny.data, "lenet5");
-          cli::Trainer(*model, *optimizer, data, config).resume(vnq_path);
+              train::make_optimizer(config, {optim::ParamGroup{model->parameters(), 1.0f, {}}});
+          const train::DataSplits data = train::load_data("mnist", tiny.data, "lenet5");
+          train::Trainer(*model, *optimizer, data, config).resume(vnq_path);
         }(),
         doctest::Contains("a vnq checkpoint, but this command trains a float model (continue it "
                           "with `trit vnq --resume`)"),
         Error);
-    CHECK(run_cli(train(tiny.data, "2", {"--resume", vnq_path})) == 1);
+    CHECK(run_cli(train_args(tiny.data, "2", {"--resume", vnq_path})) == 1);
     // a short run starts 65 % of the weights in the zero funnel and warms the KL up over a fifth
-    const cli::VnqSettings short_run = vnq_settings("10");
+    const quant::VnqSettings short_run = vnq_settings("10");
     CHECK(short_run.level_init == "0.65");
     CHECK(short_run.kl_warmup == 2.0);
-    CHECK(cli::TrainConfig().schedule == "cosine");
+    CHECK(train::TrainConfig().schedule == "cosine");
     // each VNQ metrics line has the paper's quantities; `trit curves` draws them
     const nlohmann::json line = nlohmann::json::parse(testing::read_bytes(metrics).substr(
         0, testing::read_bytes(metrics).find('\n')));

@@ -9,9 +9,9 @@
 #include <sstream>
 
 #include "nn/safetensors.h"
+#include "quant/vnq_checkpoint.h"
 #include "tests/cli_fixtures.h"
 #include "tools/cli.h"
-#include "tools/commands/vnq_checkpoint.h"
 
 using namespace trit;
 using trit::cli::run_cli;
@@ -65,7 +65,7 @@ TEST_SUITE("tools") {
       "VNQ on a tiny densenet: train, evaluate with BN re-estimation, quantize, plot [slow]") {
     DenseVnqFiles files;
     const nn::Metadata metadata = nn::load_safetensors(files.vnq).metadata;
-    const cli::VnqSettings settings = cli::parse_vnq_settings(metadata, files.vnq);
+    const quant::VnqSettings settings = quant::parse_vnq_settings(metadata, files.vnq);
     CHECK(settings.keep_float == std::vector<std::string>{"features.conv0"});
     const nlohmann::json config = nlohmann::json::parse(metadata.at("config"));
     CHECK(config.at("decay_start").get<double>() == 1.0);
@@ -105,8 +105,8 @@ TEST_SUITE("tools") {
     REQUIRE(run_cli({"trit", "quantize", files.vnq, "--save", plain}) == 0);
     REQUIRE(run_cli({"trit", "quantize", files.vnq, "--save", baked, "--bn-reestimate", "32",
                      "--dataset", "cifar10", "--data", files.data}) == 0);
-    CHECK(nn::load_safetensors(plain).metadata.count(cli::kBnReestimatedKey) == 0);
-    CHECK(nn::load_safetensors(baked).metadata.at(cli::kBnReestimatedKey) == "32");
+    CHECK(nn::load_safetensors(plain).metadata.count(quant::kBnReestimatedKey) == 0);
+    CHECK(nn::load_safetensors(baked).metadata.at(quant::kBnReestimatedKey) == "32");
 
     const std::string plain_report = files.dir.file("plain.json");
     args = files.eval(plain, plain_report);

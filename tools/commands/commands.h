@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "tools/train_config.h"
+#include "train/config.h"
 
 namespace trit::cli {
 
@@ -26,9 +26,12 @@ extern const CLI::Validator kThreads;     // 0 .. 4096 (0: all cores)
 extern const CLI::Validator kSeed;        // 0 .. 2^64 - 1
 // One of the registered model names (nn::model_names()): an unknown --model is a usage error.
 CLI::Validator model_name_check();
+// --dataset, one of train::dataset_names(), its help prefixed by `help_prefix`.
+void add_dataset_option(CLI::App& command, std::string& dataset,
+                        const std::string& help_prefix = "");
 
 // The flags of a TrainConfig (shared by `train` and `vnq`).
-void add_train_config_options(CLI::App& command, TrainConfig& config);
+void add_train_config_options(CLI::App& command, train::TrainConfig& config);
 
 // --reschedule (Trainer::resume: resuming with another --epochs may change the lr schedule)
 // and --stop-after-epoch (Trainer::stop_after_epoch).

@@ -10,12 +10,14 @@
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
 #include "nn/safetensors.h"
+#include "quant/ptq_checkpoint.h"
 #include "quant/ternary_checkpoint.h"
 #include "quant/ternary_layers.h"
+#include "quant/vnq_checkpoint.h"
 #include "tools/commands/commands.h"
-#include "tools/commands/ptq_checkpoint.h"
-#include "tools/commands/vnq_checkpoint.h"
-#include "tools/trainer.h"
+#include "train/data.h"
+#include "train/evaluate.h"
+#include "train/vnq_report.h"
 
 namespace trit::cli {
 namespace {
@@ -34,19 +36,19 @@ struct EvalArgs {
 // added. JSON: "rows" holds both; the top-level test_error, nonzero_fraction, bits and
 // bn_reestimated_images are rows.back()'s, and "bn_reestimated" holds reestimated.back()
 // when there is one.
-void report_rows(const EvalArgs& args, const DataSplits& data, const std::vector<ResultRow>& rows,
-                 const std::vector<ResultRow>& reestimated = {}) {
+void report_rows(const EvalArgs& args, const train::DataSplits& data, const std::vector<train::ResultRow>& rows,
+                 const std::vector<train::ResultRow>& reestimated = {}) {
   std::printf("%s (%s) on %s test set (%lld images):\n", args.model.c_str(), args.weights.c_str(),
               args.dataset.c_str(), static_cast<long long>(data.test.size()));
-  std::vector<ResultRow> all = rows;
+  std::vector<train::ResultRow> all = rows;
   all.insert(all.end(), reestimated.begin(), reestimated.end());
-  print_table(all);
+  train::print_table(all);
   if (!reestimated.empty())
     std::printf(
         "BN re-estimated rows: running statistics recomputed on %lld training images (%s)\n",
         static_cast<long long>(reestimated.back().bn_images), kNotThePapers);
   if (args.report.empty()) return;
-  const ResultRow& quantised = rows.back();
+  const train::ResultRow& quantised = rows.back();
   nlohmann::json report = {{"model", args.model},
                            {"weights", args.weights},
                            {"dataset", args.dataset},
@@ -56,26 +58,26 @@ void report_rows(const EvalArgs& args, const DataSplits& data, const std::vector
                            {"nonzero_fraction", quantised.nonzero_fraction},
                            {"bits", quantised.bits},
                            {"bn_reestimated_images", quantised.bn_images},
-                           {"rows", table_json(all)}};
-  if (!reestimated.empty()) report["bn_reestimated"] = table_json({reestimated.back()})[0];
+                           {"rows", train::table_json(all)}};
+  if (!reestimated.empty()) report["bn_reestimated"] = train::table_json({reestimated.back()})[0];
   write_json_report(args.report, report);
 }
 
 // A VNQ checkpoint: the paper's rows (original, VNQ means, [w/o 1,] VNQ + P&Q), then with
 // --bn-reestimate all but the first again after BN re-estimation.
 void eval_vnq(const EvalArgs& args) {
-  const VnqModel vnq = load_vnq_model(args.weights, args.model);
+  const quant::VnqModel vnq = quant::load_vnq_model(args.weights, args.model);
   check(!args.first_layer_float || vnq.settings.keep_float.empty(), "--first-layer-float",
         args.weights + " was trained with layers kept in float (--keep-float); its P&Q row is "
                        "already that variant");
-  const DataSplits data = load_data(args.dataset, args.data_dir, args.model);
-  const std::vector<ResultRow> rows =
-      vnq_table(*vnq.model, vnq.layers, data, vnq.settings, args.first_layer_float);
+  const train::DataSplits data = train::load_data(args.dataset, args.data_dir, args.model);
+  const std::vector<train::ResultRow> rows =
+      train::vnq_table(*vnq.model, vnq.layers, data, vnq.settings, args.first_layer_float);
   report_rows(args, data, rows,
               args.bn_reestimate > 0
-                  ? vnq_bn_reestimated_rows(*vnq.model, vnq.layers, data, args.bn_reestimate,
+                  ? train::vnq_bn_reestimated_rows(*vnq.model, vnq.layers, data, args.bn_reestimate,
                                             args.first_layer_float)
-                  : std::vector<ResultRow>{});
+                  : std::vector<train::ResultRow>{});
 }
 
 // A ternary checkpoint (trit quantize): the packed 2-bit model, deterministic, and the
@@ -84,11 +86,11 @@ void eval_vnq(const EvalArgs& args) {
 // adds a row after re-estimating them here.
 void eval_ternary(const EvalArgs& args, nn::Module& model) {
   const nn::Metadata metadata = quant::load_ternary_checkpoint(args.weights, model);
-  const DataSplits data = load_data(args.dataset, args.data_dir, args.model);
-  std::vector<ResultRow> rows;
+  const train::DataSplits data = train::load_data(args.dataset, args.data_dir, args.model);
+  std::vector<train::ResultRow> rows;
   if (metadata.count("vnq")) {
-    const double original = parse_vnq_settings(metadata, args.weights).original_error;
-    if (original >= 0) rows.push_back({kOriginalRow, original, 1.0, 32});
+    const double original = quant::parse_vnq_settings(metadata, args.weights).original_error;
+    if (original >= 0) rows.push_back({quant::kOriginalRow, original, 1.0, 32});
   }
   int64_t weights = 0, nonzero = 0;
   for (const auto& [name, layer] : quant::find_ternary(model)) {
@@ -96,21 +98,21 @@ void eval_ternary(const EvalArgs& args, nn::Module& model) {
     nonzero += layer->nonzero();
   }
   const auto packed_row = [&](int64_t bn_images) {
-    const double error = 1.0 - evaluate_accuracy(model, data.test, data.normalization);
+    const double error = 1.0 - train::evaluate_accuracy(model, data.test, data.normalization);
     const std::string method = "VNQ + P&Q (packed 2-bit)";
-    return ResultRow{bn_images > 0 ? bn_reestimated_label(method, bn_images) : method, error,
+    return train::ResultRow{bn_images > 0 ? train::bn_reestimated_label(method, bn_images) : method, error,
                      weights ? double(nonzero) / weights : 0.0, 2, bn_images};
   };
-  const int64_t baked = baked_bn_images(metadata, args.weights);
+  const int64_t baked = quant::baked_bn_images(metadata, args.weights);
   if (baked > 0)
     std::printf(
         "%s: BN running statistics were re-estimated on %lld training images by trit "
         "quantize (%s)\n",
         args.weights.c_str(), static_cast<long long>(baked), kNotThePapers);
   rows.push_back(packed_row(baked));
-  std::vector<ResultRow> reestimated;
+  std::vector<train::ResultRow> reestimated;
   if (args.bn_reestimate > 0)
-    reestimated.push_back(packed_row(reestimate_batch_norm(model, data, args.bn_reestimate)));
+    reestimated.push_back(packed_row(train::reestimate_batch_norm(model, data, args.bn_reestimate)));
   report_rows(args, data, rows, reestimated);
 }
 
@@ -118,15 +120,15 @@ void run_eval(const EvalArgs& args) {
   Rng rng(0);
   std::shared_ptr<nn::Module> model = nn::make_model(args.model, rng);
   const nn::Metadata metadata = nn::load_safetensors(args.weights).metadata;
-  if (is_vnq_checkpoint(metadata)) return eval_vnq(args);
+  if (quant::is_vnq_checkpoint(metadata)) return eval_vnq(args);
   check(!args.first_layer_float, "--first-layer-float",
         args.weights + " is not a VNQ checkpoint; the \"w/o 1\" row needs its float means");
   if (quant::is_ternary_checkpoint(metadata)) return eval_ternary(args, *model);
   check(args.bn_reestimate == 0, "--bn-reestimate",
         args.weights + " is a float checkpoint; BN re-estimation is for VNQ and ternary ones");
-  nn::load_checkpoint(args.weights, *model, nullptr);
-  const DataSplits data = load_data(args.dataset, args.data_dir, args.model);
-  const double accuracy = evaluate_accuracy(*model, data.test, data.normalization);
+  nn::load_checkpoint(args.weights, *model);
+  const train::DataSplits data = train::load_data(args.dataset, args.data_dir, args.model);
+  const double accuracy = train::evaluate_accuracy(*model, data.test, data.normalization);
   std::printf("%s (%s) on %s test set (%lld images): accuracy %.2f%%, error %.2f%%\n",
               args.model.c_str(), args.weights.c_str(), args.dataset.c_str(),
               static_cast<long long>(data.test.size()), 100 * accuracy, 100 * (1 - accuracy));
@@ -137,12 +139,12 @@ void run_eval(const EvalArgs& args) {
                            {"test_accuracy", accuracy},
                            {"test_error", 1 - accuracy},
                            {"bits", 32}};
-  if (is_ptq_checkpoint(metadata)) {
-    const nlohmann::json ptq = read_ptq_record(metadata, args.weights);
+  if (quant::is_ptq_checkpoint(metadata)) {
+    const nlohmann::json ptq = quant::read_ptq_record(metadata, args.weights);
     std::printf("post-training quantised: %s, %d levels = %d bits (float model: error %.2f%%)\n",
                 ptq.at("method").get<std::string>().c_str(), ptq.at("levels").get<int>(),
                 ptq.at("bits").get<int>(), 100 * ptq.at("float_test_error").get<double>());
-    std::printf("%s", format_layers_table(ptq.at("layers")).c_str());
+    std::printf("%s", quant::format_layers_table(ptq.at("layers")).c_str());
     for (const char* key : {"method", "levels", "bits", "float_test_error", "layers"})
       report[key] = ptq.at(key);
   }
@@ -167,9 +169,7 @@ void add_eval_command(CLI::App& app) {
   command->add_option("--weights", args->weights, "checkpoint (.safetensors)")
       ->required()
       ->check(CLI::ExistingFile);
-  command->add_option("--dataset", args->dataset, "mnist | fashion-mnist | cifar10")
-      ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}))
-      ->capture_default_str();
+  add_dataset_option(*command, args->dataset);
   command->add_option("--data", args->data_dir, "folder with the dataset's files");
   command->add_option("--report", args->report, "write the results as JSON (rates in [0, 1])");
   add_bn_reestimate_option(*command, args->bn_reestimate,

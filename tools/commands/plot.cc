@@ -13,9 +13,9 @@
 #include "nn/safetensors.h"
 #include "quant/ternary_checkpoint.h"
 #include "quant/ternary_layers.h"
+#include "quant/vnq_checkpoint.h"
 #include "quant/vnq_plots.h"
 #include "tools/commands/commands.h"
-#include "tools/commands/vnq_checkpoint.h"
 
 namespace trit::cli {
 namespace {
@@ -27,7 +27,7 @@ struct PlotArgs : CheckpointArgs {
 void write(const std::string& path) { std::printf("  %s\n", path.c_str()); }
 
 void plot_vnq(const PlotArgs& args) {
-  const VnqModel vnq = load_vnq_model(args.input, args.model, args.log_threshold);
+  const quant::VnqModel vnq = quant::load_vnq_model(args.input, args.model, args.log_threshold);
   for (size_t i = 0; i < vnq.layers.size(); ++i) {
     const quant::LayerWeights weights = quant::layer_weights(vnq.names[i], *vnq.layers[i]);
     const std::string stem = args.out + "/" + vnq.names[i];
@@ -40,7 +40,7 @@ void plot_vnq(const PlotArgs& args) {
 
 void plot_ternary(const PlotArgs& args, const nn::Metadata& metadata) {
   Rng rng(0);
-  const std::string name = args.model.empty() ? checkpoint_model(metadata, args.input) : args.model;
+  const std::string name = args.model.empty() ? quant::checkpoint_model(metadata, args.input) : args.model;
   std::shared_ptr<nn::Module> model = nn::make_model(name, rng);
   quant::load_ternary_checkpoint(args.input, *model);
   for (const auto& [layer_name, layer] : quant::find_ternary(*model)) {
@@ -56,7 +56,7 @@ void plot_ternary(const PlotArgs& args, const nn::Metadata& metadata) {
 void run_plot(const PlotArgs& args) {
   const nn::Metadata metadata = nn::load_safetensors(args.input).metadata;
   const bool ternary = quant::is_ternary_checkpoint(metadata);
-  check(ternary || is_vnq_checkpoint(metadata), args.input,
+  check(ternary || quant::is_vnq_checkpoint(metadata), args.input,
         "neither a VNQ nor a ternary checkpoint (metadata kind is not \"vnq\" or \"ternary\")");
   std::error_code error;
   std::filesystem::create_directories(args.out, error);

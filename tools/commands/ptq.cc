@@ -13,10 +13,11 @@
 #include "nn/atomic_file.h"
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
+#include "quant/ptq_checkpoint.h"
 #include "quant/ptq_network.h"
 #include "tools/commands/commands.h"
-#include "tools/commands/ptq_checkpoint.h"
-#include "tools/trainer.h"
+#include "train/data.h"
+#include "train/evaluate.h"
 
 namespace trit::cli {
 namespace {
@@ -53,7 +54,7 @@ nlohmann::json settings_json(const PtqArgs& args) {
           {"dataset", args.dataset},
           {"method", args.method},
           {"levels", args.levels},
-          {"bits", bits_for_levels(args.levels)},
+          {"bits", quant::bits_for_levels(args.levels)},
           {"variant", args.method == "maly-saab" ? args.variant : ""},
           {"inputs", args.method == "msq" ? "" : args.inputs},
           {"scale", args.scale},
@@ -74,14 +75,14 @@ void run_ptq(const PtqArgs& args) {
   const quant::NetworkPtqOptions options = network_options(args);
   Rng rng(0);
   std::shared_ptr<nn::Module> model = nn::make_model(args.model, rng);
-  nn::load_checkpoint(args.weights, *model, nullptr);
-  const DataSplits data = load_data(args.dataset, args.data_dir, args.model);
-  const double float_error = 1.0 - evaluate_accuracy(*model, data.test, data.normalization);
+  nn::load_checkpoint(args.weights, *model);
+  const train::DataSplits data = train::load_data(args.dataset, args.data_dir, args.model);
+  const double float_error = 1.0 - train::evaluate_accuracy(*model, data.test, data.normalization);
   const quant::CalibrationImages images =
       quant::draw_calibration(data.train, data.normalization, args.calib, args.holdout, args.seed);
   const quant::NetworkPtqReport report =
       quant::quantise_network(*model, images.calibration, images.held_out, options);
-  const double error = 1.0 - evaluate_accuracy(*model, data.test, data.normalization);
+  const double error = 1.0 - train::evaluate_accuracy(*model, data.test, data.normalization);
 
   nlohmann::json record = settings_json(args);
   record["float_test_error"] = float_error;
@@ -90,16 +91,16 @@ void run_ptq(const PtqArgs& args) {
   record["test_images"] = data.test.size();
   record["folded_batch_norms"] = report.folded_batch_norms;
   record["seconds"] = report.seconds;
-  record["layers"] = layers_json(report);
-  std::printf("%s", format_layers_table(record["layers"]).c_str());
+  record["layers"] = quant::layers_json(report);
+  std::printf("%s", quant::format_layers_table(record["layers"]).c_str());
   std::printf("%s %s, %d levels (%d bits): test error %.2f%% (float %.2f%%), %.1f s\n",
-              args.model.c_str(), args.method.c_str(), args.levels, bits_for_levels(args.levels),
+              args.model.c_str(), args.method.c_str(), args.levels, quant::bits_for_levels(args.levels),
               100 * error, 100 * float_error, report.seconds);
 
   nn::TrainingState state;
   state.config = settings_json(args).dump();
-  state.extra = ptq_metadata(record);
-  nn::save_checkpoint(args.save, *model, nullptr, state);
+  state.extra = quant::ptq_metadata(record);
+  nn::save_checkpoint(args.save, *model, state);
   std::printf("checkpoint: %s\n", args.save.c_str());
   if (!args.report.empty()) write_json_report(args.report, record);
 }
@@ -151,9 +152,7 @@ void add_ptq_command(CLI::App& app) {
   command->add_option("--seed", args->seed, "seed of the calibration draw")
       ->check(kSeed)
       ->capture_default_str();
-  command->add_option("--dataset", args->dataset, "mnist | fashion-mnist | cifar10")
-      ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}))
-      ->capture_default_str();
+  add_dataset_option(*command, args->dataset);
   command->add_option("--data", args->data_dir, "folder with the dataset's files");
   command->add_option("--save", args->save, "quantised checkpoint (.safetensors)")->required();
   command->add_option("--report", args->report, "write the results as JSON (rates in [0, 1])");

@@ -3,7 +3,7 @@
 // weights, which `trit eval` runs. Prints per layer the level a and the non-zero share.
 // --bn-reestimate N re-estimates the packed model's BatchNorm statistics on N training
 // images before saving (§8.4, not the paper's procedure) and records N in the metadata
-// (kBnReestimatedKey), so `trit eval` labels the result.
+// (quant::kBnReestimatedKey), so `trit eval` labels the result.
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -12,9 +12,10 @@
 #include "nn/atomic_file.h"
 #include "quant/ternary_checkpoint.h"
 #include "quant/ternary_layers.h"
+#include "quant/vnq_checkpoint.h"
 #include "tools/commands/commands.h"
-#include "tools/commands/vnq_checkpoint.h"
-#include "tools/trainer.h"
+#include "train/data.h"
+#include "train/evaluate.h"
 
 namespace trit::cli {
 namespace {
@@ -26,7 +27,7 @@ struct QuantizeArgs : CheckpointArgs {
 
 void run_quantize(const QuantizeArgs& args) {
   nn::resolve_save_target(args.save, "--save");
-  const VnqModel vnq = load_vnq_model(args.input, args.model, args.log_threshold);
+  const quant::VnqModel vnq = quant::load_vnq_model(args.input, args.model, args.log_threshold);
   const float log_threshold = args.log_threshold.value_or(vnq.settings.log_threshold);
   std::printf("%s (%s): prune at log alpha >= %g, snap the rest to {-a, 0, +a}\n",
               args.input.c_str(), vnq.model->name().c_str(), log_threshold);
@@ -50,9 +51,9 @@ void run_quantize(const QuantizeArgs& args) {
   nn::Metadata metadata = {{"vnq", vnq.settings.to_metadata().at("vnq")},
                            {"log_threshold", nlohmann::json(log_threshold).dump()}};
   if (args.bn_reestimate > 0) {
-    const DataSplits data = load_data(args.dataset, args.data_dir, vnq.model->name());
-    const int64_t images = reestimate_batch_norm(*vnq.model, data, args.bn_reestimate);
-    metadata[kBnReestimatedKey] = std::to_string(images);
+    const train::DataSplits data = train::load_data(args.dataset, args.data_dir, vnq.model->name());
+    const int64_t images = train::reestimate_batch_norm(*vnq.model, data, args.bn_reestimate);
+    metadata[quant::kBnReestimatedKey] = std::to_string(images);
     std::printf("BN running statistics re-estimated on %lld %s training images\n",
                 static_cast<long long>(images), args.dataset.c_str());
   }
@@ -72,10 +73,7 @@ void add_quantize_command(CLI::App& app) {
   add_bn_reestimate_option(*command, args->bn_reestimate,
                            "re-estimate BatchNorm statistics on N training images and store "
                            "them (not the paper's procedure)");
-  command
-      ->add_option("--dataset", args->dataset, "--bn-reestimate: mnist | fashion-mnist | cifar10")
-      ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}))
-      ->capture_default_str();
+  add_dataset_option(*command, args->dataset, "--bn-reestimate: ");
   command->add_option("--data", args->data_dir, "--bn-reestimate: folder with the dataset's files");
   command->callback([args] { run_quantize(*args); });
 }

@@ -6,37 +6,41 @@
 #include "autograd/kernels/targets.h"
 #include "nn/atomic_file.h"
 #include "tools/commands/commands.h"
-#include "tools/trainer.h"
+#include "train/config.h"
+#include "train/data.h"
+#include "train/evaluate.h"
+#include "train/recipe.h"
+#include "train/trainer.h"
 
 namespace trit::cli {
 namespace {
 
 struct TrainArgs {
-  TrainConfig config;
+  train::TrainConfig config;
   std::string save, resume, metrics;
   bool reschedule = false;
   int64_t stop_after_epoch = 0;
 };
 
 void run_train(const TrainArgs& args) {
-  const TrainConfig& config = args.config;
+  const train::TrainConfig& config = args.config;
   if (!args.save.empty()) nn::resolve_save_target(args.save, "--save");  // fail now, not later
   if (config.threads > 0) kernels::set_num_threads(config.threads);
   std::fprintf(stderr, "trit train: model %s, dataset %s, seed %llu, SIMD %s, %d threads\n",
                config.model.c_str(), config.dataset.c_str(),
                static_cast<unsigned long long>(config.seed), kernels::dispatch_target().c_str(),
                kernels::num_threads());
-  const DataSplits data = load_data(config.dataset, config.data_dir, config.model);
+  const train::DataSplits data = train::load_data(config.dataset, config.data_dir, config.model);
   Rng rng(config.seed);
-  std::shared_ptr<nn::Module> model = make_initialised_model(config, rng);
-  auto optimizer = make_optimizer(config, {optim::ParamGroup{model->parameters(), 1.0f, {}}});
-  Trainer trainer(*model, *optimizer, data, config);
+  std::shared_ptr<nn::Module> model = train::make_initialised_model(config, rng);
+  auto optimizer = train::make_optimizer(config, {optim::ParamGroup{model->parameters(), 1.0f, {}}});
+  train::Trainer trainer(*model, *optimizer, data, config);
   trainer.set_outputs(args.save, args.metrics);
   if (!args.resume.empty()) trainer.resume(args.resume, args.reschedule);
   trainer.stop_after_epoch(args.stop_after_epoch);
-  const std::vector<EpochStats> history = trainer.run();
+  const std::vector<train::EpochStats> history = trainer.run();
   const double accuracy = history.empty()
-                              ? evaluate_accuracy(*model, data.test, data.normalization)
+                              ? train::evaluate_accuracy(*model, data.test, data.normalization)
                               : history.back().test_accuracy;
   std::printf("%s on %s: test accuracy %.2f%% (error %.2f%%)\n", config.model.c_str(),
               config.dataset.c_str(), 100 * accuracy, 100 * (1 - accuracy));
@@ -45,13 +49,11 @@ void run_train(const TrainArgs& args) {
 
 }  // namespace
 
-void add_train_config_options(CLI::App& command, TrainConfig& c) {
+void add_train_config_options(CLI::App& command, train::TrainConfig& c) {
   command.add_option("--model", c.model, "model name (see `trit summary --help`)")
       ->check(model_name_check())
       ->capture_default_str();
-  command.add_option("--dataset", c.dataset, "mnist | fashion-mnist | cifar10")
-      ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}))
-      ->capture_default_str();
+  add_dataset_option(command, c.dataset);
   command.add_option("--data", c.data_dir, "folder with the dataset's files (default: ./run.sh's)");
   command.add_option("--epochs", c.epochs, "epochs to train")->check(kCount)
       ->capture_default_str();

@@ -6,6 +6,7 @@
 
 #include "nn/models/registry.h"
 #include "tools/commands/commands.h"
+#include "train/data.h"
 
 namespace trit::cli {
 namespace {
@@ -62,6 +63,14 @@ const CLI::Validator kSeed = whole_number(0, UINT64_MAX);
 
 CLI::Validator model_name_check() {
   return CLI::IsMember(nn::model_names());
+}
+
+void add_dataset_option(CLI::App& command, std::string& dataset, const std::string& help_prefix) {
+  std::string names;
+  for (const std::string& name : train::dataset_names()) names += (names.empty() ? "" : " | ") + name;
+  command.add_option("--dataset", dataset, help_prefix + names)
+      ->check(CLI::IsMember(train::dataset_names()))
+      ->capture_default_str();
 }
 
 }  // namespace trit::cli

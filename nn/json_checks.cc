@@ -1,11 +1,11 @@
-#include "tools/json_checks.h"
+#include "nn/json_checks.h"
 
 #include <cfloat>
 #include <cmath>
 
 #include "autograd/error.h"
 
-namespace trit::cli {
+namespace trit::nn {
 namespace {
 
 void refuse(const nlohmann::json& value, const std::string& key, const std::string& what,
@@ -48,4 +48,4 @@ void check_json_float(const nlohmann::json& object, const std::string& key,
     refuse(value, key, "a number a 32-bit float holds", where);
 }
 
-}  // namespace trit::cli
+}  // namespace trit::nn

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace trit::cli {
+namespace trit::train {
 
 struct TrainConfig {
   std::string model = "lenet5";
@@ -46,4 +46,4 @@ struct TrainConfig {
   void check_resumable_from(const TrainConfig& other) const;
 };
 
-}  // namespace trit::cli
+}  // namespace trit::train

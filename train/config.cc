@@ -1,9 +1,9 @@
-#include "tools/train_config.h"
+#include "train/config.h"
 
 #include "autograd/error.h"
-#include "tools/json_checks.h"
+#include "nn/json_checks.h"
 
-namespace trit::cli {
+namespace trit::train {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, model, dataset, data_dir, epochs,
                                                 batch, optimizer, lr, momentum, nesterov,
@@ -16,11 +16,11 @@ nlohmann::json TrainConfig::to_json() const { return *this; }
 TrainConfig TrainConfig::from_json(const nlohmann::json& json) {
   const std::string where = "training config";
   for (const char* key : {"epochs", "batch", "step_every"})
-    check_json_integer(json, key, 0, INT64_MAX, where);
-  check_json_integer(json, "threads", 0, 4096, where);
-  check_json_unsigned(json, "seed", where);
+    nn::check_json_integer(json, key, 0, INT64_MAX, where);
+  nn::check_json_integer(json, "threads", 0, 4096, where);
+  nn::check_json_unsigned(json, "seed", where);
   for (const char* key : {"lr", "momentum", "weight_decay", "final_lr", "step_gamma"})
-    check_json_float(json, key, where);
+    nn::check_json_float(json, key, where);
   try {
     return json.get<TrainConfig>();
   } catch (const nlohmann::json::exception& e) {
@@ -42,4 +42,4 @@ void TrainConfig::check_resumable_from(const TrainConfig& other) const {
   }
 }
 
-}  // namespace trit::cli
+}  // namespace trit::train

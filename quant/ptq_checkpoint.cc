@@ -1,10 +1,10 @@
-#include "tools/commands/ptq_checkpoint.h"
+#include "quant/ptq_checkpoint.h"
 
 #include "autograd/error.h"
+#include "nn/json_checks.h"
 #include "quant/study.h"
-#include "tools/json_checks.h"
 
-namespace trit::cli {
+namespace trit::quant {
 
 int bits_for_levels(int levels) {
   int bits = 0;
@@ -12,9 +12,9 @@ int bits_for_levels(int levels) {
   return bits;
 }
 
-nlohmann::json layers_json(const quant::NetworkPtqReport& report) {
+nlohmann::json layers_json(const NetworkPtqReport& report) {
   nlohmann::json layers = nlohmann::json::array();
-  for (const quant::LayerPtqReport& l : report.layers) {
+  for (const LayerPtqReport& l : report.layers) {
     layers.push_back(
         {{"name", l.name},
          {"type", l.type},
@@ -35,7 +35,6 @@ nlohmann::json layers_json(const quant::NetworkPtqReport& report) {
 }
 
 std::string format_layers_table(const nlohmann::json& layers) {
-  using quant::fixed;
   std::vector<std::vector<std::string>> rows;
   for (const nlohmann::json& l : layers) {
     const bool quantised = l.at("quantised");
@@ -51,7 +50,7 @@ std::string format_layers_table(const nlohmann::json& layers) {
                     pair("layer_error"), pair("network_error"),
                     quantised ? fixed(l.at("seconds"), 2) : ""});
   }
-  return quant::format_table({"layer", "type", "N0->N1", "rows", "c", "free",
+  return format_table({"layer", "type", "N0->N1", "rows", "c", "free",
                               "layer err cal / held-out", "network err cal / held-out", "s"},
                              rows);
 }
@@ -78,8 +77,8 @@ nlohmann::json read_ptq_record(const nn::Metadata& metadata, const std::string& 
     nlohmann::json parsed = nlohmann::json::parse(record->second);
     // Everything eval reads, checked here: the fields, their types and integer ranges.
     parsed.at("method").get<std::string>();
-    check_json_integer(parsed, "levels", 2, 65536, where);
-    check_json_integer(parsed, "bits", 1, 64, where);
+    nn::check_json_integer(parsed, "levels", 2, 65536, where);
+    nn::check_json_integer(parsed, "bits", 1, 64, where);
     parsed.at("levels").get<int>();
     parsed.at("bits").get<int>();
     parsed.at("float_test_error").get<double>();
@@ -87,7 +86,7 @@ nlohmann::json read_ptq_record(const nn::Metadata& metadata, const std::string& 
           "layers is not a non-empty list");
     for (const nlohmann::json& layer : parsed.at("layers"))
       for (const char* key : {"n0", "n1", "rows"})
-        check_json_integer(layer, key, 0, INT64_MAX, where + " layer");
+        nn::check_json_integer(layer, key, 0, INT64_MAX, where + " layer");
     format_layers_table(parsed.at("layers"));
     return parsed;
   } catch (const nlohmann::json::exception& e) {
@@ -95,4 +94,4 @@ nlohmann::json read_ptq_record(const nn::Metadata& metadata, const std::string& 
   }
 }
 
-}  // namespace trit::cli
+}  // namespace trit::quant

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace trit::cli {
+namespace trit::nn {
 
 // A whole number (no fraction, no exponent form) in [lo, hi].
 void check_json_integer(const nlohmann::json& object, const std::string& key, int64_t lo,
@@ -24,4 +24,4 @@ void check_json_unsigned(const nlohmann::json& object, const std::string& key,
 void check_json_float(const nlohmann::json& object, const std::string& key,
                       const std::string& where);
 
-}  // namespace trit::cli
+}  // namespace trit::nn

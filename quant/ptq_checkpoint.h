@@ -14,12 +14,12 @@
 #include "nn/safetensors.h"
 #include "quant/ptq_network.h"
 
-namespace trit::cli {
+namespace trit::quant {
 
 // ceil(log2 levels): 1 for L = 2, 2 for L = 3, 3 for L = 7, 4 for L = 15.
 int bits_for_levels(int levels);
 
-nlohmann::json layers_json(const quant::NetworkPtqReport& report);
+nlohmann::json layers_json(const NetworkPtqReport& report);
 
 // A text table of layers_json(...), one row per layer.
 std::string format_layers_table(const nlohmann::json& layers);
@@ -30,4 +30,4 @@ nn::Metadata ptq_metadata(const nlohmann::json& record);
 // The record of a PTQ checkpoint; throws Error naming `path` when it is missing or malformed.
 nlohmann::json read_ptq_record(const nn::Metadata& metadata, const std::string& path);
 
-}  // namespace trit::cli
+}  // namespace trit::quant

@@ -1,10 +1,10 @@
-#include "tools/progress.h"
+#include "train/progress.h"
 
 #include <unistd.h>
 
 #include <cstdio>
 
-namespace trit::cli {
+namespace trit::train {
 
 std::string format_duration(double seconds) {
   const int64_t s = static_cast<int64_t>(seconds + 0.5);
@@ -59,4 +59,4 @@ void Progress::finish(const std::string& summary) {
   std::fflush(stderr);
 }
 
-}  // namespace trit::cli
+}  // namespace trit::train

@@ -1,4 +1,4 @@
-#include "tools/trainer.h"
+#include "train/trainer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,162 +8,16 @@
 #include "autograd/error.h"
 #include "autograd/graph.h"
 #include "autograd/ops/arithmetic.h"
-#include "autograd/ops/layout.h"
 #include "autograd/ops/loss.h"
-#include "autograd/ops/reduce.h"
-#include "datasets/cifar10.h"
 #include "datasets/loader.h"
-#include "datasets/mnist.h"
 #include "nn/atomic_file.h"
-#include "nn/batch_norm_recalibration.h"
-#include "nn/checkpoint.h"
-#include "nn/init.h"
-#include "nn/models/registry.h"
-#include "optim/adam.h"
-#include "optim/sgd.h"
-#include "tools/progress.h"
+#include "train/checkpoint.h"
+#include "train/evaluate.h"
+#include "train/progress.h"
+#include "train/recipe.h"
 
-namespace trit::cli {
+namespace trit::train {
 
-std::string default_data_dir(const std::string& dataset) {
-  if (dataset == "mnist") return datasets::kMnistDir;
-  if (dataset == "fashion-mnist") return "data/fashion-mnist";
-  if (dataset == "cifar10") return "data/cifar10";
-  throw Error("--dataset: unknown dataset '" + dataset + "'; known: mnist, fashion-mnist, cifar10");
-}
-
-namespace {
-
-// The split is not empty and its images have the shape `model` takes (none: any shape).
-void check_split(const datasets::ImageDataset& split, const char* name, const std::string& model) {
-  check(split.size() > 0, split.source(), "the " + std::string(name) + " split has no images");
-  if (model.empty()) return;
-  const Shape images{split.channels(), split.height(), split.width()};
-  const Shape wanted = nn::model_spec(model).input_shape;
-  check(images == wanted, split.source(),
-        "the " + std::string(name) + " images are " + to_string(images) + " (channels, height, "
-        "width), but model " + model + " takes " + to_string(wanted));
-}
-
-}  // namespace
-
-DataSplits load_data(const std::string& dataset, const std::string& dir_flag,
-                     const std::string& model) {
-  const std::string dir = dir_flag.empty() ? default_data_dir(dataset) : dir_flag;
-  using datasets::Split;
-  DataSplits data;
-  if (dataset == "mnist") {
-    data.train = datasets::load_mnist(dir, Split::kTrain);
-    data.test = datasets::load_mnist(dir, Split::kTest);
-  } else if (dataset == "fashion-mnist") {
-    data.train = datasets::load_fashion_mnist(dir, Split::kTrain);
-    data.test = datasets::load_fashion_mnist(dir, Split::kTest);
-  } else if (dataset == "cifar10") {
-    data.train = datasets::load_cifar10(dir, Split::kTrain);
-    data.test = datasets::load_cifar10(dir, Split::kTest);
-  } else {
-    default_data_dir(dataset);  // throws the "unknown dataset" message
-  }
-  check_split(data.train, "training", model);
-  check_split(data.test, "test", model);
-  data.normalization = datasets::channel_mean_std(data.train);
-  return data;
-}
-
-namespace {
-
-int64_t count_correct(const Tensor& logits, const std::vector<int64_t>& labels) {
-  const std::vector<int64_t> predicted = argmax(logits, -1);
-  int64_t correct = 0;
-  for (size_t i = 0; i < labels.size(); ++i) correct += predicted[i] == labels[i];
-  return correct;
-}
-
-}  // namespace
-
-double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
-                         const datasets::Normalization& normalization, int64_t batch_size) {
-  NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
-  datasets::LoaderOptions options;
-  options.batch_size = batch_size;
-  options.shuffle = false;
-  options.normalization = normalization;
-  datasets::DataLoader loader(data, options);
-  loader.start_epoch(0);
-  datasets::Batch batch;
-  int64_t correct = 0;
-  while (loader.next(batch)) correct += count_correct(model(batch.images), batch.labels);
-  model.train(was_training);
-  return data.size() ? static_cast<double>(correct) / data.size() : 0.0;
-}
-
-int64_t reestimate_batch_norm(nn::Module& model, const DataSplits& data, int64_t images,
-                              int64_t batch) {
-  datasets::LoaderOptions options;
-  options.batch_size = batch;
-  options.shuffle = true;
-  options.seed = 0;
-  options.normalization = data.normalization;
-  datasets::DataLoader loader(data.train, options);
-  loader.start_epoch(0);
-  const int64_t wanted = std::min(images, data.train.size());
-  int64_t used = 0;
-  nn::recalibrate_batch_norm(model, [&](Tensor& out) {
-    datasets::Batch next;
-    if (used >= wanted || !loader.next(next)) return false;
-    const int64_t take = std::min(wanted - used, next.images.size(0));
-    out = take == next.images.size(0) ? next.images : slice(next.images, 0, 0, take);
-    used += take;
-    return true;
-  });
-  return used;
-}
-
-std::shared_ptr<nn::Module> make_initialised_model(const TrainConfig& config, Rng& rng) {
-  std::shared_ptr<nn::Module> model = nn::make_model(config.model, rng);
-  if (config.weight_init == "glorot") {
-    nn::init::glorot_(*model, rng);
-  } else if (config.weight_init != "default") {
-    throw Error("--weight-init: unknown rule '" + config.weight_init + "'; known: default, glorot");
-  }
-  return model;
-}
-
-std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c,
-                                                 std::vector<optim::ParamGroup> groups) {
-  if (c.optimizer == "sgd") {
-    optim::SgdOptions options;
-    options.lr = c.lr;
-    options.momentum = c.momentum;
-    options.weight_decay = c.weight_decay;
-    options.nesterov = c.nesterov;
-    return std::make_unique<optim::SGD>(std::move(groups), options);
-  }
-  optim::AdamOptions options;
-  options.lr = c.lr;
-  options.weight_decay = c.weight_decay;
-  if (c.optimizer == "adam") return std::make_unique<optim::Adam>(std::move(groups), options);
-  if (c.optimizer == "adamw") return std::make_unique<optim::AdamW>(std::move(groups), options);
-  throw Error("--optimizer: unknown optimizer '" + c.optimizer + "'; known: sgd, adam, adamw");
-}
-
-optim::LrSchedule make_schedule(const TrainConfig& c) {
-  using optim::LrSchedule;
-  LrSchedule schedule = LrSchedule::constant(c.lr);
-  if (c.schedule == "step") {
-    schedule = LrSchedule::step_decay(c.lr, c.step_every, c.step_gamma);
-  } else if (c.schedule == "cosine") {
-    schedule = LrSchedule::cosine(c.lr, c.final_lr, static_cast<double>(c.epochs));
-  } else if (c.schedule == "linear") {
-    schedule = LrSchedule::linear(c.lr, c.final_lr, static_cast<double>(c.epochs), c.decay_start);
-  } else if (c.schedule != "constant") {
-    throw Error("--schedule: unknown schedule '" + c.schedule +
-                "'; known: constant, step, cosine, linear");
-  }
-  return c.warmup_epochs > 0 ? schedule.with_warmup(c.warmup_epochs) : schedule;
-}
 
 Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, const DataSplits& data,
                  TrainConfig config, TrainHooks hooks)
@@ -205,7 +59,7 @@ void Trainer::resume(const std::string& checkpoint, bool reschedule) {
   check(theirs == mine, where,
         "a " + theirs + " checkpoint, but this command trains a " + mine + " model" +
             (theirs == "vnq" ? " (continue it with `trit vnq --resume`)" : ""));
-  const nn::TrainingState state = nn::load_checkpoint(checkpoint, model_, &optimizer_);
+  const nn::TrainingState state = load_checkpoint(checkpoint, model_, optimizer_);
   nlohmann::json saved;
   try {
     saved = nlohmann::json::parse(state.config);
@@ -243,7 +97,7 @@ void Trainer::save(int64_t epochs_done) {
   state.step = steps_done_;
   state.rng = Rng(config_.seed).state();
   state.extra = extra_;
-  nn::save_checkpoint(checkpoint_, model_, &optimizer_, state);
+  save_checkpoint(checkpoint_, model_, optimizer_, state);
   last_saved_epoch_ = epochs_done;
 }
 
@@ -347,4 +201,4 @@ std::vector<EpochStats> Trainer::run() {
   return history;
 }
 
-}  // namespace trit::cli
+}  // namespace trit::train

@@ -1,16 +1,14 @@
-// The training loop behind `trit train` and `trit vnq`, as a library call.
+// The training loop behind `trit train` and `trit vnq`.
 //
 // Contract
-// - load_data() reads a dataset's train and test splits and the training set's per-channel
-//   mean/std (test images are normalised with training statistics).
-// - Trainer::run() trains epochs [start_epoch, config.epochs) (or up to stop_after_epoch): per step, lr from the
-//   schedule at (epoch, step), loss = mean cross-entropy (+ hooks.extra_loss), backward,
-//   optimiser step, hooks.after_step. After each epoch it evaluates on the test split,
-//   appends a JSON line to the metrics file (EpochStats' fields and its extra ones), and
-//   saves a checkpoint (atomic: a crash never
-//   destroys the previous one). A non-finite loss stops training with an Error naming the
-//   epoch and step and what is on disk: the last checkpoint (intact), or that none was
-//   written yet.
+// - Trainer::run() trains epochs [start_epoch, config.epochs) (or up to stop_after_epoch):
+//   per step, lr from the schedule at (epoch, step), loss = mean cross-entropy
+//   (+ hooks.extra_loss), backward, optimiser step, hooks.after_step. After each epoch it
+//   evaluates on the test split, appends a JSON line to the metrics file (EpochStats' fields
+//   and its extra ones), and saves a checkpoint with the optimiser's state
+//   (train/checkpoint.h; atomic: a crash never destroys the previous one). A non-finite
+//   loss stops training with an Error naming the epoch and step and what is on disk: the
+//   last checkpoint (intact), or that none was written yet.
 // - Everything random derives from config.seed and the epoch (shuffle, augmentation,
 //   hooks.on_epoch_start for model noise), so N epochs straight and N/2 + resume N/2
 //   give bit-identical weights.
@@ -22,46 +20,15 @@
 #include <string>
 #include <vector>
 
-#include "autograd/random.h"
-#include "datasets/image_dataset.h"
-#include "datasets/normalization.h"
+#include "autograd/tensor.h"
 #include "nn/module.h"
 #include "nn/safetensors.h"
 #include "optim/lr_schedule.h"
 #include "optim/optimizer.h"
-#include "tools/train_config.h"
+#include "train/config.h"
+#include "train/data.h"
 
-namespace trit::cli {
-
-struct DataSplits {
-  datasets::ImageDataset train, test;
-  datasets::Normalization normalization;
-};
-
-// The folder ./run.sh fills for `dataset` ("data/mnist", ...).
-std::string default_data_dir(const std::string& dataset);
-// Both splits of `dataset` from `dir` ("" = default_data_dir). Throws Error naming the data
-// file or folder when a split is empty or, given a registered `model`, when its images do
-// not have the model's input shape (checked here, before any training).
-DataSplits load_data(const std::string& dataset, const std::string& dir,
-                     const std::string& model = "");
-
-// Test-set accuracy in [0, 1], in evaluation mode without recording.
-double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
-                         const datasets::Normalization& normalization, int64_t batch = 500);
-
-// BatchNorm re-estimation (nn/batch_norm_recalibration.h, spec vnq.md §8.4) on the first
-// `images` training images (all of them when fewer) of one fixed shuffled order (seed 0),
-// normalised, not augmented, in batches of `batch`. Returns the images used.
-int64_t reestimate_batch_norm(nn::Module& model, const DataSplits& data, int64_t images,
-                              int64_t batch = 64);
-
-// A fresh config.model whose parameters are drawn from `rng` by config.weight_init.
-std::shared_ptr<nn::Module> make_initialised_model(const TrainConfig& config, Rng& rng);
-
-std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& config,
-                                                 std::vector<optim::ParamGroup> groups);
-optim::LrSchedule make_schedule(const TrainConfig& config);
+namespace trit::train {
 
 struct EpochStats {
   int64_t epoch = 0;  // 1-based, as printed
@@ -125,4 +92,4 @@ class Trainer {
   nn::Metadata extra_;
 };
 
-}  // namespace trit::cli
+}  // namespace trit::train

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-namespace trit::cli {
+namespace trit::train {
 
 class Progress {
  public:
@@ -34,4 +34,4 @@ class Progress {
 // "1:05:09" / "4:07"
 std::string format_duration(double seconds);
 
-}  // namespace trit::cli
+}  // namespace trit::train

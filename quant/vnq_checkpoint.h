@@ -1,4 +1,4 @@
-// What a VNQ checkpoint records beside its tensors, and the paper's results table.
+// What a VNQ checkpoint records beside its tensors, and how it loads into its model.
 //
 // Metadata keys (strings): kind = "vnq", vnq = VnqSettings as JSON. The table has the rows
 // of the VNQ paper's Table 1 (spec vnq.md §7.2): original model, VNQ means (no P&Q), and
@@ -17,9 +17,8 @@
 #include "nn/module.h"
 #include "nn/safetensors.h"
 #include "quant/vnq_model.h"
-#include "tools/trainer.h"
 
-namespace trit::cli {
+namespace trit::quant {
 
 struct VnqSettings {
   double kl_warmup = 15.0;  // epochs (§4.2)
@@ -33,7 +32,7 @@ struct VnqSettings {
   std::vector<std::string> keep_float;
   double original_error = -1.0;  // the pre-trained model's test error; < 0 if unknown
 
-  quant::VnqConfig vnq_config() const;
+  VnqConfig vnq_config() const;
   nn::Metadata to_metadata() const;
 };
 
@@ -48,7 +47,7 @@ VnqSettings parse_vnq_settings(const nn::Metadata& metadata, const std::string& 
 // with their dotted names (model order), and the settings it was trained with.
 struct VnqModel {
   std::shared_ptr<nn::Module> model;
-  quant::VariationalLayers layers;
+  VariationalLayers layers;
   std::vector<std::string> names;
   VnqSettings settings;
 };
@@ -72,33 +71,4 @@ inline constexpr char kOriginalRow[] = "original (pre-trained)";
 // variational layer left at its float means; its non-zero share counts the other layers.
 inline constexpr char kFirstLayerFloatRow[] = "VNQ + P&Q w/o 1 (first layer float)";
 
-struct ResultRow {
-  std::string method;
-  double test_error = 0;        // fraction
-  double nonzero_fraction = 1;  // over the quantised weights
-  int bits = 32;
-  int64_t bn_images = 0;  // > 0: BN statistics re-estimated on this many training images
-};
-
-// Evaluates the three rows on the test split (modes are restored to kSample afterwards);
-// with `first_layer_float`, the "w/o 1" row too, before the all-layers P&Q row.
-std::vector<ResultRow> vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
-                                 const DataSplits& data, const VnqSettings& settings,
-                                 bool first_layer_float = false);
-// "<method>, BN re-estimated (<images> train images)": the label of a row whose BN running
-// statistics were re-estimated (spec vnq.md §8.4: not the paper's procedure).
-std::string bn_reestimated_label(const std::string& method, int64_t images);
-// The rows "VNQ (no P&Q)" (, "w/o 1") and "VNQ + P&Q" again, each after re-estimating the
-// model's BN statistics for that mode on `images` training images (reestimate_batch_norm).
-// The model's running statistics stay re-estimated (for kTernary); modes return to kSample.
-std::vector<ResultRow> vnq_bn_reestimated_rows(nn::Module& model,
-                                               const quant::VariationalLayers& layers,
-                                               const DataSplits& data, int64_t images,
-                                               bool first_layer_float = false);
-void print_table(const std::vector<ResultRow>& rows);
-nlohmann::json table_json(const std::vector<ResultRow>& rows);
-// vnq_table then print_table.
-void print_vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
-                     const DataSplits& data, const VnqSettings& settings);
-
-}  // namespace trit::cli
+}  // namespace trit::quant

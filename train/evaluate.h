@@ -1,0 +1,29 @@
+// Evaluating a model on a dataset, and BatchNorm re-estimation from training images.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "autograd/tensor.h"
+#include "datasets/image_dataset.h"
+#include "datasets/normalization.h"
+#include "nn/module.h"
+#include "train/data.h"
+
+namespace trit::train {
+
+// How many rows of `logits` [batch, classes] have their largest value at the label.
+int64_t count_correct(const Tensor& logits, const std::vector<int64_t>& labels);
+
+// Accuracy on `data` in [0, 1], in evaluation mode without recording (the model's mode is
+// restored afterwards).
+double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
+                         const datasets::Normalization& normalization, int64_t batch = 500);
+
+// BatchNorm re-estimation (nn/batch_norm_recalibration.h, spec vnq.md §8.4) on the first
+// `images` training images (all of them when fewer) of one fixed shuffled order (seed 0),
+// normalised, not augmented, in batches of `batch`. Returns the images used.
+int64_t reestimate_batch_norm(nn::Module& model, const DataSplits& data, int64_t images,
+                              int64_t batch = 64);
+
+}  // namespace trit::train
