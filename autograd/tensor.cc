@@ -1,9 +1,5 @@
 #include "autograd/tensor.h"
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include <algorithm>
 
 #include "autograd/error.h"
@@ -13,22 +9,6 @@
 #include "autograd/random.h"
 
 namespace trit {
-namespace {
-
-// Training allocates and frees the same large activations every step. By default glibc
-// serves each from a fresh mmap (unmapped again at free) or trims the heap top after the
-// frees, so every step page-faults its memory back in (16% of a DenseNet-BC-40 training
-// step). Keep freed blocks up to 32 MiB (the largest mmap threshold glibc accepts) in the
-// heap and trim only above 1 GiB of free heap top.
-#if defined(__GLIBC__)
-[[maybe_unused]] const bool kHeapKeepsFreedBlocks = [] {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  return true;
-}();
-#endif
-
-}  // namespace
 
 struct Tensor::Impl {
   Shape shape;
@@ -41,7 +21,7 @@ std::shared_ptr<Tensor::Impl> Tensor::make_impl(const Shape& shape) {
   for (int64_t s : shape) check(s >= 0, "Tensor", "negative size in shape " + to_string(shape));
   auto impl = std::make_shared<Tensor::Impl>();
   impl->shape = shape;
-  impl->data = std::make_shared<Buffer>(static_cast<size_t>(trit::numel(shape)));
+  impl->data = new_buffer(static_cast<size_t>(trit::numel(shape)));
   return impl;
 }
 

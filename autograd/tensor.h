@@ -3,8 +3,7 @@
 // Contract
 // - Storage is row-major and contiguous, 64-byte aligned; a Tensor never has strides.
 //   Ops that change layout (transpose, permute, slice) copy; reshape shares storage.
-//   Freed storage of up to 32 MiB stays in the process heap for the next step (tensor.cc
-//   sets glibc's mmap and trim thresholds once; page faults cost 16% of a DenseNet step).
+//   The storage itself (Buffer, its allocator, the heap tuning) is autograd/storage.h.
 // - Copying a Tensor copies the handle, not the data (like torch.Tensor / flashlight's
 //   Variable). Use clone() for a deep copy.
 // - requires_grad marks a leaf whose gradient backward() must compute (parameters, or
@@ -16,42 +15,15 @@
 
 #include <cstddef>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "autograd/shape.h"
+#include "autograd/storage.h"
 
 namespace trit {
 
 class Rng;
-
-// std::vector allocator: 64-byte aligned, and `resize` leaves floats uninitialised
-// (construct() with no arguments default-initialises), so Tensor::empty costs nothing.
-template <class T>
-struct AlignedAllocator {
-  using value_type = T;
-  static constexpr std::align_val_t kAlignment{64};
-  AlignedAllocator() = default;
-  template <class U>
-  AlignedAllocator(const AlignedAllocator<U>&) {}
-  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlignment)); }
-  void deallocate(T* p, size_t) { ::operator delete(p, kAlignment); }
-  template <class U>
-  void construct(U* p) {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-  template <class U>
-  bool operator==(const AlignedAllocator<U>&) const { return true; }
-  template <class U>
-  bool operator!=(const AlignedAllocator<U>&) const { return false; }
-};
-
-using Buffer = std::vector<float, AlignedAllocator<float>>;
 
 class Tensor {
  public:
