@@ -56,8 +56,7 @@ void backward(const Tensor& output, const Tensor& grad_output) {
         "the output is not on the tape: backward was already called on this graph (the tape "
         "is released after backward) or the graph was cleared");
 
-  Tensor seed = output;
-  float* seed_grad = seed.mutable_grad();
+  float* seed_grad = output.mutable_grad();
   const float* seed_values = grad_output.data();
   for (int64_t i = 0, n = output.numel(); i < n; ++i) seed_grad[i] += seed_values[i];
   for (auto entry = tape.rbegin(); entry != tape.rend(); ++entry) {

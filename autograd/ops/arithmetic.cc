@@ -24,7 +24,7 @@ Tensor forward(const char* name, BinaryOp op, const Tensor& a, const Tensor& b) 
 }
 
 // input.grad += sum_to_shape(local): `local` has the output's shape.
-void accumulate(Tensor input, const Tensor& local) {
+void accumulate(const Tensor& input, const Tensor& local) {
   if (!input.requires_grad()) return;
   if (input.shape() == local.shape()) {
     kernels::axpy(1.0f, local.data(), input.mutable_grad(), local.numel());

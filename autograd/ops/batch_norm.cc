@@ -57,7 +57,7 @@ struct Statistics {
 //   d bias = Σ g,   d weight = Σ g xhat,
 //   d x = w inv_std (g - Σ g / M - xhat Σ g xhat / M)   (training),
 //   d x = w inv_std g                                   (evaluation: statistics are constants).
-void batch_norm_backward(const Tensor& g, Tensor x, Tensor weight, Tensor bias,
+void batch_norm_backward(const Tensor& g, const Tensor& x, const Tensor& weight, const Tensor& bias,
                          const Statistics& stats) {
   float* dx = x.requires_grad() ? x.mutable_grad() : nullptr;
   float* dw = weight.requires_grad() ? weight.mutable_grad() : nullptr;

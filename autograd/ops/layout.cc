@@ -19,7 +19,7 @@ int64_t axis_of(const Tensor& x, int64_t axis, const char* op) {
 }
 
 // x.grad += g over equal element counts (g may have another shape: the adjoint of a view).
-void add_to_grad(Tensor x, const Tensor& g) {
+void add_to_grad(const Tensor& x, const Tensor& g) {
   if (x.requires_grad()) kernels::axpy(1.0f, g.data(), x.mutable_grad(), g.numel());
 }
 
@@ -169,7 +169,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
   if (grad_enabled() && any_requires_grad)
     record("concat", xs, out, [xs, ax, starts, out_view](const Tensor& g) {
       for (size_t k = 0; k < xs.size(); ++k) {  // each input takes back its band of g
-        Tensor x = xs[k];
+        const Tensor& x = xs[k];
         if (x.requires_grad())
           move_band(g.data(), out_view, starts[k], x.mutable_grad(), around(x.shape(), ax), 0,
                     x.shape()[ax], true);
@@ -194,8 +194,8 @@ Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t end) {
   move_band(x.data(), x_view, begin, out.data(), out_view, 0, count, false);
   if (needs_grad({x}))
     record("slice", {x}, out, [x, x_view, out_view, begin, count](const Tensor& g) {
-      Tensor input = x;  // g lands on the sliced band of x's gradient
-      move_band(g.data(), out_view, 0, input.mutable_grad(), x_view, begin, count, true);
+      // g lands on the sliced band of x's gradient
+      move_band(g.data(), out_view, 0, x.mutable_grad(), x_view, begin, count, true);
     });
   return out;
 }

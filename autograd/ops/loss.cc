@@ -50,8 +50,7 @@ Tensor softmax_op(const char* op, bool log, const Tensor& x, int64_t axis) {
                 (log ? kernels::log_softmax_backward_rows : kernels::softmax_backward_rows)(
                     in[0], in[1], r, c, gx);
               });
-      Tensor input = x;
-      kernels::axpy(1.0f, local.data(), input.mutable_grad(), local.size());
+      kernels::axpy(1.0f, local.data(), x.mutable_grad(), local.size());
     });
   return out;
 }
@@ -92,9 +91,8 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& labels) {
              std::vector<float> grad_log_probs(log_probs.size(), 0.0f);
              for (int64_t i = 0; i < n; ++i)
                grad_log_probs[i * classes + labels[i]] = -g.item() / n;
-             Tensor input = logits;
              kernels::log_softmax_backward_rows(log_probs.data(), grad_log_probs.data(), n, classes,
-                                                input.mutable_grad());
+                                                logits.mutable_grad());
            });
   return out;
 }

@@ -73,8 +73,7 @@ Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   });
   if (needs_grad({x}))
     record("avg_pool2d", {x}, out, [x, w](const Tensor& g) {
-      Tensor grad_x = x;
-      float* dx = grad_x.mutable_grad();
+      float* dx = x.mutable_grad();
       for_planes(x, [&](int64_t first, int64_t planes) {
         kernels::avg_pool2d_backward(g.data() + first * w.out_plane(), planes, w,
                                      dx + first * w.plane());
@@ -94,8 +93,7 @@ Tensor global_avg_pool2d(const Tensor& x) {
   });
   if (needs_grad({x}))
     record("global_avg_pool2d", {x}, out, [x, plane](const Tensor& g) {
-      Tensor grad_x = x;
-      float* dx = grad_x.mutable_grad();
+      float* dx = x.mutable_grad();
       for_planes(x, [&](int64_t first, int64_t planes) {
         for (int64_t p = first; p < first + planes; ++p) {
           const float share = g.data()[p] / float(plane);

@@ -44,8 +44,7 @@ Tensor pow(const Tensor& x, float p) {
   kernels::pow(x.data(), p, out.data(), x.numel());
   if (needs_grad({x}))
     record("pow", {x}, out, [x, p](const Tensor& g) {  // d/dx = p x^(p-1)
-      Tensor input = x;
-      kernels::pow_backward(x.data(), p, g.data(), input.mutable_grad(), x.numel());
+      kernels::pow_backward(x.data(), p, g.data(), x.mutable_grad(), x.numel());
     });
   return out;
 }
@@ -60,8 +59,7 @@ Tensor clamp(const Tensor& x, float lo, float hi) {
   kernels::clamp(x.data(), lo, hi, out.data(), x.numel());
   if (needs_grad({x}))
     record("clamp", {x}, out, [x, lo, hi](const Tensor& g) {  // d/dx = [lo <= x <= hi]
-      Tensor input = x;
-      kernels::clamp_backward(x.data(), lo, hi, g.data(), input.mutable_grad(), x.numel());
+      kernels::clamp_backward(x.data(), lo, hi, g.data(), x.mutable_grad(), x.numel());
     });
   return out;
 }
