@@ -30,7 +30,8 @@
 
 namespace trit {
 
-// Receives the gradient of the entry's output; adds into its inputs' gradients.
+// Receives the gradient of the entry's output; adds into its inputs' gradients with
+// add_grad or grad_buffer (below).
 using BackwardFn = std::function<void(const Tensor& grad_output)>;
 
 // True when recording is on and at least one input requires grad.
@@ -39,6 +40,29 @@ bool needs_grad(std::initializer_list<Tensor> inputs);
 // Appends an entry to this thread's tape and marks `output` as requiring grad.
 // Call only when needs_grad(inputs) is true.
 void record(const char* op, std::vector<Tensor> inputs, Tensor& output, BackwardFn backward);
+
+// --- Adding into an input's gradient: the one way a backward writes gradients ----------
+// A backward closure *adds* its contribution d loss / d input into each input's gradient
+// (+=, never =: see 2. above); the first contribution creates the gradient. Two entry
+// points, by what the closure holds:
+//
+// - add_grad(input, g): a whole tensor g of the input's shape. When the input has no
+//   gradient yet, g's storage becomes it (no copy, no zeros), so g must be the closure's
+//   own: nothing writes or reads it afterwards and no other add_grad receives it (a tensor
+//   the closure just computed, or its grad_output when exactly one input takes it as is).
+// - grad_buffer(input): the gradient's numel() floats, zeros when just created, for a
+//   kernel that adds into them through a raw pointer. grad_buffer(input, &fresh) is the same
+//   without that zero fill, for a kernel that can also write (=): when it creates the
+//   gradient the floats are uninitialised and fresh is true, and the kernel must write every
+//   element (as if adding into zeros); otherwise fresh is false and it adds. A new
+//   activation-sized gradient then costs one pass instead of a zero fill plus an add
+//   (unary ops, conv2d, max_pool2d).
+// Both take the input by const reference (a Tensor is a handle; closures hold const copies)
+// and write whether or not it requires grad: a closure whose inputs may not all need a
+// gradient checks requires_grad() before computing one.
+void add_grad(const Tensor& input, const Tensor& g);  // throws if the shapes differ
+float* grad_buffer(const Tensor& input);
+float* grad_buffer(const Tensor& input, bool* fresh);
 
 // Runs reverse-mode differentiation from a one-element `loss`, then releases the tape.
 void backward(const Tensor& loss);

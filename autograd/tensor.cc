@@ -4,7 +4,6 @@
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
-#include "autograd/kernels/elementwise.h"
 #include "autograd/kernels/random.h"
 #include "autograd/random.h"
 
@@ -109,33 +108,17 @@ Tensor& Tensor::set_requires_grad(bool requires_grad) {
 bool Tensor::has_grad() const { return impl().grad != nullptr; }
 Tensor Tensor::grad() const { return Tensor(impl().grad); }
 
-float* Tensor::mutable_grad() const {
+float* Tensor::create_grad() const {
   Impl& self = impl();
-  if (!self.grad) {
-    self.grad = make_impl(self.shape);
-    std::fill(self.grad->data->begin(), self.grad->data->end(), 0.0f);
-  }
+  self.grad = make_impl(self.shape);
   return self.grad->data->data();
 }
 
-float* Tensor::grad_to_write(bool* fresh) const {
+void Tensor::share_grad(const Tensor& g) const {
   Impl& self = impl();
-  *fresh = !self.grad;
-  if (*fresh) self.grad = make_impl(self.shape);
-  return self.grad->data->data();
-}
-
-void Tensor::accumulate_grad(const Tensor& g) const {
-  Impl& self = impl();
-  check(g.shape() == self.shape, "accumulate_grad",
-        "gradient " + to_string(g.shape()) + " for a tensor of shape " + to_string(self.shape));
-  if (!self.grad) {
-    self.grad = std::make_shared<Impl>();
-    self.grad->shape = self.shape;
-    self.grad->data = g.impl().data;
-    return;
-  }
-  kernels::axpy(1.0f, g.data(), self.grad->data->data(), numel());
+  self.grad = std::make_shared<Impl>();
+  self.grad->shape = self.shape;
+  self.grad->data = g.impl().data;
 }
 
 void Tensor::zero_grad() { impl().grad.reset(); }

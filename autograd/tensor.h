@@ -8,8 +8,9 @@
 //   Variable). Use clone() for a deep copy.
 // - requires_grad marks a leaf whose gradient backward() must compute (parameters, or
 //   inputs under a gradient check). Outputs of recorded ops require grad automatically.
-// - grad() is undefined until backward() (or mutable_grad()) creates it; gradients
-//   accumulate (+=) until zero_grad().
+// - grad() is undefined until something adds into it (backward(); in a backward closure,
+//   add_grad or grad_buffer from graph.h, the only writers); gradients accumulate (+=) until
+//   zero_grad().
 // - A default-constructed Tensor is "undefined" (defined() == false); using it throws.
 #pragma once
 
@@ -61,20 +62,7 @@ class Tensor {
   bool requires_grad() const;
   Tensor& set_requires_grad(bool requires_grad = true);
   bool has_grad() const;
-  Tensor grad() const;   // undefined when there is no gradient yet
-  // The gradient buffer, created as zeros on first use. const because a Tensor is a
-  // handle (like shared_ptr): backward closures hold const copies of their inputs.
-  float* mutable_grad() const;
-  // The same for a backward that sets every element of the gradient: when none exists yet
-  // it is created uninitialised and *fresh is true (the caller must write every element, as
-  // if adding into zeros: no zeroing pass over a large activation); otherwise *fresh is
-  // false and the caller adds into it, as with mutable_grad().
-  float* grad_to_write(bool* fresh) const;
-  // Adds g (same shape) into the gradient. With no gradient yet it shares g's storage instead
-  // of copying it (autograd's usual gradient stealing), so g must not change afterwards: a
-  // backward closure may pass the grad_output it receives, which nothing reads once the
-  // closure has run.
-  void accumulate_grad(const Tensor& g) const;
+  Tensor grad() const;    // undefined when there is no gradient yet
   void zero_grad();       // drops the gradient (the next backward starts from zero)
   void backward() const;  // trit::backward(*this); see graph.h
 
@@ -82,6 +70,13 @@ class Tensor {
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
 
  private:
+  // The two writes behind add_grad and grad_buffer (graph.h), their only callers. const
+  // because a Tensor is a handle (like shared_ptr): backward closures hold const copies.
+  friend void add_grad(const Tensor& input, const Tensor& g);
+  friend float* grad_buffer(const Tensor& input, bool* fresh);
+  float* create_grad() const;              // a new, uninitialised gradient; returns its data
+  void share_grad(const Tensor& g) const;  // the gradient becomes g's storage (no copy)
+
   struct Impl;
   static std::shared_ptr<Impl> make_impl(const Shape& shape);
   explicit Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}

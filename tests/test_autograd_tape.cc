@@ -26,29 +26,38 @@ TEST_SUITE("autograd") {
     CHECK_FALSE(x.has_grad());
   }
 
-  TEST_CASE("grad_to_write creates a gradient once, then hands out the existing one") {
+  TEST_CASE("grad_buffer creates a zero gradient once, then hands out the existing one") {
+    Tensor x = Tensor::from({2}, {1.0f, 2.0f}).set_requires_grad();
+    float* created = grad_buffer(x);
+    CHECK(x.grad().to_vector() == std::vector<float>{0.0f, 0.0f});
+    created[0] += 5.0f, created[1] += 6.0f;  // the caller adds its contribution
+    CHECK(grad_buffer(x) == created);
+    CHECK(x.grad().to_vector() == std::vector<float>{5.0f, 6.0f});
+  }
+
+  TEST_CASE("grad_buffer with fresh skips the zero fill of a new gradient only") {
     Tensor x = Tensor::from({2}, {1.0f, 2.0f}).set_requires_grad();
     bool fresh = false;
-    float* created = x.grad_to_write(&fresh);
+    float* created = grad_buffer(x, &fresh);
     CHECK(fresh);
     created[0] = 5.0f, created[1] = 6.0f;  // the caller writes a new gradient
-    const float* again = x.grad_to_write(&fresh);
+    const float* again = grad_buffer(x, &fresh);
     CHECK_FALSE(fresh);
     CHECK(again == created);
     CHECK(x.grad().to_vector() == std::vector<float>{5.0f, 6.0f});
     x.zero_grad();
-    x.grad_to_write(&fresh);
+    grad_buffer(x, &fresh);
     CHECK(fresh);
   }
 
-  TEST_CASE("accumulate_grad shares a first gradient's storage, then adds") {
+  TEST_CASE("add_grad shares a first gradient's storage, then adds") {
     const Tensor x = Tensor::zeros({3});
     const Tensor first = Tensor::from({3}, {1.0f, 2.0f, 3.0f});
-    x.accumulate_grad(first);
+    add_grad(x, first);
     CHECK(x.grad().data() == first.data());  // stolen, not copied
-    x.accumulate_grad(Tensor::full({3}, 0.5f));
+    add_grad(x, Tensor::full({3}, 0.5f));
     CHECK(x.grad().to_vector() == std::vector<float>{1.5f, 2.5f, 3.5f});
-    CHECK_THROWS_AS(x.accumulate_grad(Tensor::zeros({2})), Error);
+    CHECK_THROWS_AS(add_grad(x, Tensor::zeros({2})), Error);
   }
 
   TEST_CASE("backward releases the tape; a second backward on the graph is an error") {

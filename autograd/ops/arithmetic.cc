@@ -23,16 +23,6 @@ Tensor forward(const char* name, BinaryOp op, const Tensor& a, const Tensor& b) 
   return out;
 }
 
-// input.grad += sum_to_shape(local): `local` has the output's shape.
-void accumulate(const Tensor& input, const Tensor& local) {
-  if (!input.requires_grad()) return;
-  if (input.shape() == local.shape()) {
-    kernels::axpy(1.0f, local.data(), input.mutable_grad(), local.numel());
-  } else {
-    sum_to_shape_add(local.data(), local.shape(), input.shape(), input.mutable_grad());
-  }
-}
-
 // g (op) x for an operand x of any broadcastable shape, in g's shape.
 Tensor combine(BinaryOp op, const Tensor& g, const Tensor& x) {
   Tensor out = Tensor::empty(g.shape());
@@ -46,8 +36,8 @@ Tensor add(const Tensor& a, const Tensor& b) {
   Tensor out = forward("add", BinaryOp::kAdd, a, b);
   if (needs_grad({a, b}))
     record("add", {a, b}, out, [a, b](const Tensor& g) {  // d/da = 1, d/db = 1
-      accumulate(a, g);
-      accumulate(b, g);
+      if (a.requires_grad()) sum_to_shape_add(g, a.shape(), grad_buffer(a));
+      if (b.requires_grad()) sum_to_shape_add(g, b.shape(), grad_buffer(b));
     });
   return out;
 }
@@ -56,8 +46,10 @@ Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor out = forward("sub", BinaryOp::kSub, a, b);
   if (needs_grad({a, b}))
     record("sub", {a, b}, out, [a, b](const Tensor& g) {  // d/da = 1, d/db = -1
-      accumulate(a, g);
-      if (b.requires_grad()) accumulate(b, combine(BinaryOp::kMul, g, Tensor::scalar(-1.0f)));
+      if (a.requires_grad()) sum_to_shape_add(g, a.shape(), grad_buffer(a));
+      if (b.requires_grad())
+        sum_to_shape_add(combine(BinaryOp::kMul, g, Tensor::scalar(-1.0f)), b.shape(),
+                         grad_buffer(b));
     });
   return out;
 }
@@ -66,8 +58,10 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor out = forward("mul", BinaryOp::kMul, a, b);
   if (needs_grad({a, b}))
     record("mul", {a, b}, out, [a, b](const Tensor& g) {  // d/da = b, d/db = a
-      if (a.requires_grad()) accumulate(a, combine(BinaryOp::kMul, g, b));
-      if (b.requires_grad()) accumulate(b, combine(BinaryOp::kMul, g, a));
+      if (a.requires_grad())
+        sum_to_shape_add(combine(BinaryOp::kMul, g, b), a.shape(), grad_buffer(a));
+      if (b.requires_grad())
+        sum_to_shape_add(combine(BinaryOp::kMul, g, a), b.shape(), grad_buffer(b));
     });
   return out;
 }
@@ -77,10 +71,12 @@ Tensor div(const Tensor& a, const Tensor& b) {
   if (needs_grad({a, b}))
     record("div", {a, b}, out, [a, b, out](const Tensor& g) {
       const Tensor g_over_b = combine(BinaryOp::kDiv, g, b);  // d/da = 1/b
-      accumulate(a, g_over_b);
-      if (b.requires_grad())  // d/db = -a/b^2 = -out/b
-        accumulate(b, combine(BinaryOp::kMul, combine(BinaryOp::kMul, g_over_b, out),
-                              Tensor::scalar(-1.0f)));
+      if (a.requires_grad()) sum_to_shape_add(g_over_b, a.shape(), grad_buffer(a));
+      if (b.requires_grad()) {  // d/db = -a/b^2 = -out/b
+        const Tensor db =
+            combine(BinaryOp::kMul, combine(BinaryOp::kMul, g_over_b, out), Tensor::scalar(-1.0f));
+        sum_to_shape_add(db, b.shape(), grad_buffer(b));
+      }
     });
   return out;
 }

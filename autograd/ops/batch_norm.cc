@@ -59,9 +59,9 @@ struct Statistics {
 //   d x = w inv_std g                                   (evaluation: statistics are constants).
 void batch_norm_backward(const Tensor& g, const Tensor& x, const Tensor& weight, const Tensor& bias,
                          const Statistics& stats) {
-  float* dx = x.requires_grad() ? x.mutable_grad() : nullptr;
-  float* dw = weight.requires_grad() ? weight.mutable_grad() : nullptr;
-  float* db = bias.requires_grad() ? bias.mutable_grad() : nullptr;
+  float* dx = x.requires_grad() ? grad_buffer(x) : nullptr;
+  float* dw = weight.requires_grad() ? grad_buffer(weight) : nullptr;
+  float* db = bias.requires_grad() ? grad_buffer(bias) : nullptr;
   const ChannelLayout& layout = stats.layout;
   const double count = static_cast<double>(layout.rows * layout.length);
   kernels::parallel_for_work(weight.numel(), g.numel(), kGrain, [&](int64_t c) {

@@ -62,7 +62,7 @@ Tensor channel_buffer(const Tensor& x, int64_t channels,
   move_band(band, x.data(), band.count, 0, buffer.data(), channels, 0, false);
   if (needs_grad({x}))
     record("channel_buffer", {x}, buffer, [x, band, channels, shared](const Tensor& g) {
-      hand_on(band, g.data(), channels, 0, x, x.mutable_grad(), shared.get());
+      hand_on(band, g.data(), channels, 0, x, grad_buffer(x), shared.get());
     });
   return buffer;
 }
@@ -82,7 +82,7 @@ void write_channels(Tensor& buffer, const Tensor& y, int64_t start,
   move_band(band, y.data(), band.count, 0, buffer.data(), channels, start, false);
   if (needs_grad({y}))
     record("write_channels", {y}, buffer, [y, band, channels, start, shared](const Tensor& g) {
-      hand_on(band, g.data(), channels, start, y, y.mutable_grad(), shared.get());
+      hand_on(band, g.data(), channels, start, y, grad_buffer(y), shared.get());
     });
 }
 

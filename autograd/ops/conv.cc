@@ -113,10 +113,10 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
     std::vector<Tensor> inputs{x, weight};
     if (bias.defined()) inputs.push_back(bias);
     record("conv2d", inputs, out, [p, x, weight, bias](const Tensor& g) {
-      if (bias.defined() && bias.requires_grad()) bias_backward(p, g.data(), bias.mutable_grad());
+      if (bias.defined() && bias.requires_grad()) bias_backward(p, g.data(), grad_buffer(bias));
       bool dx_fresh = false;  // a new input gradient is written image by image, not zeroed
-      float* dx = x.requires_grad() ? x.grad_to_write(&dx_fresh) : nullptr;
-      float* dw = weight.requires_grad() ? weight.mutable_grad() : nullptr;
+      float* dx = x.requires_grad() ? grad_buffer(x, &dx_fresh) : nullptr;
+      float* dw = weight.requires_grad() ? grad_buffer(weight) : nullptr;
       if (dx != nullptr || dw != nullptr) conv_backward(p, x, weight, g, dx, dx_fresh, dw);
     });
   }

@@ -21,7 +21,7 @@ Tensor dropout(const Tensor& x, float p, bool training, Rng& rng) {
   kernels::binary(kernels::BinaryOp::kMul, x.data(), 1, mask.data(), 1, out.data(), x.numel());
   if (needs_grad({x}))
     record("dropout", {x}, out, [x, mask](const Tensor& g) {  // d out / d x = mask
-      kernels::mul_acc(g.data(), mask.data(), 1, x.mutable_grad(), g.numel());
+      kernels::mul_acc(g.data(), mask.data(), 1, grad_buffer(x), g.numel());
     });
   return out;
 }

@@ -18,11 +18,6 @@ int64_t axis_of(const Tensor& x, int64_t axis, const char* op) {
   return axis < 0 ? axis + rank : axis;
 }
 
-// x.grad += g over equal element counts (g may have another shape: the adjoint of a view).
-void add_to_grad(const Tensor& x, const Tensor& g) {
-  if (x.requires_grad()) kernels::axpy(1.0f, g.data(), x.mutable_grad(), g.numel());
-}
-
 // `shape` with its -1 (if any) replaced by the size that keeps x's element count.
 Shape resolve_shape(const Shape& from, Shape shape) {
   const std::string what = "cannot reshape " + to_string(from) + " to " + to_string(shape);
@@ -45,10 +40,13 @@ Shape resolve_shape(const Shape& from, Shape shape) {
   return shape;
 }
 
-// The view op behind reshape and flatten: shares storage, backward views g back.
+// The view op behind reshape and flatten: shares storage; backward adds g's elements, in
+// order, onto x's gradient (g viewed back as x's shape).
 Tensor view_as(const char* op, const Tensor& x, const Shape& shape) {
   Tensor out = x.view(shape);
-  if (needs_grad({x})) record(op, {x}, out, [x](const Tensor& g) { add_to_grad(x, g); });
+  if (needs_grad({x}))
+    record(op, {x}, out,
+           [x](const Tensor& g) { kernels::axpy(1.0f, g.data(), grad_buffer(x), g.numel()); });
   return out;
 }
 
@@ -66,8 +64,9 @@ Tensor permute_op(const char* op, const Tensor& x, const std::vector<int64_t>& p
   if (needs_grad({x})) {
     std::vector<int64_t> inverse(perm.size());
     for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
-    record(op, {x}, out,
-           [x, inverse](const Tensor& g) { add_to_grad(x, permuted_copy(g, inverse)); });
+    record(op, {x}, out, [x, inverse](const Tensor& g) {
+      kernels::axpy(1.0f, permuted_copy(g, inverse).data(), grad_buffer(x), g.numel());
+    });
   }
   return out;
 }
@@ -171,7 +170,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
       for (size_t k = 0; k < xs.size(); ++k) {  // each input takes back its band of g
         const Tensor& x = xs[k];
         if (x.requires_grad())
-          move_band(g.data(), out_view, starts[k], x.mutable_grad(), around(x.shape(), ax), 0,
+          move_band(g.data(), out_view, starts[k], grad_buffer(x), around(x.shape(), ax), 0,
                     x.shape()[ax], true);
       }
     });
@@ -195,7 +194,7 @@ Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t end) {
   if (needs_grad({x}))
     record("slice", {x}, out, [x, x_view, out_view, begin, count](const Tensor& g) {
       // g lands on the sliced band of x's gradient
-      move_band(g.data(), out_view, 0, x.mutable_grad(), x_view, begin, count, true);
+      move_band(g.data(), out_view, 0, grad_buffer(x), x_view, begin, count, true);
     });
   return out;
 }

@@ -50,7 +50,7 @@ Tensor softmax_op(const char* op, bool log, const Tensor& x, int64_t axis) {
                 (log ? kernels::log_softmax_backward_rows : kernels::softmax_backward_rows)(
                     in[0], in[1], r, c, gx);
               });
-      kernels::axpy(1.0f, local.data(), x.mutable_grad(), local.size());
+      kernels::axpy(1.0f, local.data(), grad_buffer(x), local.size());
     });
   return out;
 }
@@ -92,7 +92,7 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& labels) {
              for (int64_t i = 0; i < n; ++i)
                grad_log_probs[i * classes + labels[i]] = -g.item() / n;
              kernels::log_softmax_backward_rows(log_probs.data(), grad_log_probs.data(), n, classes,
-                                                logits.mutable_grad());
+                                                grad_buffer(logits));
            });
   return out;
 }

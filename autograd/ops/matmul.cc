@@ -54,13 +54,13 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (needs_grad({a, b}))
     record("matmul", {a, b}, out, [a, b, d](const Tensor& g) {
       if (a.requires_grad()) {  // da = g b^T
-        float* grad = a.mutable_grad();
+        float* grad = grad_buffer(a);
         for (int64_t i = 0; i < d.batch; ++i)
           gemm(false, true, d.m, d.k, d.n, g.data() + i * d.m * d.n, b.data() + i * d.b_step,
                grad + i * d.m * d.k, true);
       }
       if (b.requires_grad()) {  // db = a^T g, one product per batch entry or over all rows
-        float* grad = b.mutable_grad();
+        float* grad = grad_buffer(b);
         if (d.b_step == 0) {
           gemm(true, false, d.k, d.n, d.batch * d.m, a.data(), g.data(), grad, true);
         } else {
@@ -99,13 +99,13 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
            [x, weight, bias, batch, in_features, out_features](const Tensor& g) {
              if (x.requires_grad())  // dx = g W: [N,out] x [out,in]
                gemm(false, false, batch, in_features, out_features, g.data(), weight.data(),
-                    x.mutable_grad(), true);
+                    grad_buffer(x), true);
              if (weight.requires_grad())  // dW = g^T x: [out,N] x [N,in]
                gemm(true, false, out_features, in_features, batch, g.data(), x.data(),
-                    weight.mutable_grad(), true);
+                    grad_buffer(weight), true);
              if (bias.defined() && bias.requires_grad()) {  // db = g^T 1: [out,N] x [N,1]
                const Tensor ones = Tensor::ones({batch});
-               gemm(true, false, out_features, 1, batch, g.data(), ones.data(), bias.mutable_grad(),
+               gemm(true, false, out_features, 1, batch, g.data(), ones.data(), grad_buffer(bias),
                     true);
              }
            });

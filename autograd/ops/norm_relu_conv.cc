@@ -270,7 +270,7 @@ void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
   const bool want_dw = s.weight.requires_grad();
   const bool want_dz =
       s.x.requires_grad() || s.norm_weight.requires_grad() || s.norm_bias.requires_grad();
-  float* dx = s.x.requires_grad() ? s.x.mutable_grad() : nullptr;
+  float* dx = s.x.requires_grad() ? grad_buffer(s.x) : nullptr;
   const std::vector<kernels::NormAffine> affine = affines(s.stats, s.norm_weight, s.norm_bias);
   std::vector<float> a(size_t(l.channels));
   for (int64_t ch = 0; ch < l.channels; ++ch)
@@ -280,7 +280,7 @@ void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
   backward_groups(l, s.x, s.weight, dy, affine, a, dx, want_dw, want_dz, grads);
 
   if (want_dw) {
-    float* dw = s.weight.mutable_grad();
+    float* dw = grad_buffer(s.weight);
     for (const ChunkGrads& chunk : grads)  // chunk order: thread-count independent
       kernels::axpy(1.0f, chunk.dw.data(), dw, chunk.dw.size());
   }
@@ -295,8 +295,8 @@ void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
   //   d bias = sum g, d weight = sum g xhat, and in training
   //   d x = a g - a (sum g) / M - a inv_std^2 (x - mean) (sum g (x - mean)) / M,
   // whose first term the pass above added; in evaluation d x = a g.
-  float* dnw = s.norm_weight.requires_grad() ? s.norm_weight.mutable_grad() : nullptr;
-  float* dnb = s.norm_bias.requires_grad() ? s.norm_bias.mutable_grad() : nullptr;
+  float* dnw = s.norm_weight.requires_grad() ? grad_buffer(s.norm_weight) : nullptr;
+  float* dnb = s.norm_bias.requires_grad() ? grad_buffer(s.norm_bias) : nullptr;
   for (int64_t ch = 0; ch < l.channels; ++ch) {
     if (dnb) dnb[ch] += float(sums[ch].sum);
     if (dnw) dnw[ch] += float(sums[ch].centered * s.stats.inv_std[ch]);

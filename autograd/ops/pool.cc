@@ -54,7 +54,7 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   if (needs_grad({x}))
     record("max_pool2d", {x}, out, [x, w, argmax](const Tensor& g) {
       bool fresh = false;  // a new gradient is written plane by plane, not zeroed first
-      float* dx = x.grad_to_write(&fresh);
+      float* dx = grad_buffer(x, &fresh);
       for_planes(x, [&](int64_t first, int64_t planes) {
         const int64_t o = first * w.out_plane();
         kernels::max_pool2d_backward(g.data() + o, argmax.get() + o, planes, w,
@@ -73,7 +73,7 @@ Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   });
   if (needs_grad({x}))
     record("avg_pool2d", {x}, out, [x, w](const Tensor& g) {
-      float* dx = x.mutable_grad();
+      float* dx = grad_buffer(x);
       for_planes(x, [&](int64_t first, int64_t planes) {
         kernels::avg_pool2d_backward(g.data() + first * w.out_plane(), planes, w,
                                      dx + first * w.plane());
@@ -93,7 +93,7 @@ Tensor global_avg_pool2d(const Tensor& x) {
   });
   if (needs_grad({x}))
     record("global_avg_pool2d", {x}, out, [x, plane](const Tensor& g) {
-      float* dx = x.mutable_grad();
+      float* dx = grad_buffer(x);
       for_planes(x, [&](int64_t first, int64_t planes) {
         for (int64_t p = first; p < first + planes; ++p) {
           const float share = g.data()[p] / float(plane);

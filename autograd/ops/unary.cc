@@ -20,7 +20,7 @@ Tensor unary_op(const char* name, UnaryOp op, const Tensor& x) {
     const Tensor saved = kernels::backward_reads_output(op) ? out.detach() : x;
     record(name, {x}, out, [op, x, saved](const Tensor& g) {
       bool fresh = false;  // a new gradient is written, not zero-filled and added to
-      float* dx = x.grad_to_write(&fresh);
+      float* dx = grad_buffer(x, &fresh);
       kernels::unary_backward(op, saved.data(), g.data(), dx, x.numel(), !fresh);
     });
   }
@@ -44,7 +44,7 @@ Tensor pow(const Tensor& x, float p) {
   kernels::pow(x.data(), p, out.data(), x.numel());
   if (needs_grad({x}))
     record("pow", {x}, out, [x, p](const Tensor& g) {  // d/dx = p x^(p-1)
-      kernels::pow_backward(x.data(), p, g.data(), x.mutable_grad(), x.numel());
+      kernels::pow_backward(x.data(), p, g.data(), grad_buffer(x), x.numel());
     });
   return out;
 }
@@ -59,7 +59,7 @@ Tensor clamp(const Tensor& x, float lo, float hi) {
   kernels::clamp(x.data(), lo, hi, out.data(), x.numel());
   if (needs_grad({x}))
     record("clamp", {x}, out, [x, lo, hi](const Tensor& g) {  // d/dx = [lo <= x <= hi]
-      kernels::clamp_backward(x.data(), lo, hi, g.data(), x.mutable_grad(), x.numel());
+      kernels::clamp_backward(x.data(), lo, hi, g.data(), grad_buffer(x), x.numel());
     });
   return out;
 }
