@@ -56,6 +56,20 @@ float* grad_buffer(const Tensor& input) {
 }
 
 size_t tape_size() { return tape.size(); }
+
+std::string tape_string() {
+  std::string text;
+  for (const Entry& entry : tape) {
+    text += std::string(entry.op) + "(";
+    for (size_t i = 0; i < entry.inputs.size(); ++i) {
+      if (i > 0) text += ", ";
+      text += to_string(entry.inputs[i].shape());
+    }
+    text += ") -> " + to_string(entry.output.shape()) + "\n";
+  }
+  return text;
+}
+
 void clear_tape() { tape.clear(); }
 
 void backward(const Tensor& loss) {

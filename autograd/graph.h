@@ -4,7 +4,9 @@
 //    input requires grad, the op appends one Entry to the thread's tape: its name, its
 //    inputs, its output and a backward closure. The closure knows how to turn the
 //    output's gradient into contributions to the inputs' gradients (chain rule), and it
-//    captures whatever the forward pass saved for it (e.g. relu saves its output).
+//    captures whatever the forward pass saved for it (e.g. relu saves its output). The
+//    walk below needs only the output and the closure; the name and the inputs are there
+//    for you: tape_string() prints them.
 // 2. Backward. backward(loss) seeds d loss / d loss = 1, then walks the tape from the
 //    newest entry to the oldest. Because an entry is always recorded after the entries
 //    that produced its inputs, this reverse order is a valid topological order: when an
@@ -72,6 +74,10 @@ void backward(const Tensor& output, const Tensor& grad_output);
 
 // Number of entries on this thread's tape (for tests and diagnostics).
 size_t tape_size();
+// This thread's tape, one line per entry, oldest first: the op's name, its inputs' shapes
+// and its output's shape, e.g. "add([2,3], [2,3]) -> [2,3]\n" then "sum([2,3]) -> []\n".
+// Empty when nothing is recorded.
+std::string tape_string();
 // Discards this thread's tape without computing gradients.
 void clear_tape();
 

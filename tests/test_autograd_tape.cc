@@ -1,9 +1,12 @@
-// The tape's contract: accumulation, reuse of a tensor, release, errors, no-grad scope.
+// The tape's contract: accumulation, reuse of a tensor, writing gradients, release, errors,
+// no-grad scope, printing.
 #include <doctest/doctest.h>
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
 #include "autograd/ops/arithmetic.h"
+#include "autograd/ops/layout.h"
+#include "autograd/ops/reduce.h"
 #include "tests/gradcheck.h"
 
 using namespace trit;
@@ -67,6 +70,20 @@ TEST_SUITE("autograd") {
     loss.backward();
     CHECK(tape_size() == 0);
     CHECK_THROWS_AS(loss.backward(), Error);
+  }
+
+  TEST_CASE("tape_string lists each recorded op with its input and output shapes, in order") {
+    clear_tape();
+    const Tensor a = Tensor::ones({2, 3}).set_requires_grad();
+    const Tensor b = Tensor::ones({2, 3}).set_requires_grad();
+    const Tensor loss = sum(add(a, b));
+    CHECK(tape_string() == "add([2,3], [2,3]) -> [2,3]\nsum([2,3]) -> []\n");
+    const Tensor scaled = mean(reshape(loss * Tensor::from({3}, {1, 2, 3}), {1, 3}), {1}, false);
+    CHECK(tape_string() ==
+          "add([2,3], [2,3]) -> [2,3]\nsum([2,3]) -> []\nmul([], [3]) -> [3]\n"
+          "reshape([3]) -> [1,3]\nmean([1,3]) -> [1]\n");
+    scaled.backward();
+    CHECK(tape_string().empty());  // released with the tape
   }
 
   TEST_CASE("intermediate gradients are released, leaf gradients kept") {
