@@ -40,7 +40,9 @@ using BackwardFn = std::function<void(const Tensor& grad_output)>;
 bool needs_grad(std::initializer_list<Tensor> inputs);
 
 // Appends an entry to this thread's tape and marks `output` as requiring grad.
-// Call only when needs_grad(inputs) is true.
+// Call only when needs_grad(inputs) is true. `op` is the op's name as its error messages
+// spell it, a string literal: each op writes it once, `const char* op = "conv2d";`, and
+// passes it to its checks and here.
 void record(const char* op, std::vector<Tensor> inputs, Tensor& output, BackwardFn backward);
 
 // --- Adding into an input's gradient: the one way a backward writes gradients ----------

@@ -29,9 +29,8 @@ constexpr int64_t kMaxChunks = 16;
 // Multiply-adds below which a chunk of images is not worth a thread (as conv2d).
 constexpr int64_t kGrain = int64_t{1} << 18;
 
-void check_arguments(const Tensor& x, int64_t channels, const BatchNormState& norm,
+void check_arguments(const char* op, const Tensor& x, int64_t channels, const BatchNormState& norm,
                      const Tensor& weight, const Conv2dOptions& options) {
-  const char* op = "norm_relu_conv2d";
   check_nchw(op, x.shape());
   const std::string input = "input " + to_string(x.shape());
   check(channels > 0 && channels <= x.size(1), op,
@@ -137,11 +136,11 @@ struct Layout {
   int64_t multiply_adds() const { return plan(batch).multiply_adds(); }
 };
 
-Layout layout_of(const Tensor& x, int64_t channels, const Tensor& weight,
+Layout layout_of(const char* op, const Tensor& x, int64_t channels, const Tensor& weight,
                  const Conv2dOptions& options, NormReluInput input) {
   const kernels::Window2d window =
-      make_window("norm_relu_conv2d", {x.size(0), channels, x.size(2), x.size(3)}, weight.size(2),
-                  weight.size(3), options.stride, options.padding);
+      make_window(op, {x.size(0), channels, x.size(2), x.size(3)}, weight.size(2), weight.size(3),
+                  options.stride, options.padding);
   return {x.size(0), x.size(1),      channels,       x.size(2) * x.size(3),
           window,    weight.size(0), options.groups, input};
 }
@@ -256,17 +255,14 @@ void backward_groups(const Layout& l, const Tensor& x, const Tensor& weight, con
 
 // The gradients of a norm_relu_conv2d from its output gradient dy (see the header).
 struct Saved {
-  Tensor x;
-  int64_t channels;
-  Tensor norm_weight, norm_bias, weight;
-  Conv2dOptions options;
-  NormReluInput input;
+  Tensor x, norm_weight, norm_bias, weight;
+  Layout l;  // the sizes forward worked with
   Statistics stats;
   std::shared_ptr<ChannelStatistics> shared;  // owed the statistics' gradient terms, or null
 };
 
 void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
-  const Layout l = layout_of(s.x, s.channels, s.weight, s.options, s.input);
+  const Layout& l = s.l;
   const bool want_dw = s.weight.requires_grad();
   const bool want_dz =
       s.x.requires_grad() || s.norm_weight.requires_grad() || s.norm_bias.requires_grad();
@@ -331,17 +327,17 @@ void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
 Tensor norm_relu_conv2d(const Tensor& x, int64_t channels, const BatchNormState& norm,
                         const Tensor& weight, const Conv2dOptions& options,
                         std::shared_ptr<ChannelStatistics> shared, NormReluInput input) {
-  check_arguments(x, channels, norm, weight, options);
-  const Layout l = layout_of(x, channels, weight, options, input);
+  const char* op = "norm_relu_conv2d";
+  check_arguments(op, x, channels, norm, weight, options);
+  const Layout l = layout_of(op, x, channels, weight, options, input);
   Statistics stats = statistics(x, channels, norm, shared.get());
   Tensor out =
       Tensor::empty({l.batch, l.out_channels, l.window.out_height(), l.window.out_width()});
   forward_groups(l, x, weight, affines(stats, norm.weight, norm.bias), out.data());
   if (needs_grad({x, norm.weight, norm.bias, weight})) {
-    const Saved saved{x,         channels,         norm.weight,
-                      norm.bias, weight,           options,
-                      input,     std::move(stats), norm.training ? shared : nullptr};
-    record("norm_relu_conv2d", {x, norm.weight, norm.bias, weight}, out,
+    const Saved saved{
+        x, norm.weight, norm.bias, weight, l, std::move(stats), norm.training ? shared : nullptr};
+    record(op, {x, norm.weight, norm.bias, weight}, out,
            [saved](const Tensor& g) { norm_relu_conv_backward(saved, g); });
   }
   return out;

@@ -129,20 +129,21 @@ Maxima maxima(const char* op, const Tensor& x, int64_t axis, bool keepdim) {
 
 }  // namespace
 
-Tensor sum(const Tensor& x) { return scaled_sum("sum", x, all_axes(x), false, false); }
+Tensor sum(const Tensor& x) { return sum(x, all_axes(x), false); }
 Tensor sum(const Tensor& x, const std::vector<int64_t>& axes, bool keepdim) {
   return scaled_sum("sum", x, axes, keepdim, false);
 }
-Tensor mean(const Tensor& x) { return scaled_sum("mean", x, all_axes(x), false, true); }
+Tensor mean(const Tensor& x) { return mean(x, all_axes(x), false); }
 Tensor mean(const Tensor& x, const std::vector<int64_t>& axes, bool keepdim) {
   return scaled_sum("mean", x, axes, keepdim, true);
 }
 
 Tensor max(const Tensor& x, int64_t axis, bool keepdim) {
-  Maxima m = maxima("max", x, axis, keepdim);
+  const char* op = "max";
+  Maxima m = maxima(op, x, axis, keepdim);
   Tensor out = Tensor::from(m.out_shape, m.values);
   if (needs_grad({x}))
-    record("max", {x}, out, [x, split = m.split, index = std::move(m.index)](const Tensor& g) {
+    record(op, {x}, out, [x, split = m.split, index = std::move(m.index)](const Tensor& g) {
       float* dx = grad_buffer(x);
       for (int64_t p = 0; p < g.numel(); ++p) {  // p = o * inner + j
         const int64_t o = p / split.inner, j = p % split.inner;
