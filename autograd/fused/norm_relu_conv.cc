@@ -1,4 +1,4 @@
-#include "autograd/ops/norm_relu_conv.h"
+#include "autograd/fused/norm_relu_conv.h"
 
 #include <algorithm>
 #include <cmath>

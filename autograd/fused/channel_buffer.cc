@@ -1,4 +1,4 @@
-#include "autograd/ops/channel_buffer.h"
+#include "autograd/fused/channel_buffer.h"
 
 #include <algorithm>
 #include <string>
