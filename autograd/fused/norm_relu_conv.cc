@@ -335,10 +335,10 @@ Tensor norm_relu_conv2d(const Tensor& x, int64_t channels, const BatchNormState&
       Tensor::empty({l.batch, l.out_channels, l.window.out_height(), l.window.out_width()});
   forward_groups(l, x, weight, affines(stats, norm.weight, norm.bias), out.data());
   if (needs_grad({x, norm.weight, norm.bias, weight})) {
-    const Saved saved{
+    Saved saved{
         x, norm.weight, norm.bias, weight, l, std::move(stats), norm.training ? shared : nullptr};
     record(op, {x, norm.weight, norm.bias, weight}, out,
-           [saved](const Tensor& g) { norm_relu_conv_backward(saved, g); });
+           [saved = std::move(saved)](const Tensor& g) { norm_relu_conv_backward(saved, g); });
   }
   return out;
 }

@@ -117,10 +117,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Ten
   });
 
   if (needs_grad({x, weight, bias})) {
-    const Statistics stats{std::move(mean), std::move(inv_std), layout, training};
-    record(op, {x, weight, bias}, out, [x, weight, bias, stats](const Tensor& g) {
-      batch_norm_backward(g, x, weight, bias, stats);
-    });
+    Statistics stats{std::move(mean), std::move(inv_std), layout, training};
+    record(op, {x, weight, bias}, out,
+           [x, weight, bias, stats = std::move(stats)](const Tensor& g) {
+             batch_norm_backward(g, x, weight, bias, stats);
+           });
   }
   return out;
 }

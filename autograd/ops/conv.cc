@@ -112,7 +112,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
   if (needs_grad({x, weight, bias})) {
     std::vector<Tensor> inputs{x, weight};
     if (bias.defined()) inputs.push_back(bias);
-    record(op, inputs, out, [p, x, weight, bias](const Tensor& g) {
+    record(op, std::move(inputs), out, [p, x, weight, bias](const Tensor& g) {
       if (bias.defined() && bias.requires_grad()) bias_backward(p, g.data(), grad_buffer(bias));
       bool dx_fresh = false;  // a new input gradient is written image by image, not zeroed
       float* dx = x.requires_grad() ? grad_buffer(x, &dx_fresh) : nullptr;

@@ -94,10 +94,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   gemm(false, true, batch, out_features, in_features, x.data(), weight.data(), out.data(),
        has_bias);
 
-  const std::vector<Tensor> inputs =
-      has_bias ? std::vector<Tensor>{x, weight, bias} : std::vector<Tensor>{x, weight};
-  if (needs_grad({x, weight, bias}))
-    record(op, inputs, out,
+  if (needs_grad({x, weight, bias})) {
+    std::vector<Tensor> inputs{x, weight};
+    if (has_bias) inputs.push_back(bias);
+    record(op, std::move(inputs), out,
            [x, weight, bias, batch, in_features, out_features](const Tensor& g) {
              if (x.requires_grad())  // dx = g W: [N,out] x [out,in]
                gemm(false, false, batch, in_features, out_features, g.data(), weight.data(),
@@ -111,6 +111,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                     true);
              }
            });
+  }
   return out;
 }
 
