@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "autograd/error.h"
+#include "autograd/kernels/elementwise.h"
 
 namespace trit {
 namespace {
@@ -35,7 +36,40 @@ void record(const char* op, std::vector<Tensor> inputs, Tensor& output, Backward
   tape.push_back(Entry{op, std::move(inputs), output, std::move(backward)});
 }
 
+void add_grad(const Tensor& input, const Tensor& g) {
+  check(g.shape() == input.shape(), "add_grad",
+        "gradient " + to_string(g.shape()) + " for a tensor of shape " + to_string(input.shape()));
+  if (!input.has_grad()) return input.share_grad(g);
+  kernels::axpy(1.0f, g.data(), input.grad().data(), input.numel());
+}
+
+float* grad_buffer(const Tensor& input, bool* fresh) {
+  *fresh = !input.has_grad();
+  return *fresh ? input.create_grad() : input.grad().data();
+}
+
+float* grad_buffer(const Tensor& input) {
+  bool fresh = false;
+  float* grad = grad_buffer(input, &fresh);
+  if (fresh) std::fill(grad, grad + input.numel(), 0.0f);
+  return grad;
+}
+
 size_t tape_size() { return tape.size(); }
+
+std::string tape_string() {
+  std::string text;
+  for (const Entry& entry : tape) {
+    text += std::string(entry.op) + "(";
+    for (size_t i = 0; i < entry.inputs.size(); ++i) {
+      if (i > 0) text += ", ";
+      text += to_string(entry.inputs[i].shape());
+    }
+    text += ") -> " + to_string(entry.output.shape()) + "\n";
+  }
+  return text;
+}
+
 void clear_tape() { tape.clear(); }
 
 void backward(const Tensor& loss) {
@@ -56,8 +90,7 @@ void backward(const Tensor& output, const Tensor& grad_output) {
         "the output is not on the tape: backward was already called on this graph (the tape "
         "is released after backward) or the graph was cleared");
 
-  Tensor seed = output;
-  float* seed_grad = seed.mutable_grad();
+  float* seed_grad = grad_buffer(output);
   const float* seed_values = grad_output.data();
   for (int64_t i = 0, n = output.numel(); i < n; ++i) seed_grad[i] += seed_values[i];
   for (auto entry = tape.rbegin(); entry != tape.rend(); ++entry) {

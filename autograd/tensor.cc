@@ -1,34 +1,13 @@
 #include "autograd/tensor.h"
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include <algorithm>
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
-#include "autograd/kernels/elementwise.h"
 #include "autograd/kernels/random.h"
 #include "autograd/random.h"
 
 namespace trit {
-namespace {
-
-// Training allocates and frees the same large activations every step. By default glibc
-// serves each from a fresh mmap (unmapped again at free) or trims the heap top after the
-// frees, so every step page-faults its memory back in (16% of a DenseNet-BC-40 training
-// step). Keep freed blocks up to 32 MiB (the largest mmap threshold glibc accepts) in the
-// heap and trim only above 1 GiB of free heap top.
-#if defined(__GLIBC__)
-[[maybe_unused]] const bool kHeapKeepsFreedBlocks = [] {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  return true;
-}();
-#endif
-
-}  // namespace
 
 struct Tensor::Impl {
   Shape shape;
@@ -41,7 +20,7 @@ std::shared_ptr<Tensor::Impl> Tensor::make_impl(const Shape& shape) {
   for (int64_t s : shape) check(s >= 0, "Tensor", "negative size in shape " + to_string(shape));
   auto impl = std::make_shared<Tensor::Impl>();
   impl->shape = shape;
-  impl->data = std::make_shared<Buffer>(static_cast<size_t>(trit::numel(shape)));
+  impl->data = new_buffer(static_cast<size_t>(trit::numel(shape)));
   return impl;
 }
 
@@ -129,33 +108,17 @@ Tensor& Tensor::set_requires_grad(bool requires_grad) {
 bool Tensor::has_grad() const { return impl().grad != nullptr; }
 Tensor Tensor::grad() const { return Tensor(impl().grad); }
 
-float* Tensor::mutable_grad() const {
+float* Tensor::create_grad() const {
   Impl& self = impl();
-  if (!self.grad) {
-    self.grad = make_impl(self.shape);
-    std::fill(self.grad->data->begin(), self.grad->data->end(), 0.0f);
-  }
+  self.grad = make_impl(self.shape);
   return self.grad->data->data();
 }
 
-float* Tensor::grad_to_write(bool* fresh) const {
+void Tensor::share_grad(const Tensor& g) const {
   Impl& self = impl();
-  *fresh = !self.grad;
-  if (*fresh) self.grad = make_impl(self.shape);
-  return self.grad->data->data();
-}
-
-void Tensor::accumulate_grad(const Tensor& g) const {
-  Impl& self = impl();
-  check(g.shape() == self.shape, "accumulate_grad",
-        "gradient " + to_string(g.shape()) + " for a tensor of shape " + to_string(self.shape));
-  if (!self.grad) {
-    self.grad = std::make_shared<Impl>();
-    self.grad->shape = self.shape;
-    self.grad->data = g.impl().data;
-    return;
-  }
-  kernels::axpy(1.0f, g.data(), self.grad->data->data(), numel());
+  self.grad = std::make_shared<Impl>();
+  self.grad->shape = self.shape;
+  self.grad->data = g.impl().data;
 }
 
 void Tensor::zero_grad() { impl().grad.reset(); }

@@ -3,55 +3,28 @@
 // Contract
 // - Storage is row-major and contiguous, 64-byte aligned; a Tensor never has strides.
 //   Ops that change layout (transpose, permute, slice) copy; reshape shares storage.
-//   Freed storage of up to 32 MiB stays in the process heap for the next step (tensor.cc
-//   sets glibc's mmap and trim thresholds once; page faults cost 16% of a DenseNet step).
+//   The storage itself (Buffer, its allocator, the heap tuning) is autograd/storage.h.
 // - Copying a Tensor copies the handle, not the data (like torch.Tensor / flashlight's
 //   Variable). Use clone() for a deep copy.
 // - requires_grad marks a leaf whose gradient backward() must compute (parameters, or
 //   inputs under a gradient check). Outputs of recorded ops require grad automatically.
-// - grad() is undefined until backward() (or mutable_grad()) creates it; gradients
-//   accumulate (+=) until zero_grad().
+// - grad() is undefined until something adds into it (backward(); in a backward closure,
+//   add_grad or grad_buffer from graph.h, the only writers); gradients accumulate (+=) until
+//   zero_grad().
 // - A default-constructed Tensor is "undefined" (defined() == false); using it throws.
 #pragma once
 
 #include <cstddef>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "autograd/shape.h"
+#include "autograd/storage.h"
 
 namespace trit {
 
 class Rng;
-
-// std::vector allocator: 64-byte aligned, and `resize` leaves floats uninitialised
-// (construct() with no arguments default-initialises), so Tensor::empty costs nothing.
-template <class T>
-struct AlignedAllocator {
-  using value_type = T;
-  static constexpr std::align_val_t kAlignment{64};
-  AlignedAllocator() = default;
-  template <class U>
-  AlignedAllocator(const AlignedAllocator<U>&) {}
-  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlignment)); }
-  void deallocate(T* p, size_t) { ::operator delete(p, kAlignment); }
-  template <class U>
-  void construct(U* p) {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-  template <class U>
-  bool operator==(const AlignedAllocator<U>&) const { return true; }
-  template <class U>
-  bool operator!=(const AlignedAllocator<U>&) const { return false; }
-};
-
-using Buffer = std::vector<float, AlignedAllocator<float>>;
 
 class Tensor {
  public:
@@ -89,20 +62,7 @@ class Tensor {
   bool requires_grad() const;
   Tensor& set_requires_grad(bool requires_grad = true);
   bool has_grad() const;
-  Tensor grad() const;   // undefined when there is no gradient yet
-  // The gradient buffer, created as zeros on first use. const because a Tensor is a
-  // handle (like shared_ptr): backward closures hold const copies of their inputs.
-  float* mutable_grad() const;
-  // The same for a backward that sets every element of the gradient: when none exists yet
-  // it is created uninitialised and *fresh is true (the caller must write every element, as
-  // if adding into zeros: no zeroing pass over a large activation); otherwise *fresh is
-  // false and the caller adds into it, as with mutable_grad().
-  float* grad_to_write(bool* fresh) const;
-  // Adds g (same shape) into the gradient. With no gradient yet it shares g's storage instead
-  // of copying it (autograd's usual gradient stealing), so g must not change afterwards: a
-  // backward closure may pass the grad_output it receives, which nothing reads once the
-  // closure has run.
-  void accumulate_grad(const Tensor& g) const;
+  Tensor grad() const;    // undefined when there is no gradient yet
   void zero_grad();       // drops the gradient (the next backward starts from zero)
   void backward() const;  // trit::backward(*this); see graph.h
 
@@ -110,6 +70,13 @@ class Tensor {
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
 
  private:
+  // The two writes behind add_grad and grad_buffer (graph.h), their only callers. const
+  // because a Tensor is a handle (like shared_ptr): backward closures hold const copies.
+  friend void add_grad(const Tensor& input, const Tensor& g);
+  friend float* grad_buffer(const Tensor& input, bool* fresh);
+  float* create_grad() const;              // a new, uninitialised gradient; returns its data
+  void share_grad(const Tensor& g) const;  // the gradient becomes g's storage (no copy)
+
   struct Impl;
   static std::shared_ptr<Impl> make_impl(const Shape& shape);
   explicit Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}

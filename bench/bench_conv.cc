@@ -81,7 +81,7 @@ Timing time_conv(const Shape4& s, int repeats) {
     const Stopwatch forward;
     Tensor y = conv2d(x, w, b, options);
     const double f[2] = {forward.wall_seconds(), forward.cpu_seconds()};
-    y.mutable_grad();  // allocated and zeroed here: backward times seeding + the conv only
+    grad_buffer(y);  // allocated and zeroed here: backward times seeding + the conv only
     const Stopwatch backward;
     trit::backward(y, dy);
     const double bwd[2] = {backward.wall_seconds(), backward.cpu_seconds()};

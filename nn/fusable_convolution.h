@@ -4,7 +4,7 @@
 // input h, computing every convolution through `convolve(weight, options, input)`, which
 // returns conv2d(h, weight) (input kPlain) or conv2d(h * h, weight) (kSquared) with those
 // options and no bias; the module adds its bias itself. nn::DenseNet's BN-ReLU-convs pass a
-// `convolve` that runs the fused, recomputing norm_relu_conv2d (ops/norm_relu_conv.h), so a
+// `convolve` that runs the fused, recomputing norm_relu_conv2d (fused/norm_relu_conv.h), so a
 // dense block's memory grows linearly whichever convolution module its layers hold: a plain
 // nn::Conv2d (one convolution) or VNQ's VariationalConv2d (mean and variance paths, the
 // latter on h^2; quant/variational.h).
@@ -12,8 +12,8 @@
 
 #include <functional>
 
+#include "autograd/fused/norm_relu_conv.h"
 #include "autograd/ops/conv.h"
-#include "autograd/ops/norm_relu_conv.h"
 #include "autograd/tensor.h"
 
 namespace trit::nn {

@@ -42,22 +42,22 @@ void record_reparameterize(const Tensor& mean, const Tensor& var, const Tensor& 
     kernels::GradOut var_target;
     if (var.requires_grad()) {
       const bool add = var.has_grad();
-      var_target = {add ? var.mutable_grad() : d_var.data(), add};
+      var_target = {add ? grad_buffer(var) : d_var.data(), add};
     }
     if (bias.defined() && bias.requires_grad())
       kernels::reparameterize_backward_with_bias(g.data(), var_slope.data(), var_target,
-                                                 channel_bias(g, bias), bias.mutable_grad(), n);
+                                                 channel_bias(g, bias), grad_buffer(bias), n);
     else
       kernels::reparameterize_backward(g.data(), var_slope.data(), {}, var_target, n);
-    if (var.requires_grad() && !var_target.add) var.accumulate_grad(d_var);
-    if (mean.requires_grad()) mean.accumulate_grad(g);  // d/dmean = 1
+    if (var.requires_grad() && !var_target.add) add_grad(var, d_var);
+    if (mean.requires_grad()) add_grad(mean, g);  // d/dmean = 1
   });
 }
 
 // Straight-through: the gradient of out passes to theta unchanged.
 void record_straight_through(const char* op, const Tensor& theta, Tensor& out) {
   if (!needs_grad({theta})) return;
-  record(op, {theta}, out, [theta](const Tensor& g) { theta.accumulate_grad(g); });
+  record(op, {theta}, out, [theta](const Tensor& g) { add_grad(theta, g); });
 }
 
 }  // namespace
@@ -124,7 +124,7 @@ BandAndVariance clip_to_band_with_variance(const Tensor& theta, const Tensor& lo
     const Tensor saved = out.sigma2.detach();
     record("exp", {log_sigma2}, out.sigma2, [log_sigma2, saved](const Tensor& g) {
       kernels::unary_backward(kernels::UnaryOp::kExp, saved.data(), g.data(),
-                              log_sigma2.mutable_grad(), static_cast<size_t>(g.numel()));
+                              grad_buffer(log_sigma2), static_cast<size_t>(g.numel()));
     });
   }
   return out;

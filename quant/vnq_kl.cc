@@ -27,10 +27,10 @@ double sparse_vd_slope(double l) {
 // x's gradient without a zero fill and a pass over it.
 void add_scaled(const Tensor& x, const Tensor& cached, float scale) {
   const size_t n = static_cast<size_t>(x.numel());
-  if (x.has_grad()) return kernels::axpy(scale, cached.data(), x.mutable_grad(), n);
+  if (x.has_grad()) return kernels::axpy(scale, cached.data(), grad_buffer(x), n);
   Tensor owned = cached;
   if (scale != 1.0f) kernels::scale(scale, owned.data(), n);
-  x.accumulate_grad(owned);
+  add_grad(x, owned);
 }
 
 }  // namespace
@@ -94,7 +94,7 @@ Tensor vnq_kl(const Tensor& theta, const Tensor& log_sigma2, const Tensor& a, fl
              const float scale = g.item();
              if (theta.requires_grad()) add_scaled(theta, d_theta, scale);
              if (log_sigma2.requires_grad()) add_scaled(log_sigma2, d_log_sigma2, scale);
-             if (a.requires_grad()) a.mutable_grad()[0] += scale * d_a;
+             if (a.requires_grad()) grad_buffer(a)[0] += scale * d_a;
            });
   }
   return out;

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "autograd/graph.h"
 #include "autograd/tensor.h"
 #include "optim/optimizer.h"
 
@@ -11,7 +12,7 @@ namespace trit::testing {
 // Replaces the gradient of `param` with `values`.
 inline void set_grad(Tensor param, const std::vector<float>& values) {
   param.zero_grad();
-  float* grad = param.mutable_grad();
+  float* grad = grad_buffer(param);
   for (size_t i = 0; i < values.size(); ++i) grad[i] = values[i];
 }
 

@@ -1,9 +1,12 @@
-// The tape's contract: accumulation, reuse of a tensor, release, errors, no-grad scope.
+// The tape's contract: accumulation, reuse of a tensor, writing gradients, release, errors,
+// no-grad scope, printing.
 #include <doctest/doctest.h>
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
 #include "autograd/ops/arithmetic.h"
+#include "autograd/ops/layout.h"
+#include "autograd/ops/reduce.h"
 #include "tests/gradcheck.h"
 
 using namespace trit;
@@ -26,29 +29,38 @@ TEST_SUITE("autograd") {
     CHECK_FALSE(x.has_grad());
   }
 
-  TEST_CASE("grad_to_write creates a gradient once, then hands out the existing one") {
+  TEST_CASE("grad_buffer creates a zero gradient once, then hands out the existing one") {
+    Tensor x = Tensor::from({2}, {1.0f, 2.0f}).set_requires_grad();
+    float* created = grad_buffer(x);
+    CHECK(x.grad().to_vector() == std::vector<float>{0.0f, 0.0f});
+    created[0] += 5.0f, created[1] += 6.0f;  // the caller adds its contribution
+    CHECK(grad_buffer(x) == created);
+    CHECK(x.grad().to_vector() == std::vector<float>{5.0f, 6.0f});
+  }
+
+  TEST_CASE("grad_buffer with fresh skips the zero fill of a new gradient only") {
     Tensor x = Tensor::from({2}, {1.0f, 2.0f}).set_requires_grad();
     bool fresh = false;
-    float* created = x.grad_to_write(&fresh);
+    float* created = grad_buffer(x, &fresh);
     CHECK(fresh);
     created[0] = 5.0f, created[1] = 6.0f;  // the caller writes a new gradient
-    const float* again = x.grad_to_write(&fresh);
+    const float* again = grad_buffer(x, &fresh);
     CHECK_FALSE(fresh);
     CHECK(again == created);
     CHECK(x.grad().to_vector() == std::vector<float>{5.0f, 6.0f});
     x.zero_grad();
-    x.grad_to_write(&fresh);
+    grad_buffer(x, &fresh);
     CHECK(fresh);
   }
 
-  TEST_CASE("accumulate_grad shares a first gradient's storage, then adds") {
+  TEST_CASE("add_grad shares a first gradient's storage, then adds") {
     const Tensor x = Tensor::zeros({3});
     const Tensor first = Tensor::from({3}, {1.0f, 2.0f, 3.0f});
-    x.accumulate_grad(first);
+    add_grad(x, first);
     CHECK(x.grad().data() == first.data());  // stolen, not copied
-    x.accumulate_grad(Tensor::full({3}, 0.5f));
+    add_grad(x, Tensor::full({3}, 0.5f));
     CHECK(x.grad().to_vector() == std::vector<float>{1.5f, 2.5f, 3.5f});
-    CHECK_THROWS_AS(x.accumulate_grad(Tensor::zeros({2})), Error);
+    CHECK_THROWS_AS(add_grad(x, Tensor::zeros({2})), Error);
   }
 
   TEST_CASE("backward releases the tape; a second backward on the graph is an error") {
@@ -58,6 +70,20 @@ TEST_SUITE("autograd") {
     loss.backward();
     CHECK(tape_size() == 0);
     CHECK_THROWS_AS(loss.backward(), Error);
+  }
+
+  TEST_CASE("tape_string lists each recorded op with its input and output shapes, in order") {
+    clear_tape();
+    const Tensor a = Tensor::ones({2, 3}).set_requires_grad();
+    const Tensor b = Tensor::ones({2, 3}).set_requires_grad();
+    const Tensor loss = sum(add(a, b));
+    CHECK(tape_string() == "add([2,3], [2,3]) -> [2,3]\nsum([2,3]) -> []\n");
+    const Tensor scaled = mean(reshape(loss * Tensor::from({3}, {1, 2, 3}), {1, 3}), {1}, false);
+    CHECK(tape_string() ==
+          "add([2,3], [2,3]) -> [2,3]\nsum([2,3]) -> []\nmul([], [3]) -> [3]\n"
+          "reshape([3]) -> [1,3]\nmean([1,3]) -> [1]\n");
+    scaled.backward();
+    CHECK(tape_string().empty());  // released with the tape
   }
 
   TEST_CASE("intermediate gradients are released, leaf gradients kept") {

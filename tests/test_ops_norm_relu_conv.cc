@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "autograd/error.h"
+#include "autograd/fused/channel_buffer.h"
+#include "autograd/fused/norm_relu_conv.h"
 #include "autograd/graph.h"
 #include "autograd/kernels/parallel.h"
 #include "autograd/ops/batch_norm.h"
-#include "autograd/ops/channel_buffer.h"
 #include "autograd/ops/layout.h"
-#include "autograd/ops/norm_relu_conv.h"
 #include "autograd/ops/unary.h"
 #include "tests/gradcheck.h"
 

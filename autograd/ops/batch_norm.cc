@@ -16,14 +16,14 @@ constexpr int64_t kGrain = 1 << 15;  // elements worth a thread
 
 using kernels::ChannelLayout;
 
-void check_arguments(const Tensor& x, const Tensor& weight, const Tensor& bias,
+void check_arguments(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias,
                      const Tensor& running_mean, const Tensor& running_var, bool training,
                      float momentum, float eps) {
   const std::string input = "input " + to_string(x.shape());
-  check(x.dim() == 2 || x.dim() == 4, "batch_norm", input + ": expected [N,C] or [N,C,H,W]");
+  check(x.dim() == 2 || x.dim() == 4, op, input + ": expected [N,C] or [N,C,H,W]");
   const Shape channels = {x.shape()[1]};
   const auto check_parameter = [&](const Tensor& t, const char* name) {
-    check(t.shape() == channels, "batch_norm",
+    check(t.shape() == channels, op,
           std::string(name) + " " + to_string(t.shape()) + " for " + input + ": expected " +
               to_string(channels));
   };
@@ -33,11 +33,11 @@ void check_arguments(const Tensor& x, const Tensor& weight, const Tensor& bias,
   check_parameter(running_var, "running_var");
   const int64_t per_channel =
       x.dim() == 4 ? x.shape()[0] * x.shape()[2] * x.shape()[3] : x.shape()[0];
-  check(!training || per_channel > 1, "batch_norm",
+  check(!training || per_channel > 1, op,
         input + ": training needs more than one value per channel");
-  check(momentum >= 0.0f && momentum <= 1.0f, "batch_norm",
+  check(momentum >= 0.0f && momentum <= 1.0f, op,
         "momentum " + std::to_string(momentum) + " is outside [0, 1]");
-  check(eps > 0.0f, "batch_norm", "eps " + std::to_string(eps) + " must be positive");
+  check(eps > 0.0f, op, "eps " + std::to_string(eps) + " must be positive");
 }
 
 // Channel c of x starts at c * layout.length.
@@ -57,11 +57,11 @@ struct Statistics {
 //   d bias = Σ g,   d weight = Σ g xhat,
 //   d x = w inv_std (g - Σ g / M - xhat Σ g xhat / M)   (training),
 //   d x = w inv_std g                                   (evaluation: statistics are constants).
-void batch_norm_backward(const Tensor& g, Tensor x, Tensor weight, Tensor bias,
+void batch_norm_backward(const Tensor& g, const Tensor& x, const Tensor& weight, const Tensor& bias,
                          const Statistics& stats) {
-  float* dx = x.requires_grad() ? x.mutable_grad() : nullptr;
-  float* dw = weight.requires_grad() ? weight.mutable_grad() : nullptr;
-  float* db = bias.requires_grad() ? bias.mutable_grad() : nullptr;
+  float* dx = x.requires_grad() ? grad_buffer(x) : nullptr;
+  float* dw = weight.requires_grad() ? grad_buffer(weight) : nullptr;
+  float* db = bias.requires_grad() ? grad_buffer(bias) : nullptr;
   const ChannelLayout& layout = stats.layout;
   const double count = static_cast<double>(layout.rows * layout.length);
   kernels::parallel_for_work(weight.numel(), g.numel(), kGrain, [&](int64_t c) {
@@ -87,7 +87,8 @@ void batch_norm_backward(const Tensor& g, Tensor x, Tensor weight, Tensor bias,
 
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& running_mean,
                   Tensor& running_var, bool training, float momentum, float eps) {
-  check_arguments(x, weight, bias, running_mean, running_var, training, momentum, eps);
+  const char* op = "batch_norm";
+  check_arguments(op, x, weight, bias, running_mean, running_var, training, momentum, eps);
   const int64_t channels = x.shape()[1];
   const ChannelLayout layout = channel_layout(x.shape());
   const double count = static_cast<double>(layout.rows * layout.length);  // M
@@ -116,10 +117,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Ten
   });
 
   if (needs_grad({x, weight, bias})) {
-    const Statistics stats{std::move(mean), std::move(inv_std), layout, training};
-    record("batch_norm", {x, weight, bias}, out, [x, weight, bias, stats](const Tensor& g) {
-      batch_norm_backward(g, x, weight, bias, stats);
-    });
+    Statistics stats{std::move(mean), std::move(inv_std), layout, training};
+    record(op, {x, weight, bias}, out,
+           [x, weight, bias, stats = std::move(stats)](const Tensor& g) {
+             batch_norm_backward(g, x, weight, bias, stats);
+           });
   }
   return out;
 }

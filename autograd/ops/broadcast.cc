@@ -76,11 +76,13 @@ BroadcastPlan plan_broadcast(const Shape& a_shape, const Shape& b_shape, const S
   return plan;
 }
 
-void sum_to_shape_add(const float* grad, const Shape& out, const Shape& target, float* dst) {
+void sum_to_shape_add(const Tensor& grad, const Shape& target, float* dst) {
+  const Shape& out = grad.shape();
+  if (out == target) return kernels::axpy(1.0f, grad.data(), dst, grad.numel());
   // Treat it as broadcasting `target` (operand a) against `out` (operand b, walks fully).
   const BroadcastPlan plan = plan_broadcast(target, out, out);
   for (int64_t r = 0; r < plan.rows; ++r) {
-    const float* g = grad + plan.b_offset[r];
+    const float* g = grad.data() + plan.b_offset[r];
     float* d = dst + plan.a_offset[r];
     if (plan.a_step) {
       kernels::axpy(1.0f, g, d, plan.row_length);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "autograd/shape.h"
+#include "autograd/tensor.h"
 
 namespace trit {
 
@@ -22,8 +23,8 @@ struct BroadcastPlan {
 
 BroadcastPlan plan_broadcast(const Shape& a, const Shape& b, const Shape& out);
 
-// dst (shape `target`) += grad (shape `out`) summed over the broadcast dimensions:
-// the adjoint of broadcasting `target` to `out`.
-void sum_to_shape_add(const float* grad, const Shape& out, const Shape& target, float* dst);
+// dst (shape `target`) += grad summed over the dimensions along which `target` was broadcast
+// to grad's shape: the adjoint of broadcasting. Equal shapes take one axpy.
+void sum_to_shape_add(const Tensor& grad, const Shape& target, float* dst);
 
 }  // namespace trit

@@ -26,9 +26,8 @@ int64_t image_chunks(const ConvPlan& p, int64_t max_chunks) {
   return kernels::worthwhile_chunks(p.batch, p.multiply_adds(), kGrain, max_chunks);
 }
 
-ConvPlan plan_conv(const Tensor& x, const Tensor& weight, const Tensor& bias,
+ConvPlan plan_conv(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias,
                    const Conv2dOptions& options) {
-  const char* op = "conv2d";
   check_nchw(op, x.shape());
   const std::string w_shape = to_string(weight.shape());
   check(weight.dim() == 4, op, "weight " + w_shape + " must be 4-d [Cout,Cin/groups,KH,KW]");
@@ -99,7 +98,8 @@ void conv_backward(const ConvPlan& p, const Tensor& x, const Tensor& weight, con
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
               const Conv2dOptions& options) {
-  const ConvPlan p = plan_conv(x, weight, bias, options);
+  const char* op = "conv2d";
+  const ConvPlan p = plan_conv(op, x, weight, bias, options);
   Tensor out =
       Tensor::empty({p.batch, p.out_channels, p.window.out_height(), p.window.out_width()});
   const int64_t chunks = image_chunks(p, kernels::num_threads());
@@ -112,12 +112,11 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
   if (needs_grad({x, weight, bias})) {
     std::vector<Tensor> inputs{x, weight};
     if (bias.defined()) inputs.push_back(bias);
-    record("conv2d", inputs, out, [p, x, weight, bias](const Tensor& g) {
-      Tensor grad_x = x, grad_w = weight, grad_b = bias;
-      if (bias.defined() && bias.requires_grad()) bias_backward(p, g.data(), grad_b.mutable_grad());
+    record(op, std::move(inputs), out, [p, x, weight, bias](const Tensor& g) {
+      if (bias.defined() && bias.requires_grad()) bias_backward(p, g.data(), grad_buffer(bias));
       bool dx_fresh = false;  // a new input gradient is written image by image, not zeroed
-      float* dx = x.requires_grad() ? grad_x.grad_to_write(&dx_fresh) : nullptr;
-      float* dw = weight.requires_grad() ? grad_w.mutable_grad() : nullptr;
+      float* dx = x.requires_grad() ? grad_buffer(x, &dx_fresh) : nullptr;
+      float* dw = weight.requires_grad() ? grad_buffer(weight) : nullptr;
       if (dx != nullptr || dw != nullptr) conv_backward(p, x, weight, g, dx, dx_fresh, dw);
     });
   }

@@ -18,37 +18,35 @@ int64_t axis_of(const Tensor& x, int64_t axis, const char* op) {
   return axis < 0 ? axis + rank : axis;
 }
 
-// x.grad += g over equal element counts (g may have another shape: the adjoint of a view).
-void add_to_grad(Tensor x, const Tensor& g) {
-  if (x.requires_grad()) kernels::axpy(1.0f, g.data(), x.mutable_grad(), g.numel());
-}
-
 // `shape` with its -1 (if any) replaced by the size that keeps x's element count.
-Shape resolve_shape(const Shape& from, Shape shape) {
+Shape resolve_shape(const char* op, const Shape& from, Shape shape) {
   const std::string what = "cannot reshape " + to_string(from) + " to " + to_string(shape);
   auto inferred = shape.end();
   int64_t known = 1;
   for (auto it = shape.begin(); it != shape.end(); ++it) {
     if (*it == -1) {
-      check(inferred == shape.end(), "reshape", what + ": more than one -1");
+      check(inferred == shape.end(), op, what + ": more than one -1");
       inferred = it;
     } else {
-      check(*it >= 0, "reshape", what + ": negative size");
+      check(*it >= 0, op, what + ": negative size");
       known *= *it;
     }
   }
   if (inferred != shape.end()) {
-    check(known > 0 && numel(from) % known == 0, "reshape", what);
+    check(known > 0 && numel(from) % known == 0, op, what);
     *inferred = numel(from) / known;
   }
-  check(numel(shape) == numel(from), "reshape", what);
+  check(numel(shape) == numel(from), op, what);
   return shape;
 }
 
-// The view op behind reshape and flatten: shares storage, backward views g back.
+// The view op behind reshape and flatten: shares storage; backward adds g's elements, in
+// order, onto x's gradient (g viewed back as x's shape).
 Tensor view_as(const char* op, const Tensor& x, const Shape& shape) {
   Tensor out = x.view(shape);
-  if (needs_grad({x})) record(op, {x}, out, [x](const Tensor& g) { add_to_grad(x, g); });
+  if (needs_grad({x}))
+    record(op, {x}, out,
+           [x](const Tensor& g) { kernels::axpy(1.0f, g.data(), grad_buffer(x), g.numel()); });
   return out;
 }
 
@@ -66,8 +64,9 @@ Tensor permute_op(const char* op, const Tensor& x, const std::vector<int64_t>& p
   if (needs_grad({x})) {
     std::vector<int64_t> inverse(perm.size());
     for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
-    record(op, {x}, out,
-           [x, inverse](const Tensor& g) { add_to_grad(x, permuted_copy(g, inverse)); });
+    record(op, {x}, out, [x, inverse](const Tensor& g) {
+      kernels::axpy(1.0f, permuted_copy(g, inverse).data(), grad_buffer(x), g.numel());
+    });
   }
   return out;
 }
@@ -105,51 +104,56 @@ void move_band(const float* src, const AxisView& src_view, int64_t src_start, fl
 }  // namespace
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
-  return view_as("reshape", x, resolve_shape(x.shape(), shape));
+  const char* op = "reshape";
+  return view_as(op, x, resolve_shape(op, x.shape(), shape));
 }
 
 Tensor flatten(const Tensor& x, int64_t start_dim) {
-  if (x.dim() == 0) return view_as("flatten", x, {1});
-  const int64_t start = axis_of(x, start_dim, "flatten");
+  const char* op = "flatten";
+  if (x.dim() == 0) return view_as(op, x, {1});
+  const int64_t start = axis_of(x, start_dim, op);
   Shape shape(x.shape().begin(), x.shape().begin() + start);
   shape.push_back(numel(Shape(x.shape().begin() + start, x.shape().end())));
-  return view_as("flatten", x, shape);
+  return view_as(op, x, shape);
 }
 
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
+  const char* op = "transpose";
   std::vector<int64_t> perm(x.dim());
   for (int64_t i = 0; i < x.dim(); ++i) perm[i] = i;
-  std::swap(perm[axis_of(x, dim0, "transpose")], perm[axis_of(x, dim1, "transpose")]);
-  return permute_op("transpose", x, perm);
+  std::swap(perm[axis_of(x, dim0, op)], perm[axis_of(x, dim1, op)]);
+  return permute_op(op, x, perm);
 }
 
 Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
+  const char* op = "permute";
   const int64_t rank = x.dim();
   const std::string where = "dims " + to_string(dims) + " for shape " + to_string(x.shape());
-  check(static_cast<int64_t>(dims.size()) == rank, "permute", where + ": wrong number of dims");
+  check(static_cast<int64_t>(dims.size()) == rank, op, where + ": wrong number of dims");
   std::vector<int64_t> perm(rank);
   std::vector<bool> seen(rank, false);
   for (int64_t i = 0; i < rank; ++i) {
-    perm[i] = axis_of(x, dims[i], "permute");
-    check(!seen[perm[i]], "permute", where + ": axis " + std::to_string(perm[i]) + " repeats");
+    perm[i] = axis_of(x, dims[i], op);
+    check(!seen[perm[i]], op, where + ": axis " + std::to_string(perm[i]) + " repeats");
     seen[perm[i]] = true;
   }
-  return permute_op("permute", x, perm);
+  return permute_op(op, x, perm);
 }
 
 Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
-  check(!xs.empty(), "concat", "no tensors to join");
+  const char* op = "concat";
+  check(!xs.empty(), op, "no tensors to join");
   const Shape& first = xs[0].shape();
-  const int64_t ax = axis_of(xs[0], axis, "concat");
+  const int64_t ax = axis_of(xs[0], axis, op);
   Shape shape = first;
   shape[ax] = 0;
   bool any_requires_grad = false;
   for (const Tensor& x : xs) {
     Shape a = first, b = x.shape();
-    check(a.size() == b.size(), "concat",
+    check(a.size() == b.size(), op,
           to_string(first) + " and " + to_string(x.shape()) + ": ranks differ");
     a[ax] = b[ax] = 0;
-    check(a == b, "concat",
+    check(a == b, op,
           to_string(first) + " and " + to_string(x.shape()) + " differ outside axis " +
               std::to_string(ax));
     shape[ax] += x.shape()[ax];
@@ -167,11 +171,11 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
     start += x.shape()[ax];
   }
   if (grad_enabled() && any_requires_grad)
-    record("concat", xs, out, [xs, ax, starts, out_view](const Tensor& g) {
+    record(op, xs, out, [xs, ax, starts, out_view](const Tensor& g) {
       for (size_t k = 0; k < xs.size(); ++k) {  // each input takes back its band of g
-        Tensor x = xs[k];
+        const Tensor& x = xs[k];
         if (x.requires_grad())
-          move_band(g.data(), out_view, starts[k], x.mutable_grad(), around(x.shape(), ax), 0,
+          move_band(g.data(), out_view, starts[k], grad_buffer(x), around(x.shape(), ax), 0,
                     x.shape()[ax], true);
       }
     });
@@ -179,7 +183,8 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
 }
 
 Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t end) {
-  const int64_t ax = axis_of(x, axis, "slice");
+  const char* op = "slice";
+  const int64_t ax = axis_of(x, axis, op);
   const int64_t size = x.shape()[ax];
   const auto clamp_index = [size](int64_t i) {
     return std::clamp<int64_t>(i < 0 ? i + size : i, 0, size);
@@ -193,9 +198,9 @@ Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t end) {
   const AxisView x_view = around(x.shape(), ax), out_view = around(shape, ax);
   move_band(x.data(), x_view, begin, out.data(), out_view, 0, count, false);
   if (needs_grad({x}))
-    record("slice", {x}, out, [x, x_view, out_view, begin, count](const Tensor& g) {
-      Tensor input = x;  // g lands on the sliced band of x's gradient
-      move_band(g.data(), out_view, 0, input.mutable_grad(), x_view, begin, count, true);
+    record(op, {x}, out, [x, x_view, out_view, begin, count](const Tensor& g) {
+      // g lands on the sliced band of x's gradient
+      move_band(g.data(), out_view, 0, grad_buffer(x), x_view, begin, count, true);
     });
   return out;
 }

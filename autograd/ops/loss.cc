@@ -50,20 +50,19 @@ Tensor softmax_op(const char* op, bool log, const Tensor& x, int64_t axis) {
                 (log ? kernels::log_softmax_backward_rows : kernels::softmax_backward_rows)(
                     in[0], in[1], r, c, gx);
               });
-      Tensor input = x;
-      kernels::axpy(1.0f, local.data(), input.mutable_grad(), local.size());
+      kernels::axpy(1.0f, local.data(), grad_buffer(x), local.size());
     });
   return out;
 }
 
-void check_labels(const Tensor& logits, const std::vector<int64_t>& labels) {
+void check_labels(const char* op, const Tensor& logits, const std::vector<int64_t>& labels) {
   const std::string shape = to_string(logits.shape());
-  check(logits.dim() == 2, "cross_entropy", "logits " + shape + " are not [N,C]");
+  check(logits.dim() == 2, op, "logits " + shape + " are not [N,C]");
   const int64_t n = logits.size(0), classes = logits.size(1);
-  check(static_cast<int64_t>(labels.size()) == n, "cross_entropy",
+  check(static_cast<int64_t>(labels.size()) == n, op,
         std::to_string(labels.size()) + " labels for logits " + shape);
   for (int64_t i = 0; i < n; ++i)
-    check(labels[i] >= 0 && labels[i] < classes, "cross_entropy",
+    check(labels[i] >= 0 && labels[i] < classes, op,
           "label " + std::to_string(labels[i]) + " at index " + std::to_string(i) +
               " out of range for " + std::to_string(classes) + " classes");
 }
@@ -76,7 +75,8 @@ Tensor log_softmax(const Tensor& x, int64_t axis) {
 }
 
 Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& labels) {
-  check_labels(logits, labels);
+  const char* op = "cross_entropy";
+  check_labels(op, logits, labels);
   const int64_t n = logits.size(0), classes = logits.size(1);
   std::vector<float> log_probs(logits.numel());
   kernels::log_softmax_rows(logits.data(), n, classes, log_probs.data());
@@ -84,18 +84,15 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& labels) {
   for (int64_t i = 0; i < n; ++i) total -= log_probs[i * classes + labels[i]];
   Tensor out = Tensor::scalar(static_cast<float>(total / n));
   if (needs_grad({logits}))
-    record("cross_entropy", {logits}, out,
-           [logits, labels, log_probs = std::move(log_probs)](const Tensor& g) {
-             // d loss / d log_probs is -g/N at each label: log-softmax's backward then
-             // gives g/N * (softmax - onehot).
-             const int64_t n = logits.size(0), classes = logits.size(1);
-             std::vector<float> grad_log_probs(log_probs.size(), 0.0f);
-             for (int64_t i = 0; i < n; ++i)
-               grad_log_probs[i * classes + labels[i]] = -g.item() / n;
-             Tensor input = logits;
-             kernels::log_softmax_backward_rows(log_probs.data(), grad_log_probs.data(), n, classes,
-                                                input.mutable_grad());
-           });
+    record(op, {logits}, out, [logits, labels, log_probs = std::move(log_probs)](const Tensor& g) {
+      // d loss / d log_probs is -g/N at each label: log-softmax's backward then
+      // gives g/N * (softmax - onehot).
+      const int64_t n = logits.size(0), classes = logits.size(1);
+      std::vector<float> grad_log_probs(log_probs.size(), 0.0f);
+      for (int64_t i = 0; i < n; ++i) grad_log_probs[i * classes + labels[i]] = -g.item() / n;
+      kernels::log_softmax_backward_rows(log_probs.data(), grad_log_probs.data(), n, classes,
+                                         grad_buffer(logits));
+    });
   return out;
 }
 

@@ -26,13 +26,13 @@ struct MatmulDims {
   Shape out;
 };
 
-MatmulDims matmul_dims(const Shape& a, const Shape& b) {
+MatmulDims matmul_dims(const char* op, const Shape& a, const Shape& b) {
   const std::string shapes = to_string(a) + " x " + to_string(b);
-  check(a.size() >= 2 && b.size() >= 2, "matmul", shapes + ": operands need at least 2 dimensions");
+  check(a.size() >= 2 && b.size() >= 2, op, shapes + ": operands need at least 2 dimensions");
   const int64_t m = a[a.size() - 2], k = a.back(), n = b.back();
-  check(b[b.size() - 2] == k, "matmul", shapes + ": inner dimensions differ");
+  check(b[b.size() - 2] == k, op, shapes + ": inner dimensions differ");
   const Shape a_batch(a.begin(), a.end() - 2), b_batch(b.begin(), b.end() - 2);
-  check(b_batch.empty() || b_batch == a_batch, "matmul", shapes + ": batch dimensions differ");
+  check(b_batch.empty() || b_batch == a_batch, op, shapes + ": batch dimensions differ");
   Shape out = a_batch;
   out.push_back(m);
   out.push_back(n);
@@ -42,7 +42,8 @@ MatmulDims matmul_dims(const Shape& a, const Shape& b) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  const MatmulDims d = matmul_dims(a.shape(), b.shape());
+  const char* op = "matmul";
+  const MatmulDims d = matmul_dims(op, a.shape(), b.shape());
   Tensor out = Tensor::empty(d.out);
   if (d.b_step == 0) {  // shared b: the batch is one [batch*m, k] x [k, n] product
     gemm(false, false, d.batch * d.m, d.n, d.k, a.data(), b.data(), out.data(), false);
@@ -52,16 +53,15 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
            out.data() + i * d.m * d.n, false);
   }
   if (needs_grad({a, b}))
-    record("matmul", {a, b}, out, [a, b, d](const Tensor& g) {
-      Tensor da = a, db = b;
+    record(op, {a, b}, out, [a, b, d](const Tensor& g) {
       if (a.requires_grad()) {  // da = g b^T
-        float* grad = da.mutable_grad();
+        float* grad = grad_buffer(a);
         for (int64_t i = 0; i < d.batch; ++i)
           gemm(false, true, d.m, d.k, d.n, g.data() + i * d.m * d.n, b.data() + i * d.b_step,
                grad + i * d.m * d.k, true);
       }
       if (b.requires_grad()) {  // db = a^T g, one product per batch entry or over all rows
-        float* grad = db.mutable_grad();
+        float* grad = grad_buffer(b);
         if (d.b_step == 0) {
           gemm(true, false, d.k, d.n, d.batch * d.m, a.data(), g.data(), grad, true);
         } else {
@@ -75,13 +75,14 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  const char* op = "linear";
   const Shape& ws = weight.shape();
-  check(ws.size() == 2, "linear", "weight " + to_string(ws) + " must be 2-D [out,in]");
+  check(ws.size() == 2, op, "weight " + to_string(ws) + " must be 2-D [out,in]");
   const int64_t out_features = ws[0], in_features = ws[1];
-  check(x.dim() == 2 && x.size(1) == in_features, "linear",
+  check(x.dim() == 2 && x.size(1) == in_features, op,
         "input " + to_string(x.shape()) + " does not match weight " + to_string(ws));
   const bool has_bias = bias.defined();
-  check(!has_bias || bias.shape() == Shape{out_features}, "linear",
+  check(!has_bias || bias.shape() == Shape{out_features}, op,
         "bias " + (has_bias ? to_string(bias.shape()) : "") + " does not match weight " +
             to_string(ws));
   const int64_t batch = x.size(0);
@@ -93,24 +94,24 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   gemm(false, true, batch, out_features, in_features, x.data(), weight.data(), out.data(),
        has_bias);
 
-  const std::vector<Tensor> inputs =
-      has_bias ? std::vector<Tensor>{x, weight, bias} : std::vector<Tensor>{x, weight};
-  if (needs_grad({x, weight, bias}))
-    record("linear", inputs, out,
+  if (needs_grad({x, weight, bias})) {
+    std::vector<Tensor> inputs{x, weight};
+    if (has_bias) inputs.push_back(bias);
+    record(op, std::move(inputs), out,
            [x, weight, bias, batch, in_features, out_features](const Tensor& g) {
-             Tensor dx = x, dw = weight, db = bias;
              if (x.requires_grad())  // dx = g W: [N,out] x [out,in]
                gemm(false, false, batch, in_features, out_features, g.data(), weight.data(),
-                    dx.mutable_grad(), true);
+                    grad_buffer(x), true);
              if (weight.requires_grad())  // dW = g^T x: [out,N] x [N,in]
                gemm(true, false, out_features, in_features, batch, g.data(), x.data(),
-                    dw.mutable_grad(), true);
+                    grad_buffer(weight), true);
              if (bias.defined() && bias.requires_grad()) {  // db = g^T 1: [out,N] x [N,1]
                const Tensor ones = Tensor::ones({batch});
-               gemm(true, false, out_features, 1, batch, g.data(), ones.data(), db.mutable_grad(),
+               gemm(true, false, out_features, 1, batch, g.data(), ones.data(), grad_buffer(bias),
                     true);
              }
            });
+  }
   return out;
 }
 

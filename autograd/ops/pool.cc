@@ -42,7 +42,8 @@ Tensor pooled_output(const Tensor& x, const kernels::Window2d& w) {
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
-  const kernels::Window2d w = pool_window("max_pool2d", x, kernel, stride, padding);
+  const char* op = "max_pool2d";
+  const kernels::Window2d w = pool_window(op, x, kernel, stride, padding);
   Tensor out = pooled_output(x, w);
   // Uninitialised (the kernel writes every index): no zeroing pass over a fresh buffer.
   const std::shared_ptr<int32_t[]> argmax(new int32_t[size_t(out.numel())]);
@@ -52,9 +53,9 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
                         argmax.get() + first * out_plane);
   });
   if (needs_grad({x}))
-    record("max_pool2d", {x}, out, [x, w, argmax](const Tensor& g) {
+    record(op, {x}, out, [x, w, argmax](const Tensor& g) {
       bool fresh = false;  // a new gradient is written plane by plane, not zeroed first
-      float* dx = x.grad_to_write(&fresh);
+      float* dx = grad_buffer(x, &fresh);
       for_planes(x, [&](int64_t first, int64_t planes) {
         const int64_t o = first * w.out_plane();
         kernels::max_pool2d_backward(g.data() + o, argmax.get() + o, planes, w,
@@ -65,16 +66,16 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
 }
 
 Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
-  const kernels::Window2d w = pool_window("avg_pool2d", x, kernel, stride, padding);
+  const char* op = "avg_pool2d";
+  const kernels::Window2d w = pool_window(op, x, kernel, stride, padding);
   Tensor out = pooled_output(x, w);
   for_planes(x, [&](int64_t first, int64_t planes) {
     kernels::avg_pool2d(x.data() + first * w.plane(), planes, w,
                         out.data() + first * w.out_plane());
   });
   if (needs_grad({x}))
-    record("avg_pool2d", {x}, out, [x, w](const Tensor& g) {
-      Tensor grad_x = x;
-      float* dx = grad_x.mutable_grad();
+    record(op, {x}, out, [x, w](const Tensor& g) {
+      float* dx = grad_buffer(x);
       for_planes(x, [&](int64_t first, int64_t planes) {
         kernels::avg_pool2d_backward(g.data() + first * w.out_plane(), planes, w,
                                      dx + first * w.plane());
@@ -84,18 +85,18 @@ Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
 }
 
 Tensor global_avg_pool2d(const Tensor& x) {
-  check_nchw("global_avg_pool2d", x.shape());
+  const char* op = "global_avg_pool2d";
+  check_nchw(op, x.shape());
   const int64_t plane = x.size(2) * x.size(3);
-  check(plane > 0, "global_avg_pool2d", "input " + to_string(x.shape()) + " has empty planes");
+  check(plane > 0, op, "input " + to_string(x.shape()) + " has empty planes");
   Tensor out = Tensor::empty({x.size(0), x.size(1)});
   for_planes(x, [&](int64_t first, int64_t planes) {
     for (int64_t p = first; p < first + planes; ++p)
       out.data()[p] = kernels::sum(x.data() + p * plane, plane) / float(plane);
   });
   if (needs_grad({x}))
-    record("global_avg_pool2d", {x}, out, [x, plane](const Tensor& g) {
-      Tensor grad_x = x;
-      float* dx = grad_x.mutable_grad();
+    record(op, {x}, out, [x, plane](const Tensor& g) {
+      float* dx = grad_buffer(x);
       for_planes(x, [&](int64_t first, int64_t planes) {
         for (int64_t p = first; p < first + planes; ++p) {
           const float share = g.data()[p] / float(plane);

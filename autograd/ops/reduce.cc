@@ -95,8 +95,7 @@ Tensor scaled_sum(const char* op, const Tensor& x, const std::vector<int64_t>& a
     record(op, {x}, out, [x, keep_shape = plan.keep_shape, scale](const Tensor& g) {
       std::vector<float> scaled(g.data(), g.data() + g.numel());
       kernels::scale(scale, scaled.data(), scaled.size());
-      Tensor input = x;
-      float* dx = input.mutable_grad();
+      float* dx = grad_buffer(x);
       const BroadcastPlan spread = plan_broadcast(x.shape(), keep_shape, x.shape());
       for (int64_t r = 0; r < spread.rows; ++r) {
         float* row = dx + spread.a_offset[r];
@@ -130,22 +129,22 @@ Maxima maxima(const char* op, const Tensor& x, int64_t axis, bool keepdim) {
 
 }  // namespace
 
-Tensor sum(const Tensor& x) { return scaled_sum("sum", x, all_axes(x), false, false); }
+Tensor sum(const Tensor& x) { return sum(x, all_axes(x), false); }
 Tensor sum(const Tensor& x, const std::vector<int64_t>& axes, bool keepdim) {
   return scaled_sum("sum", x, axes, keepdim, false);
 }
-Tensor mean(const Tensor& x) { return scaled_sum("mean", x, all_axes(x), false, true); }
+Tensor mean(const Tensor& x) { return mean(x, all_axes(x), false); }
 Tensor mean(const Tensor& x, const std::vector<int64_t>& axes, bool keepdim) {
   return scaled_sum("mean", x, axes, keepdim, true);
 }
 
 Tensor max(const Tensor& x, int64_t axis, bool keepdim) {
-  Maxima m = maxima("max", x, axis, keepdim);
+  const char* op = "max";
+  Maxima m = maxima(op, x, axis, keepdim);
   Tensor out = Tensor::from(m.out_shape, m.values);
   if (needs_grad({x}))
-    record("max", {x}, out, [x, split = m.split, index = std::move(m.index)](const Tensor& g) {
-      Tensor input = x;
-      float* dx = input.mutable_grad();
+    record(op, {x}, out, [x, split = m.split, index = std::move(m.index)](const Tensor& g) {
+      float* dx = grad_buffer(x);
       for (int64_t p = 0; p < g.numel(); ++p) {  // p = o * inner + j
         const int64_t o = p / split.inner, j = p % split.inner;
         dx[(o * split.size + index[p]) * split.inner + j] += g.data()[p];

@@ -13,15 +13,15 @@ using kernels::UnaryOp;
 
 // out = f(x); backward adds g * f'(...) from whichever of x, out the kernel reads (writes it
 // when x has no gradient yet).
-Tensor unary_op(const char* name, UnaryOp op, const Tensor& x) {
+Tensor unary_op(const char* op, UnaryOp kind, const Tensor& x) {
   Tensor out = Tensor::empty(x.shape());
-  kernels::unary(op, x.data(), out.data(), x.numel());
+  kernels::unary(kind, x.data(), out.data(), x.numel());
   if (needs_grad({x})) {
-    const Tensor saved = kernels::backward_reads_output(op) ? out.detach() : x;
-    record(name, {x}, out, [op, x, saved](const Tensor& g) {
+    const Tensor saved = kernels::backward_reads_output(kind) ? out.detach() : x;
+    record(op, {x}, out, [kind, x, saved](const Tensor& g) {
       bool fresh = false;  // a new gradient is written, not zero-filled and added to
-      float* dx = x.grad_to_write(&fresh);
-      kernels::unary_backward(op, saved.data(), g.data(), dx, x.numel(), !fresh);
+      float* dx = grad_buffer(x, &fresh);
+      kernels::unary_backward(kind, saved.data(), g.data(), dx, x.numel(), !fresh);
     });
   }
   return out;
@@ -44,24 +44,23 @@ Tensor pow(const Tensor& x, float p) {
   kernels::pow(x.data(), p, out.data(), x.numel());
   if (needs_grad({x}))
     record("pow", {x}, out, [x, p](const Tensor& g) {  // d/dx = p x^(p-1)
-      Tensor input = x;
-      kernels::pow_backward(x.data(), p, g.data(), input.mutable_grad(), x.numel());
+      kernels::pow_backward(x.data(), p, g.data(), grad_buffer(x), x.numel());
     });
   return out;
 }
 
 Tensor clamp(const Tensor& x, float lo, float hi) {
+  const char* op = "clamp";
   if (!(lo <= hi)) {
     std::ostringstream what;
     what << "lo " << lo << " is greater than hi " << hi << " for " << to_string(x.shape());
-    throw Error("clamp: " + what.str());
+    throw Error(std::string(op) + ": " + what.str());
   }
   Tensor out = Tensor::empty(x.shape());
   kernels::clamp(x.data(), lo, hi, out.data(), x.numel());
   if (needs_grad({x}))
-    record("clamp", {x}, out, [x, lo, hi](const Tensor& g) {  // d/dx = [lo <= x <= hi]
-      Tensor input = x;
-      kernels::clamp_backward(x.data(), lo, hi, g.data(), input.mutable_grad(), x.numel());
+    record(op, {x}, out, [x, lo, hi](const Tensor& g) {  // d/dx = [lo <= x <= hi]
+      kernels::clamp_backward(x.data(), lo, hi, g.data(), grad_buffer(x), x.numel());
     });
   return out;
 }

@@ -5,9 +5,9 @@
 #include <sstream>
 
 #include "autograd/error.h"
-#include "autograd/ops/channel_buffer.h"
+#include "autograd/fused/channel_buffer.h"
+#include "autograd/fused/norm_relu_conv.h"
 #include "autograd/ops/layout.h"
-#include "autograd/ops/norm_relu_conv.h"
 #include "autograd/ops/unary.h"
 #include "nn/activation.h"
 #include "nn/init.h"

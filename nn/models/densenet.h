@@ -24,8 +24,8 @@
 // re-initialisation in named_parameters() order): one seed gives one model.
 //
 // Memory. memory_efficient (the default) builds each dense block on one channel buffer
-// (ops/channel_buffer.h) that its layers write their k channels into, and runs every
-// BN-ReLU-conv as the fused norm_relu_conv2d (ops/norm_relu_conv.h), which recomputes its
+// (fused/channel_buffer.h) that its layers write their k channels into, and runs every
+// BN-ReLU-conv as the fused norm_relu_conv2d (fused/norm_relu_conv.h), which recomputes its
 // normalised input in backward (Pleiss et al. 2017): training memory grows linearly with
 // the layers. The layers of a block share each buffer channel's batch statistics and owe
 // their statistics' gradient terms to the buffer (a ChannelStatistics per forward), which
@@ -58,7 +58,7 @@
 #include <memory>
 #include <string>
 
-#include "autograd/ops/norm_relu_conv.h"
+#include "autograd/fused/norm_relu_conv.h"
 #include "autograd/random.h"
 #include "nn/batch_norm.h"
 #include "nn/conv2d.h"
@@ -85,7 +85,7 @@ struct DenseNetConfig {
 // One dense layer: input [N, C, H, W] -> its k new channels [N, growth, H, W]. Memory-
 // efficient: C >= in_channels and the layer reads the first in_channels channels (the
 // block's buffer); otherwise C == in_channels. `block` (may be null) is the DenseBlock's
-// slot for the ChannelStatistics of its buffer during its forward (ops/channel_buffer.h),
+// slot for the ChannelStatistics of its buffer during its forward (fused/channel_buffer.h),
 // which the layer's first BN-ReLU-conv shares; the block leaves it null unless
 // reads_buffer_fused() holds for all its layers.
 struct DenseBlockState {

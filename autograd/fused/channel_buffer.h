@@ -5,7 +5,7 @@
 // a new tensor kept for backward, so memory grows quadratically with the layers. Here the
 // block allocates its output once and each layer writes its k new channels into it
 // (Pleiss et al. 2017, "Memory-Efficient Implementation of DenseNets"); layers read a
-// channel prefix of it with norm_relu_conv2d (ops/norm_relu_conv.h), which saves nothing
+// channel prefix of it with norm_relu_conv2d (fused/norm_relu_conv.h), which saves nothing
 // of the prefix either. Memory: the buffer and its gradient, linear in the layers.
 //
 // The ops on one buffer may share a ChannelStatistics. Every layer of a dense block

@@ -1,4 +1,4 @@
-#include "autograd/ops/norm_relu_conv.h"
+#include "autograd/fused/norm_relu_conv.h"
 
 #include <algorithm>
 #include <cmath>
@@ -29,9 +29,8 @@ constexpr int64_t kMaxChunks = 16;
 // Multiply-adds below which a chunk of images is not worth a thread (as conv2d).
 constexpr int64_t kGrain = int64_t{1} << 18;
 
-void check_arguments(const Tensor& x, int64_t channels, const BatchNormState& norm,
+void check_arguments(const char* op, const Tensor& x, int64_t channels, const BatchNormState& norm,
                      const Tensor& weight, const Conv2dOptions& options) {
-  const char* op = "norm_relu_conv2d";
   check_nchw(op, x.shape());
   const std::string input = "input " + to_string(x.shape());
   check(channels > 0 && channels <= x.size(1), op,
@@ -137,11 +136,11 @@ struct Layout {
   int64_t multiply_adds() const { return plan(batch).multiply_adds(); }
 };
 
-Layout layout_of(const Tensor& x, int64_t channels, const Tensor& weight,
+Layout layout_of(const char* op, const Tensor& x, int64_t channels, const Tensor& weight,
                  const Conv2dOptions& options, NormReluInput input) {
   const kernels::Window2d window =
-      make_window("norm_relu_conv2d", {x.size(0), channels, x.size(2), x.size(3)}, weight.size(2),
-                  weight.size(3), options.stride, options.padding);
+      make_window(op, {x.size(0), channels, x.size(2), x.size(3)}, weight.size(2), weight.size(3),
+                  options.stride, options.padding);
   return {x.size(0), x.size(1),      channels,       x.size(2) * x.size(3),
           window,    weight.size(0), options.groups, input};
 }
@@ -256,21 +255,18 @@ void backward_groups(const Layout& l, const Tensor& x, const Tensor& weight, con
 
 // The gradients of a norm_relu_conv2d from its output gradient dy (see the header).
 struct Saved {
-  Tensor x;
-  int64_t channels;
-  Tensor norm_weight, norm_bias, weight;
-  Conv2dOptions options;
-  NormReluInput input;
+  Tensor x, norm_weight, norm_bias, weight;
+  Layout l;  // the sizes forward worked with
   Statistics stats;
   std::shared_ptr<ChannelStatistics> shared;  // owed the statistics' gradient terms, or null
 };
 
 void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
-  const Layout l = layout_of(s.x, s.channels, s.weight, s.options, s.input);
+  const Layout& l = s.l;
   const bool want_dw = s.weight.requires_grad();
   const bool want_dz =
       s.x.requires_grad() || s.norm_weight.requires_grad() || s.norm_bias.requires_grad();
-  float* dx = s.x.requires_grad() ? s.x.mutable_grad() : nullptr;
+  float* dx = s.x.requires_grad() ? grad_buffer(s.x) : nullptr;
   const std::vector<kernels::NormAffine> affine = affines(s.stats, s.norm_weight, s.norm_bias);
   std::vector<float> a(size_t(l.channels));
   for (int64_t ch = 0; ch < l.channels; ++ch)
@@ -280,7 +276,7 @@ void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
   backward_groups(l, s.x, s.weight, dy, affine, a, dx, want_dw, want_dz, grads);
 
   if (want_dw) {
-    float* dw = s.weight.mutable_grad();
+    float* dw = grad_buffer(s.weight);
     for (const ChunkGrads& chunk : grads)  // chunk order: thread-count independent
       kernels::axpy(1.0f, chunk.dw.data(), dw, chunk.dw.size());
   }
@@ -295,8 +291,8 @@ void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
   //   d bias = sum g, d weight = sum g xhat, and in training
   //   d x = a g - a (sum g) / M - a inv_std^2 (x - mean) (sum g (x - mean)) / M,
   // whose first term the pass above added; in evaluation d x = a g.
-  float* dnw = s.norm_weight.requires_grad() ? s.norm_weight.mutable_grad() : nullptr;
-  float* dnb = s.norm_bias.requires_grad() ? s.norm_bias.mutable_grad() : nullptr;
+  float* dnw = s.norm_weight.requires_grad() ? grad_buffer(s.norm_weight) : nullptr;
+  float* dnb = s.norm_bias.requires_grad() ? grad_buffer(s.norm_bias) : nullptr;
   for (int64_t ch = 0; ch < l.channels; ++ch) {
     if (dnb) dnb[ch] += float(sums[ch].sum);
     if (dnw) dnw[ch] += float(sums[ch].centered * s.stats.inv_std[ch]);
@@ -331,18 +327,18 @@ void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
 Tensor norm_relu_conv2d(const Tensor& x, int64_t channels, const BatchNormState& norm,
                         const Tensor& weight, const Conv2dOptions& options,
                         std::shared_ptr<ChannelStatistics> shared, NormReluInput input) {
-  check_arguments(x, channels, norm, weight, options);
-  const Layout l = layout_of(x, channels, weight, options, input);
+  const char* op = "norm_relu_conv2d";
+  check_arguments(op, x, channels, norm, weight, options);
+  const Layout l = layout_of(op, x, channels, weight, options, input);
   Statistics stats = statistics(x, channels, norm, shared.get());
   Tensor out =
       Tensor::empty({l.batch, l.out_channels, l.window.out_height(), l.window.out_width()});
   forward_groups(l, x, weight, affines(stats, norm.weight, norm.bias), out.data());
   if (needs_grad({x, norm.weight, norm.bias, weight})) {
-    const Saved saved{x,         channels,         norm.weight,
-                      norm.bias, weight,           options,
-                      input,     std::move(stats), norm.training ? shared : nullptr};
-    record("norm_relu_conv2d", {x, norm.weight, norm.bias, weight}, out,
-           [saved](const Tensor& g) { norm_relu_conv_backward(saved, g); });
+    Saved saved{
+        x, norm.weight, norm.bias, weight, l, std::move(stats), norm.training ? shared : nullptr};
+    record(op, {x, norm.weight, norm.bias, weight}, out,
+           [saved = std::move(saved)](const Tensor& g) { norm_relu_conv_backward(saved, g); });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // norm_relu_conv2d: conv2d(relu(batch_norm(x[:, :channels]))) as one op that keeps nothing
 // of its normalised input; backward recomputes it. This is the recomputation of Pleiss et
-// al. 2017 ("Memory-Efficient Implementation of DenseNets"): with ops/channel_buffer.h a
+// al. 2017 ("Memory-Efficient Implementation of DenseNets"): with fused/channel_buffer.h a
 // dense block's memory grows linearly with its layers.
 //
 // Contract
@@ -17,7 +17,7 @@
 //   norm.weight, norm.bias and weight, each only when it requires grad.
 // - Work goes image group by image group (a group's normalised input fits in 512 KiB):
 //   forward normalises a group into a scratch buffer and convolves it while it is in cache;
-//   backward normalises it again, runs the conv's backward for the group (conv_image.h),
+//   backward normalises it again, runs the conv's backward for the group (ops/conv_image.h),
 //   then the ReLU and batch-norm backward with the mask recomputed from x, adding the
 //   per-element part of x's gradient at once and the batch-statistics part in a last pass
 //   (or owing it to `shared`).
@@ -27,7 +27,7 @@
 // - Values equal those of batch_norm -> relu -> conv2d on slice(x, 1, 0, channels), and
 //   gradients up to rounding (their sums are associated differently); only what is kept
 //   differs.
-// - shared (may be null; see ops/channel_buffer.h), in training only: channels whose batch
+// - shared (may be null; see fused/channel_buffer.h), in training only: channels whose batch
 //   statistics it holds are not summed again, the others are added to it; backward adds
 //   the statistics' part of x's gradient to its owed sums instead of to x's gradient.
 //   Give it only for x made by channel_buffer / write_channels with the same `shared`.
@@ -40,7 +40,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "autograd/ops/channel_buffer.h"
+#include "autograd/fused/channel_buffer.h"
 #include "autograd/ops/conv.h"
 #include "autograd/tensor.h"
 

@@ -1,4 +1,4 @@
-#include "autograd/ops/channel_buffer.h"
+#include "autograd/fused/channel_buffer.h"
 
 #include <algorithm>
 #include <string>
@@ -54,35 +54,37 @@ void hand_on(const Band& b, const float* g, int64_t channels, int64_t start, con
 
 Tensor channel_buffer(const Tensor& x, int64_t channels,
                       std::shared_ptr<ChannelStatistics> shared) {
-  check_nchw("channel_buffer", x.shape());
-  check(channels >= x.size(1), "channel_buffer",
+  const char* op = "channel_buffer";
+  check_nchw(op, x.shape());
+  check(channels >= x.size(1), op,
         std::to_string(channels) + " channels cannot hold input " + to_string(x.shape()));
   Tensor buffer = Tensor::empty({x.size(0), channels, x.size(2), x.size(3)});
   const Band band = band_of(x);
   move_band(band, x.data(), band.count, 0, buffer.data(), channels, 0, false);
   if (needs_grad({x}))
-    record("channel_buffer", {x}, buffer, [x, band, channels, shared](const Tensor& g) {
-      hand_on(band, g.data(), channels, 0, x, x.mutable_grad(), shared.get());
+    record(op, {x}, buffer, [x, band, channels, shared](const Tensor& g) {
+      hand_on(band, g.data(), channels, 0, x, grad_buffer(x), shared.get());
     });
   return buffer;
 }
 
 void write_channels(Tensor& buffer, const Tensor& y, int64_t start,
                     std::shared_ptr<ChannelStatistics> shared) {
-  check_nchw("write_channels", buffer.shape());
-  check_nchw("write_channels", y.shape());
+  const char* op = "write_channels";
+  check_nchw(op, buffer.shape());
+  check_nchw(op, y.shape());
   const int64_t channels = buffer.size(1);
   const std::string what = "band [" + std::to_string(start) + ", " +
                            std::to_string(start + y.size(1)) + ") of buffer " +
                            to_string(buffer.shape()) + " for y " + to_string(y.shape());
   check(y.size(0) == buffer.size(0) && y.size(2) == buffer.size(2) && y.size(3) == buffer.size(3),
-        "write_channels", what + ": sizes differ outside the channels");
-  check(start >= 0 && start + y.size(1) <= channels, "write_channels", what + " is out of range");
+        op, what + ": sizes differ outside the channels");
+  check(start >= 0 && start + y.size(1) <= channels, op, what + " is out of range");
   const Band band = band_of(y);
   move_band(band, y.data(), band.count, 0, buffer.data(), channels, start, false);
   if (needs_grad({y}))
-    record("write_channels", {y}, buffer, [y, band, channels, start, shared](const Tensor& g) {
-      hand_on(band, g.data(), channels, start, y, y.mutable_grad(), shared.get());
+    record(op, {y}, buffer, [y, band, channels, start, shared](const Tensor& g) {
+      hand_on(band, g.data(), channels, start, y, grad_buffer(y), shared.get());
     });
 }
 
