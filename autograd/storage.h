@@ -5,8 +5,9 @@
 //   new floats uninitialised, so Tensor::empty costs no pass over the memory.
 // - new_buffer(n) makes one tensor's buffer; reshape views and detach() share it.
 // - Freed buffers of up to 32 MiB stay in the process heap for the next training step
-//   (storage.cc sets glibc's mmap and trim thresholds once, at start-up: page faults cost 16%
-//   of a DenseNet step otherwise). Other C libraries keep their defaults.
+//   (storage.cc sets glibc's mmap and trim thresholds once, at start-up: page faults cost a
+//   sizeable share of a DenseNet step otherwise; docs/performance.md). Other C libraries keep
+//   their defaults.
 #pragma once
 
 #include <cstddef>

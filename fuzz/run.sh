@@ -2,9 +2,11 @@
 # Builds the libFuzzer harnesses (fuzz/*.cc) and runs each for a bounded time.
 #
 #   fuzz/run.sh [SECONDS_PER_HARNESS] [HARNESS...]     (default 20 s, every harness)
+#   fuzz/run.sh --configure-only                        (set up the build folder, nothing else)
 #
-# - Configures build/fuzz once (clang, ASan + UBSan, coverage for libFuzzer; see
-#   fuzz/meson.build) and builds only the fuzz targets (JOBS, default 2, at nice 5).
+# - Configures FUZZ_BUILD (default build/fuzz; ./run.sh test uses build/sanitize, whose test
+#   suite runs from the same compile) once: clang, ASan + UBSan, coverage for libFuzzer (see
+#   fuzz/meson.build). Then builds only the fuzz targets (JOBS, default 2, at nice 5).
 # - Writes the seed corpus to build/fuzz/fuzz-seeds/<harness> (fuzz_seeds), then runs each
 #   harness on build/fuzz/fuzz-corpus/<harness> (kept between runs: a long campaign grows
 #   it) plus the seeds. Logs: build/fuzz/fuzz-logs/<harness>.log; crashing, leaking or slow
@@ -20,15 +22,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECONDS_PER_HARNESS=${1:-20}
-shift || true
-ALL=(idx cifar10 image safetensors checkpoint vnq_checkpoint ternary_checkpoint ptq_checkpoint
-     metadata_json)
-[ $# -gt 0 ] && HARNESSES=("$@") || HARNESSES=("${ALL[@]}")
-BUILD=build/fuzz
-JOBS=${JOBS:-2}
-
-if [ ! -f "$BUILD/build.ninja" ]; then
+BUILD=${FUZZ_BUILD:-build/fuzz}
+configure() {
+  # A folder configured otherwise (e.g. an older gcc build/sanitize) is configured afresh.
+  grep -q fuzz_seeds "$BUILD/build.ninja" 2>/dev/null && return
+  rm -rf "$BUILD"
   # -DHWY_COMPILE_ONLY_STATIC: one SIMD target (the baseline) instead of all, 4-5x faster to
   # build; the readers do not depend on it. The project's -Werror stays on: clang 14.0.6
   # warns neither in the library nor in fuzz/ (if a later clang does, add -Dwerror=false).
@@ -36,7 +34,19 @@ if [ ! -f "$BUILD/build.ninja" ]; then
     "-Dcpp_args=['-fsanitize=fuzzer-no-link','-gline-tables-only','-DHWY_COMPILE_ONLY_STATIC=1']" \
     -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 -Ddebug=false \
     -Db_ndebug=false >/dev/null
+}
+if [ "${1:-}" = --configure-only ]; then
+  configure
+  exit 0
 fi
+SECONDS_PER_HARNESS=${1:-20}
+shift || true
+ALL=(idx cifar10 image safetensors checkpoint vnq_checkpoint ternary_checkpoint ptq_checkpoint
+     metadata_json)
+[ $# -gt 0 ] && HARNESSES=("$@") || HARNESSES=("${ALL[@]}")
+JOBS=${JOBS:-2}
+
+configure
 echo "== building $BUILD (fuzz targets)" >&2
 nice -n 5 ninja -C "$BUILD" -j"$JOBS" fuzz >/dev/null
 

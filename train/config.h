@@ -25,7 +25,8 @@ struct TrainConfig {
   bool nesterov = false;  // sgd
   float weight_decay = 0.0f;
   // constant | step | cosine | linear. Cosine annealing to final_lr over `epochs` is the
-  // default: LeNet-5 with Adam reaches 99.3 % in 5 epochs (98.6 % at a constant rate).
+  // default: it works for the epochs asked (LeNet-5 with Adam, 5 epochs: docs/robustness.md,
+  // "Defaults that work").
   std::string schedule = "cosine";
   float final_lr = 0.0f;              // cosine and linear end here
   double decay_start = 0.0;           // linear: epochs at lr before the decay begins

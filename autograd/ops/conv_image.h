@@ -5,9 +5,8 @@
 // Algorithms (chosen by ConvPlan::algorithm(), measured with bench/bench_conv):
 //   wide       stride-1 convs with padding < kernel: kernels::wide_conv, an implicit GEMM
 //              reading shifted rows of a zero-padded copy of the image (no column matrix,
-//              no packing). Against im2col + gemm, 1 thread, GFLOP/s of CPU time on the
-//              Zen 4 (AVX3) dev machine: DenseNet 3x3 48->12 32x32 forward 86 vs 44,
-//              backward 79 vs 31; LeNet conv2 forward 66 vs 55. Small images use the
+//              no packing; about twice im2col + gemm's throughput on DenseNet's 3x3
+//              convs, figures in docs/performance.md). Small images use the
 //              shifted layout (kernel_w shifted copies, no garbage columns; see
 //              kernels::WideConv), which then writes the output and reads dy in place. dx is
 //              the same kernel on the padded dy with the weights flipped and transposed
