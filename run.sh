@@ -54,12 +54,21 @@ fetch_data() {
   fi
 }
 
+# compile DIR [TARGET...]: ninja; on failure prints the first compiler errors and returns
+# non-zero.
+compile() {
+  local out
+  out=$(ninja -C "$@" -j"$JOBS" 2>&1) && return 0
+  printf '%s\n' "$out" | grep -E 'error|FAILED' | sed -n '1,20p' >&2 || true
+  return 1
+}
+
 # build DIR [meson options...]: configure once, then compile.
 build() {
   local dir=$1; shift
   [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
   log "building $dir"
-  ninja -C "$dir" -j"$JOBS" >/dev/null
+  compile "$dir"
 }
 
 # run_suite BINARY [doctest options...]: runs doctest, appends its counts to the totals.
@@ -112,9 +121,12 @@ test_job() {
   # Idle OpenMP threads sleep instead of spinning: the suite runs many short parallel
   # regions, and spinning workers starve the other core on a shared 2-core machine.
   export OMP_WAIT_POLICY=passive
-  build build/release --buildtype=release
-  log "test suite (release build)"
-  run_suite build/release/tests/trit_tests
+  if build build/release --buildtype=release; then
+    log "test suite (release build)"
+    run_suite build/release/tests/trit_tests
+  else
+    FAILED=$((FAILED + 1))  # the build failed: its errors are above
+  fi
   log "layering of the includes (tests/check_layers.sh)"
   if tests/check_layers.sh | tail -5; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
   # One clang build serves the sanitizer suite and the libFuzzer harnesses (fuzz/run.sh
@@ -122,20 +134,23 @@ test_job() {
   # The slow training smoke tests are excluded there; every other suite runs in full.
   log "building build/sanitize (clang: sanitizers and libFuzzer harnesses)"
   FUZZ_BUILD=build/sanitize fuzz/run.sh --configure-only
-  ninja -C build/sanitize -j"$JOBS" >/dev/null
-  log "test suite (address + undefined-behaviour sanitizers, without the 'slow' cases)"
-  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-    run_suite build/sanitize/tests/trit_tests --test-case-exclude='*[slow]*'
-  # Each reader of a user's file under libFuzzer, a short bounded run each; the long
-  # campaign is `FUZZ_KEEP_GOING=1 fuzz/run.sh 1800`.
-  log "fuzzing (libFuzzer harnesses, ${FUZZ_SECONDS:-10} s each)"
-  local fuzz_out fuzz_counts
-  fuzz_out=$(FUZZ_BUILD=build/sanitize fuzz/run.sh "${FUZZ_SECONDS:-10}" 2>&1) || true
-  printf '%s\n' "$fuzz_out" | tail -12
-  fuzz_counts=$(printf '%s\n' "$fuzz_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
-  [ -n "$fuzz_counts" ] || fuzz_counts="0 1"  # the build or the script failed
-  PASSED=$((PASSED + ${fuzz_counts% *}))
-  FAILED=$((FAILED + ${fuzz_counts#* }))
+  if compile build/sanitize tests/trit_tests fuzz; then  # not the benchmarks and examples
+    log "test suite (address + undefined-behaviour sanitizers, without the 'slow' cases)"
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+      run_suite build/sanitize/tests/trit_tests --test-case-exclude='*[slow]*'
+    # Each reader of a user's file under libFuzzer, a short bounded run each; the long
+    # campaign is `FUZZ_KEEP_GOING=1 fuzz/run.sh 1800`.
+    log "fuzzing (libFuzzer harnesses, ${FUZZ_SECONDS:-10} s each)"
+    local fuzz_out fuzz_counts
+    fuzz_out=$(FUZZ_BUILD=build/sanitize fuzz/run.sh "${FUZZ_SECONDS:-10}" 2>&1) || true
+    printf '%s\n' "$fuzz_out" | tail -12
+    fuzz_counts=$(printf '%s\n' "$fuzz_out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+    [ -n "$fuzz_counts" ] || fuzz_counts="0 1"  # the script failed
+    PASSED=$((PASSED + ${fuzz_counts% *}))
+    FAILED=$((FAILED + ${fuzz_counts#* }))
+  else
+    FAILED=$((FAILED + 1))
+  fi
   echo
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
@@ -144,7 +159,7 @@ test_job() {
 install_packages
 fetch_data
 case "${1:-}" in
-  "") build build/release --buildtype=release; main_job ;;
+  "") build build/release --buildtype=release || exit 1; main_job ;;
   test) test_job ;;
   *) echo "usage: ./run.sh [test]" >&2; exit 2 ;;
 esac

@@ -100,7 +100,8 @@ inline void randomize_batch_norm(nn::Module& model, uint64_t seed) {
 inline void require_close(const std::map<std::string, Tensor>& want,
                           const std::map<std::string, Tensor>& got) {
   for (const auto& [name, tensor] : want) {
-    CAPTURE(name);
+    const std::string& entry = name;  // CAPTURE may not name a structured binding
+    CAPTURE(entry);
     REQUIRE(got.count(name) == 1);
     const Tensor& value = got.at(name);
     REQUIRE(value.shape() == tensor.shape());

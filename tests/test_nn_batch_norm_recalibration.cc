@@ -160,7 +160,8 @@ TEST_SUITE("nn") {
       CHECK(norm1->momentum() == 0.1f);
       CHECK(norm2->momentum() == 0.3f);
       for (const auto& [name, values] : parameters) {
-        CAPTURE(name);
+        const std::string& entry = name;  // CAPTURE may not name a structured binding
+        CAPTURE(entry);
         CHECK(model.state_dict().at(name).to_vector() == values);
       }
     }

@@ -107,7 +107,8 @@ TEST_SUITE("nn") {
         {"classifier.bias", {10}},
     };
     for (const auto& [name, shape] : some) {
-      CAPTURE(name);
+      const std::string& entry = name;  // CAPTURE may not name a structured binding
+      CAPTURE(entry);
       REQUIRE(shapes.count(name) == 1);
       CHECK(shapes.at(name) == shape);
     }

@@ -283,7 +283,8 @@ TEST_SUITE("quant") {
     CHECK(report.layers[3].network_error_calibration > 0.0);  // upstream layers are quantised
     CHECK(quantisable_layers(*a)[3].weight.to_vector() == fc2);
     for (const auto& [name, tensor] : a->state_dict()) {
-      CAPTURE(name);
+      const std::string& entry = name;  // CAPTURE may not name a structured binding
+      CAPTURE(entry);
       CHECK(tensor.to_vector() == b->state_dict().at(name).to_vector());
     }
   }

@@ -104,7 +104,8 @@ TEST_SUITE("quant") {
     reseed(layers, 10);
     backward(cross_entropy((*model)(x), {1, 4, 7}));
     for (const auto& [name, layer] : by_name) {
-      CAPTURE(name);
+      const std::string& entry = name;  // CAPTURE may not name a structured binding
+      CAPTURE(entry);
       REQUIRE(layer->theta().has_grad());
       REQUIRE(layer->log_sigma2().has_grad());
       CHECK(max_abs(layer->theta().grad()) > 0.0);
@@ -115,7 +116,8 @@ TEST_SUITE("quant") {
     reseed(layers, 10);
     backward(cross_entropy((*model)(x), {1, 4, 7}) + total_kl(layers, 1e-3f));
     for (const auto& [name, layer] : by_name) {
-      CAPTURE(name);
+      const std::string& entry = name;  // CAPTURE may not name a structured binding
+      CAPTURE(entry);
       REQUIRE(layer->level().has_grad());
       CHECK(max_abs(layer->level().grad()) > 0.0);
     }

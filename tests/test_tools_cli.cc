@@ -117,7 +117,8 @@ TEST_SUITE("tools") {
     const auto a = nn::load_safetensors(straight), b = nn::load_safetensors(halves);
     REQUIRE(a.tensors.size() == b.tensors.size());
     for (const auto& [name, tensor] : a.tensors) {
-      CAPTURE(name);
+      const std::string& entry = name;  // CAPTURE may not name a structured binding
+      CAPTURE(entry);
       CHECK(tensor.to_vector() == b.tensors.at(name).to_vector());
     }
     CHECK(a.metadata.at("epoch") == "2");

@@ -161,7 +161,8 @@ TEST_SUITE("tools") {
         if (!first)
           for (int8_t code : vnq.layers[l]->ternary_codes()) nonzero += code != 0, ++weights;
       }
-      REQUIRE_MESSAGE(value.defined(), name);
+      const std::string parameter = name;  // REQUIRE_MESSAGE may not name a structured binding
+      REQUIRE_MESSAGE(value.defined(), parameter);
       std::copy(value.data(), value.data() + value.numel(), param.data());
     }
     const train::DataSplits data = train::load_data("mnist", files.data);
