@@ -28,8 +28,8 @@
 #include "autograd/ops/conv.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/random.h"
-#include "quant/ternary_ops.h"
-#include "quant/ternary_pack.h"
+#include "quant/ternary/ops.h"
+#include "quant/ternary/pack.h"
 #include "tests/ternary_testing.h"  // random codes, a third each of -1, 0, +1
 
 using namespace trit;

@@ -22,7 +22,7 @@
 #include "bench/bench_util.h"
 #include "nn/models/registry.h"
 #include "optim/adam.h"
-#include "quant/vnq_model.h"
+#include "quant/vnq/model.h"
 
 using namespace trit;
 

@@ -1,5 +1,5 @@
 // ptq_study: the single-layer post-training quantisation study of shared/spec/ptq.md §8
-// (quant/study_report.h; the same as `trit ptq-study`).
+// (study/report.h; the same as `trit ptq-study`).
 //
 //   ptq_study [--quick] [--only e1|e2|e4|fc1] [--plot FILE.png] [--threads N] [--fc1-neurons N]
 //
@@ -10,10 +10,10 @@
 
 #include "autograd/error.h"
 #include "autograd/kernels/parallel.h"
-#include "quant/study_report.h"
+#include "study/report.h"
 
 int main(int argc, char** argv) {
-  trit::quant::StudyReportOptions options;
+  trit::study::StudyReportOptions options;
   std::string only;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     }
   }
   try {
-    trit::quant::study_report(only, options, stdout);
+    trit::study::study_report(only, options, stdout);
   } catch (const trit::Error& e) {
     std::fprintf(stderr, "ptq_study: %s\n", e.what());
     return 2;

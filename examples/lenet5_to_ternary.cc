@@ -9,8 +9,9 @@
 #include <string>
 
 #include "autograd/error.h"
-#include "quant/ternary_checkpoint.h"
-#include "quant/ternary_layers.h"
+#include "quant/ternary/checkpoint.h"
+#include "quant/ternary/layers.h"
+#include "quant/vnq/to_ternary.h"
 #include "train/evaluate.h"
 #include "train/recipe.h"
 #include "train/trainer.h"

@@ -19,8 +19,8 @@
 
 #include "fuzz/fuzz_common.h"
 #include "nn/checkpoint.h"
-#include "quant/ptq_checkpoint.h"
-#include "quant/vnq_checkpoint.h"
+#include "quant/ptq/checkpoint.h"
+#include "quant/vnq/checkpoint.h"
 #include "train/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

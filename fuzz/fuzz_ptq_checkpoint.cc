@@ -19,7 +19,7 @@
 #include "fuzz/fuzz_common.h"
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
-#include "quant/ptq_checkpoint.h"
+#include "quant/ptq/checkpoint.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::shared_ptr<trit::nn::Module> model = [] {

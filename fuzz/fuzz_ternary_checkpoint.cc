@@ -1,4 +1,4 @@
-// Fuzzes the ternary checkpoint loader (quant/ternary_checkpoint.cc load_ternary_checkpoint:
+// Fuzzes the ternary checkpoint loader (quant/ternary/checkpoint.cc load_ternary_checkpoint:
 // packed U8 codes and levels, validate_ternary, ternary twins, the strict load of the rest)
 // and the metadata `trit eval` reads from it (parse_vnq_settings when "vnq" is present,
 // baked_bn_images), as `trit eval` and `trit plot` load a ternary checkpoint. A checkpoint
@@ -19,10 +19,10 @@
 
 #include "fuzz/fuzz_common.h"
 #include "nn/models/registry.h"
-#include "quant/ternary_checkpoint.h"
-#include "quant/ternary_layers.h"
-#include "quant/ternary_pack.h"
-#include "quant/vnq_checkpoint.h"
+#include "quant/ternary/checkpoint.h"
+#include "quant/ternary/layers.h"
+#include "quant/ternary/pack.h"
+#include "quant/vnq/checkpoint.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static std::shared_ptr<trit::nn::Module> model;

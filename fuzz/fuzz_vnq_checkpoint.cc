@@ -17,9 +17,10 @@
 #include <cstdint>
 
 #include "fuzz/fuzz_common.h"
-#include "quant/ternary_layers.h"
-#include "quant/vnq_checkpoint.h"
-#include "quant/vnq_model.h"
+#include "quant/ternary/layers.h"
+#include "quant/vnq/checkpoint.h"
+#include "quant/vnq/model.h"
+#include "quant/vnq/to_ternary.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = trit::fuzz::input_file("vnq.safetensors", data, size);

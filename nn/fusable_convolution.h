@@ -7,7 +7,7 @@
 // `convolve` that runs the fused, recomputing norm_relu_conv2d (fused/norm_relu_conv.h), so a
 // dense block's memory grows linearly whichever convolution module its layers hold: a plain
 // nn::Conv2d (one convolution) or VNQ's VariationalConv2d (mean and variance paths, the
-// latter on h^2; quant/variational.h).
+// latter on h^2; quant/vnq/variational.h).
 #pragma once
 
 #include <functional>

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The layering rule of the library (README, "Layout"), checked over every #include:
 #
-#   autograd/kernels <- autograd <- nn <- {optim, datasets} <- quant <- train <- tools
+#   autograd/kernels <- autograd <- report <- nn <- {optim, datasets} <- quant/ternary
+#     <- {quant/vnq, quant/ptq} <- {train, study} <- tools
 #
 # A file may include its own module and the modules below it; nothing includes upward, and
-# optim and datasets do not include each other. (tests/, bench/, fuzz/ and examples/ sit on
+# modules of one rank (optim and datasets; vnq and ptq; train and study) do not include each
+# other. (tests/, bench/, fuzz/ and examples/ sit on
 # top and may include anything.) Prints each offending line and "layers: N violations";
 # exits non-zero when there is one.
 set -euo pipefail
@@ -14,15 +16,18 @@ cd "$(dirname "$0")/.."
 # different modules of the same rank may not include each other.
 rank() {
   case $1 in
-    autograd/kernels) echo 0 ;; autograd) echo 1 ;; nn) echo 2 ;;
-    optim | datasets) echo 3 ;; quant) echo 4 ;; train) echo 5 ;; tools) echo 6 ;;
+    autograd/kernels) echo 0 ;; autograd) echo 1 ;; report) echo 2 ;; nn) echo 3 ;;
+    optim | datasets) echo 4 ;; quant/ternary) echo 5 ;; quant/vnq | quant/ptq) echo 6 ;;
+    train | study) echo 7 ;; tools) echo 8 ;;
     *) echo 99 ;;
   esac
 }
-# the module of a path: autograd/kernels/x.h -> autograd/kernels, nn/models/x.h -> nn
+# the module of a path: autograd/kernels/x.h -> autograd/kernels, quant/vnq/kernels/x.h ->
+# quant/vnq, nn/models/x.h -> nn
 module_of() {
   case $1 in
     autograd/kernels/*) echo autograd/kernels ;;
+    quant/*/*) echo "quant/$(cut -d/ -f2 <<<"$1")" ;;
     *) echo "${1%%/*}" ;;
   esac
 }
@@ -40,7 +45,7 @@ while IFS= read -r line; do
     echo "layers: $line ($from may not include $to)"
     violations=$((violations + 1))
   fi
-done < <(grep -rnE '^#include "[^"]+"' autograd nn optim datasets quant train tools \
+done < <(grep -rnE '^#include "[^"]+"' autograd report nn optim datasets quant train study tools \
            --include='*.h' --include='*.cc')
 echo "layers: $violations violations"
 [ "$violations" -eq 0 ]

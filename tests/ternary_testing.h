@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "autograd/random.h"
-#include "quant/ternary_pack.h"
+#include "quant/ternary/pack.h"
 
 namespace trit::testing {
 

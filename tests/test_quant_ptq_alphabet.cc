@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "autograd/error.h"
-#include "quant/alphabet.h"
-#include "quant/metrics.h"
-#include "quant/synthetic.h"
+#include "quant/ptq/alphabet.h"
+#include "quant/ptq/metrics.h"
+#include "quant/ptq/synthetic.h"
 
 using namespace trit;
 using namespace trit::quant;

@@ -4,11 +4,11 @@
 #include <Eigen/Dense>
 
 #include "autograd/error.h"
-#include "quant/alphabet.h"
-#include "quant/gpfq.h"
-#include "quant/metrics.h"
-#include "quant/optq.h"
-#include "quant/synthetic.h"
+#include "quant/ptq/alphabet.h"
+#include "quant/ptq/gpfq.h"
+#include "quant/ptq/metrics.h"
+#include "quant/ptq/optq.h"
+#include "quant/ptq/synthetic.h"
 
 using namespace trit;
 using namespace trit::quant;

@@ -5,11 +5,11 @@
 
 #include "autograd/error.h"
 #include "autograd/kernels/parallel.h"
-#include "quant/alphabet.h"
-#include "quant/metrics.h"
-#include "quant/preprocess.h"
-#include "quant/row_space.h"
-#include "quant/synthetic.h"
+#include "quant/ptq/alphabet.h"
+#include "quant/ptq/metrics.h"
+#include "quant/ptq/preprocess.h"
+#include "quant/ptq/row_space.h"
+#include "quant/ptq/synthetic.h"
 
 using namespace trit;
 using namespace trit::quant;
@@ -168,7 +168,7 @@ TEST_SUITE("quant") {
     const auto alphabets = layer_alphabets(p.w, 7);
     p.w(5, 1) = alphabets[1].level(2);  // neuron 1 starts with entry 5 frozen: its own basis
     const RowSpace space = row_space(p.x_train);
-    const KernelStepOptions options;
+    const VertexWalkOptions options;
     const SharedStart start = shared_start(space, options);
     std::vector<int> expected = {0, 1};
     for (int i = 3; i < 13; ++i) expected.push_back(i);

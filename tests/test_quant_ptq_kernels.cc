@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "autograd/random.h"
-#include "quant/kernels/rank_one.h"
+#include "quant/ptq/kernels/rank_one.h"
 #include "tests/gradcheck.h"
 
 using namespace trit;

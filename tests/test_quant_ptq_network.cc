@@ -1,4 +1,4 @@
-// Whole-network post-training quantisation (quant/ptq_network.h, ptq.md §5): layer data
+// Whole-network post-training quantisation (quant/ptq/network.h, ptq.md §5): layer data
 // (captured inputs, im2col rows, weight layout), BatchNorm folding, and quantise_network on
 // LeNet-5 with every method.
 #include <doctest/doctest.h>
@@ -15,10 +15,10 @@
 #include "nn/conv2d.h"
 #include "nn/models/registry.h"
 #include "nn/sequential.h"
-#include "quant/fold_batch_norm.h"
-#include "quant/layer_rows.h"
-#include "quant/network_layers.h"
-#include "quant/ptq_network.h"
+#include "quant/ptq/fold_batch_norm.h"
+#include "quant/ptq/layer_rows.h"
+#include "quant/ptq/network.h"
+#include "quant/ptq/network_layers.h"
 #include "tests/cli_fixtures.h"
 
 using namespace trit;

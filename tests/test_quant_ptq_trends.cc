@@ -5,9 +5,13 @@
 #include <utility>
 #include <vector>
 
-#include "quant/study.h"
+#include "report/table.h"
+#include "study/study.h"
 
 using namespace trit::quant;
+using namespace trit::study;
+using trit::report::fixed;
+using trit::report::format_table;
 
 namespace {
 

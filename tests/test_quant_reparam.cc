@@ -1,5 +1,5 @@
-// VNQ's elementwise kernels (quant/kernels/reparam.h) against scalar loops on every target,
-// and the ops built on them (quant/reparam.h) against their unfused definitions.
+// VNQ's elementwise kernels (quant/vnq/kernels/reparam.h) against scalar loops on every target,
+// and the ops built on them (quant/vnq/reparam.h) against their unfused definitions.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,8 +10,8 @@
 #include "autograd/graph.h"
 #include "autograd/kernels/parallel.h"
 #include "autograd/kernels/random.h"
-#include "quant/kernels/reparam.h"
-#include "quant/reparam.h"
+#include "quant/vnq/kernels/reparam.h"
+#include "quant/vnq/reparam.h"
 #include "tests/gradcheck.h"
 
 using namespace trit;

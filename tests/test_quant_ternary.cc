@@ -12,8 +12,8 @@
 #include "autograd/kernels/parallel.h"
 #include "autograd/ops/conv.h"
 #include "autograd/ops/matmul.h"
-#include "quant/ternary_ops.h"
-#include "quant/ternary_pack.h"
+#include "quant/ternary/ops.h"
+#include "quant/ternary/pack.h"
 #include "tests/gradcheck.h"
 #include "tests/ternary_testing.h"
 

@@ -1,4 +1,4 @@
-// Ternary layers and checkpoints (quant/ternary_layers.h, quant/ternary_checkpoint.h): a VNQ
+// Ternary layers and checkpoints (quant/ternary/layers.h, quant/ternary/checkpoint.h): a VNQ
 // model made ternary predicts exactly as its kTernary mode, the checkpoint round-trips
 // bit-exactly, and corrupt or mismatched checkpoints are errors naming the file.
 #include <doctest/doctest.h>
@@ -11,9 +11,10 @@
 #include "autograd/ops/reduce.h"
 #include "nn/models/registry.h"
 #include "nn/safetensors.h"
-#include "quant/ternary_checkpoint.h"
-#include "quant/ternary_layers.h"
-#include "quant/vnq_model.h"
+#include "quant/ternary/checkpoint.h"
+#include "quant/ternary/layers.h"
+#include "quant/vnq/model.h"
+#include "quant/vnq/to_ternary.h"
 #include "tests/dataset_files.h"
 #include "tests/vnq_fixtures.h"
 

@@ -9,9 +9,9 @@
 #include "autograd/ops/conv.h"
 #include "autograd/ops/matmul.h"
 #include "nn/models/registry.h"
-#include "quant/reparam.h"
-#include "quant/vnq_model.h"
-#include "quant/vnq_plots.h"
+#include "quant/vnq/model.h"
+#include "quant/vnq/plots.h"
+#include "quant/vnq/reparam.h"
 #include "tests/gradcheck.h"
 
 using namespace trit;

@@ -7,8 +7,8 @@
 #include "autograd/error.h"
 #include "autograd/graph.h"
 #include "autograd/ops/arithmetic.h"
-#include "quant/reparam.h"
-#include "quant/vnq_kl.h"
+#include "quant/vnq/kl.h"
+#include "quant/vnq/reparam.h"
 #include "tests/gradcheck.h"
 
 using namespace trit;

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/safetensors.h"
-#include "quant/vnq_checkpoint.h"
+#include "quant/vnq/checkpoint.h"
 #include "tests/cli_fixtures.h"
 #include "tools/cli.h"
 #include "tools/commands/commands.h"

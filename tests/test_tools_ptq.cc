@@ -11,7 +11,7 @@
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
 #include "nn/safetensors.h"
-#include "quant/alphabet.h"
+#include "quant/ptq/alphabet.h"
 #include "tests/cli_fixtures.h"
 #include "tools/cli.h"
 

@@ -11,9 +11,9 @@
 
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
-#include "quant/ternary_checkpoint.h"
-#include "quant/ternary_layers.h"
-#include "quant/vnq_checkpoint.h"
+#include "quant/ternary/checkpoint.h"
+#include "quant/ternary/layers.h"
+#include "quant/vnq/checkpoint.h"
 #include "tests/cli_fixtures.h"
 #include "tests/vnq_fixtures.h"
 #include "tools/cli.h"

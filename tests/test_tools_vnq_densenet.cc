@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "nn/safetensors.h"
-#include "quant/vnq_checkpoint.h"
+#include "quant/vnq/checkpoint.h"
 #include "tests/cli_fixtures.h"
 #include "tools/cli.h"
 

@@ -8,7 +8,7 @@
 
 #include "autograd/graph.h"
 #include "nn/models/registry.h"
-#include "quant/vnq_model.h"
+#include "quant/vnq/model.h"
 
 namespace trit::testing {
 

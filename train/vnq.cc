@@ -9,7 +9,7 @@
 #include "datasets/streams.h"
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
-#include "quant/vnq_model.h"
+#include "quant/vnq/model.h"
 #include "train/evaluate.h"
 #include "train/recipe.h"
 #include "train/vnq_report.h"

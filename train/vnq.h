@@ -1,13 +1,13 @@
 // VNQ training as library calls: Variational Network Quantization of a pre-trained model
 // (shared/spec/vnq.md) on top of the Trainer.
 //
-// A VNQ run is a training run whose model has variational layers (quant/variational.h) and
+// A VNQ run is a training run whose model has variational layers (quant/vnq/variational.h) and
 // whose loss is
 //   cross-entropy + beta(t) * KL / N                                       (§4.1)
 // with beta's linear warm-up (§4.2), the codebook levels at 1/100 of the learning rate
 // (quant::vnq_param_groups) and the projections of §4.3 after every step. Its checkpoints are
 // ordinary training checkpoints with metadata kind = "vnq" and the settings
-// (quant/vnq_checkpoint.h), so `trit eval`, `trit quantize` and load_vnq_model read them.
+// (quant/vnq/checkpoint.h), so `trit eval`, `trit quantize` and load_vnq_model read them.
 //
 // Usage (what `trit vnq` does):
 //   VnqRun run = start_vnq(config, settings, "lenet5.safetensors", data);
@@ -23,8 +23,8 @@
 
 #include "nn/module.h"
 #include "optim/optimizer.h"
-#include "quant/variational.h"
-#include "quant/vnq_checkpoint.h"
+#include "quant/vnq/checkpoint.h"
+#include "quant/vnq/variational.h"
 #include "train/config.h"
 #include "train/data.h"
 #include "train/trainer.h"

@@ -13,8 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/module.h"
-#include "quant/variational.h"
-#include "quant/vnq_checkpoint.h"
+#include "quant/vnq/checkpoint.h"
+#include "quant/vnq/variational.h"
 #include "train/data.h"
 
 namespace trit::train {

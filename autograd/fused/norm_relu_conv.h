@@ -32,7 +32,7 @@
 //   the statistics' part of x's gradient to its owed sums instead of to x's gradient.
 //   Give it only for x made by channel_buffer / write_channels with the same `shared`.
 // - input = kSquared convolves relu(batch_norm(x))^2 instead, elementwise (the variance
-//   path of a variational layer, quant/variational.h: conv(h^2, sigma^2)); backward
+//   path of a variational layer, quant/vnq/variational.h: conv(h^2, sigma^2)); backward
 //   recomputes h and chains through 2 h.
 // Errors name the op and shapes, e.g. "norm_relu_conv2d: 12 channels of input [2,8,4,4]".
 #pragma once

@@ -1,4 +1,4 @@
-// A cheaper e^x for kernels that need many (quant/kernels/vnq_kl.cc, reparam.cc): hn::Exp's
+// A cheaper e^x for kernels that need many (quant/vnq/kernels/kl.cc, reparam.cc): hn::Exp's
 // range reduction and polynomial, with the power of two added to the result's exponent bits
 // instead of multiplied in. Per-target code (hwy's -inl.h idiom): include after
 // hwy/highway.h and hwy/contrib/math/math-inl.h.

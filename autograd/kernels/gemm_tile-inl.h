@@ -1,4 +1,4 @@
-// Building blocks of the cache-blocked GEMMs (gemm.cc, ternary_gemm.cc), per target
+// Building blocks of the cache-blocked GEMMs (gemm.cc, quant/ternary/kernels/gemm.cc), per target
 // (Highway's -inl.h idiom: re-included once per target, so include it after hwy/highway.h).
 //
 // A micro-tile is kMr rows x Nr() = two vectors of columns, held in 2 kMr accumulators.

@@ -1,5 +1,5 @@
 // Per-target code of the counter-based normal generator of random.h, shared by the kernels
-// that draw normal values (random.cc fills arrays; quant/kernels/reparam.cc draws its noise
+// that draw normal values (random.cc fills arrays; quant/vnq/kernels/reparam.cc draws its noise
 // in registers). Included once per Highway target (the HWY_TARGET_TOGGLE guard of hwy's
 // -inl.h headers), after hwy/highway.h and hwy/contrib/math/math-inl.h.
 //

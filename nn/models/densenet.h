@@ -39,7 +39,7 @@
 //
 // Swapped layers. Every forward calls the module registered NOW under each convolution's
 // and the classifier's name, so Module::replace_child works: VNQ's variational twins
-// (quant/vnq_model.h), the ternary layers of a quantised checkpoint (quant/ternary_layers.h).
+// (quant/vnq/model.h), the ternary layers of a quantised checkpoint (quant/ternary/layers.h).
 // A BN-ReLU-conv runs fused when its conv child is a FusableConvolution
 // (nn/fusable_convolution.h: nn::Conv2d, and VNQ's VariationalConv2d, whose variance path
 // convolves the recomputed h^2) in a memory-efficient model; otherwise (the ternary layers

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/error.h"
-#include "quant/plot/plot.h"
+#include "report/plot.h"
 #include "tools/commands/commands.h"
 
 namespace trit::cli {
@@ -62,7 +62,7 @@ void points(const Epochs& epochs, const Curve& curve, std::vector<double>& xs,
 struct Panel {
   std::string title, ylabel;
   std::vector<Curve> curves;
-  plot::Corner legend = plot::Corner::top_right;  // away from where the curves end
+  report::Corner legend = report::Corner::top_right;  // away from where the curves end
 };
 
 constexpr int kPanelWidth = 640, kPanelHeight = 420, kColumns = 3;
@@ -74,24 +74,24 @@ void run_curves(const std::string& metrics, const std::string& out) {
       {"accuracy",
        "%",
        {{"train_accuracy", "train", 100}, {"test_accuracy", "test", 100}},
-       plot::Corner::bottom_right},
+       report::Corner::bottom_right},
       {"learning rate", "lr", {{"lr", "lr"}}},
       {"VNQ test error", "%",
        {{"means_test_error", "means", 100}, {"pq_test_error", "P&Q (ternary)", 100}}},
       {"VNQ non-zero weights", "%", {{"nonzero_fraction", "non-zero", 100}}},
       {"VNQ KL", "nats", {{"kl", "KL"}}},
   };
-  std::vector<plot::Canvas> drawn;
+  std::vector<report::Canvas> drawn;
   for (const Panel& panel : panels) {
-    plot::Plot chart(kPanelWidth, kPanelHeight);
+    report::Plot chart(kPanelWidth, kPanelHeight);
     chart.title(panel.title).xlabel("epoch").ylabel(panel.ylabel).legend(panel.legend);
     bool any = false;
     for (const Curve& curve : panel.curves) {
       std::vector<double> xs, ys;
       points(epochs, curve, xs, ys);
       if (xs.empty()) continue;
-      plot::Style style;
-      style.marker = xs.size() > 40 ? plot::Marker::none : plot::Marker::circle;
+      report::Style style;
+      style.marker = xs.size() > 40 ? report::Marker::none : report::Marker::circle;
       chart.line(xs, ys, panel.curves.size() > 1 ? curve.label : "", style);
       any = true;
     }
@@ -99,7 +99,7 @@ void run_curves(const std::string& metrics, const std::string& out) {
   }
   const int columns = std::min<int>(kColumns, static_cast<int>(drawn.size()));
   const int rows = (static_cast<int>(drawn.size()) + columns - 1) / columns;
-  plot::Canvas figure(columns * kPanelWidth, rows * kPanelHeight);
+  report::Canvas figure(columns * kPanelWidth, rows * kPanelHeight);
   for (size_t i = 0; i < drawn.size(); ++i)
     figure.paste(drawn[i], static_cast<int>(i % columns) * kPanelWidth,
                  static_cast<int>(i / columns) * kPanelHeight);

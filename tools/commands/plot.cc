@@ -1,4 +1,4 @@
-// `trit plot FILE --out DIR`: the VNQ paper's per-layer figures (quant/vnq_plots.h) as PNGs.
+// `trit plot FILE --out DIR`: the VNQ paper's per-layer figures (quant/vnq/plots.h) as PNGs.
 //   VNQ checkpoint:     DIR/<layer>_scatter.png (theta vs log sigma^2 with the codebook and
 //                       the funnels) and DIR/<layer>_hist.png (weights before / after P&Q).
 //   ternary checkpoint: DIR/<layer>_hist.png with the quantised weights only (it holds no
@@ -11,10 +11,10 @@
 #include "autograd/error.h"
 #include "nn/models/registry.h"
 #include "nn/safetensors.h"
-#include "quant/ternary_checkpoint.h"
-#include "quant/ternary_layers.h"
-#include "quant/vnq_checkpoint.h"
-#include "quant/vnq_plots.h"
+#include "quant/ternary/checkpoint.h"
+#include "quant/ternary/layers.h"
+#include "quant/vnq/checkpoint.h"
+#include "quant/vnq/plots.h"
 #include "tools/commands/commands.h"
 
 namespace trit::cli {

@@ -1,4 +1,4 @@
-// `trit ptq`: post-training quantisation of a trained model, layer by layer (quant/ptq_network.h,
+// `trit ptq`: post-training quantisation of a trained model, layer by layer (quant/ptq/network.h,
 // shared/spec/ptq.md §5), without retraining.
 //
 // Loads the float checkpoint, evaluates it, draws --calib calibration and --holdout held-out
@@ -13,8 +13,8 @@
 #include "nn/atomic_file.h"
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
-#include "quant/ptq_checkpoint.h"
-#include "quant/ptq_network.h"
+#include "quant/ptq/checkpoint.h"
+#include "quant/ptq/network.h"
 #include "tools/commands/commands.h"
 #include "train/data.h"
 #include "train/evaluate.h"

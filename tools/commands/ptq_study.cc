@@ -1,17 +1,17 @@
 // `trit ptq-study`: the single-layer PTQ study of shared/spec/ptq.md §8 (E1, E2, E4 and the
 // fc1 timing) as tables beside the spec's reference numbers, plus the E1 log-log PNG
-// (quant/study_report.h).
+// (study/report.h).
 #include <cstdio>
 #include <memory>
 
 #include "autograd/kernels/parallel.h"
-#include "quant/study_report.h"
+#include "study/report.h"
 #include "tools/commands/commands.h"
 
 namespace trit::cli {
 
 void add_ptq_study_command(CLI::App& app) {
-  auto options = std::make_shared<quant::StudyReportOptions>();
+  auto options = std::make_shared<study::StudyReportOptions>();
   auto only = std::make_shared<std::string>();
   auto threads = std::make_shared<int>(0);
   CLI::App* command = app.add_subcommand(
@@ -29,9 +29,9 @@ void add_ptq_study_command(CLI::App& app) {
   command->add_option("--threads", *threads, "threads (0: all cores)")->check(kThreads);
   command->callback([command, options, only, threads] {
     if (*threads > 0) kernels::set_num_threads(*threads);
-    quant::StudyReportOptions run = *options;
+    study::StudyReportOptions run = *options;
     if (run.quick && command->count("--seeds") == 0) run.seeds = 1;  // --quick: one seed
-    quant::study_report(*only, run, stdout);
+    study::study_report(*only, run, stdout);
   });
 }
 

@@ -1,5 +1,5 @@
 // `trit quantize FILE --save TERNARY`: pruning and quantisation (shared/spec/vnq.md §5) of a
-// VNQ checkpoint into a ternary checkpoint (quant/ternary_checkpoint.h) with 2-bit packed
+// VNQ checkpoint into a ternary checkpoint (quant/ternary/checkpoint.h) with 2-bit packed
 // weights, which `trit eval` runs. Prints per layer the level a and the non-zero share.
 // --bn-reestimate N re-estimates the packed model's BatchNorm statistics on N training
 // images before saving (§8.4, not the paper's procedure) and records N in the metadata
@@ -10,9 +10,10 @@
 #include <optional>
 
 #include "nn/atomic_file.h"
-#include "quant/ternary_checkpoint.h"
-#include "quant/ternary_layers.h"
-#include "quant/vnq_checkpoint.h"
+#include "quant/ternary/checkpoint.h"
+#include "quant/ternary/layers.h"
+#include "quant/vnq/checkpoint.h"
+#include "quant/vnq/to_ternary.h"
 #include "tools/commands/commands.h"
 #include "train/data.h"
 #include "train/evaluate.h"

@@ -1,0 +1,39 @@
+// Inference ops on packed ternary weights (quant/ternary/pack.h): the quantised model's
+// forward pass, with weights kept at 2 bits each and expanded on the fly by
+// kernels::ternary_gemm (never unpacked to a float layer).
+//
+// These ops are NOT differentiable: they never record on the tape and their outputs do not
+// require grad, whatever the inputs (a quantised network is only evaluated, spec §5.3).
+// Only sizes are checked per call; codes are checked once by validate_ternary when a layer
+// is loaded or built (pack_ternary output is valid by construction).
+//
+// ternary_linear(x, w, bias) = x (w.level * codes)^T + bias, as linear(x, weight, bias)
+//   x [N, in], w [out, in] codes, bias [out] or Tensor() -> [N, out].
+//   Errors: "ternary_linear: input [64,800] does not match weight [500,799]",
+//   "ternary_linear: bias [499] does not match weight [500,800]".
+//
+// ternary_conv2d(x, w, kernel, stride, padding, bias): conv2d (cross-correlation, groups 1)
+//   with the square kernel x kernel weight level * codes, the codes flattened [Cout, Cin*K*K]
+//   (the row-major [Cout, Cin, K, K] weight), bias [Cout] or Tensor() -> [N, Cout, OH, OW],
+//   OH = (H + 2 padding - K) / stride + 1, OW likewise. Stride 1 reads the taps as shifted
+//   runs of each zero-padded image (kernels::WideConv, no column matrix); strided convs use
+//   im2col; a pointwise conv multiplies the images themselves. Groups of images share one
+//   kernels::ternary_gemm_taps call (each decoded weight panel serves the whole group);
+//   chunks of images run on the threads.
+//   Errors: "ternary_conv2d: input [2,3,8,8] with a 3x3 kernel needs 27 weight columns,
+//   weight [4,18] has 18", and make_window's for bad kernel, stride, padding or input rank.
+#pragma once
+
+#include <cstdint>
+
+#include "autograd/tensor.h"
+#include "quant/ternary/pack.h"
+
+namespace trit::quant {
+
+Tensor ternary_linear(const Tensor& x, const PackedTernary& w, const Tensor& bias = Tensor());
+
+Tensor ternary_conv2d(const Tensor& x, const PackedTernary& w, int64_t kernel, int64_t stride,
+                      int64_t padding, const Tensor& bias = Tensor());
+
+}  // namespace trit::quant
