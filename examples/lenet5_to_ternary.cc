@@ -41,14 +41,12 @@ int main(int argc, char** argv) try {
   vnq_config.epochs = argc > 3 ? std::stoll(argv[3]) : 20;
   vnq_config.batch = 128;
   vnq_config.schedule = "linear";
-  quant::VnqSettings settings;
-  settings.level_init = "auto";
-  const train::VnqRun run =
-      train::start_vnq(vnq_config, train::resolve_vnq_defaults(settings, vnq_config.epochs, {}),
-                       out + "lenet5.safetensors", data);
+  const quant::VnqConfig vnq =
+      train::resolve_vnq_defaults(quant::VnqConfig{}, "auto", vnq_config.epochs, {});
+  const train::VnqRun run = train::start_vnq(vnq_config, vnq, out + "lenet5.safetensors", data);
   train::Trainer vnq_trainer(*run.model, *run.optimizer, data, vnq_config,
                              train::vnq_hooks(run, data, vnq_config.seed));
-  vnq_trainer.set_metadata(run.settings.to_metadata());
+  vnq_trainer.set_metadata(quant::vnq_metadata(run.record));
   vnq_trainer.set_outputs(out + "lenet5-vnq.safetensors", "");
   vnq_trainer.run();
 
@@ -56,11 +54,11 @@ int main(int argc, char** argv) try {
   const quant::CompressionStats stats = quant::compression_stats(run.layers);
   quant::make_ternary(*run.model);
   quant::save_ternary_checkpoint(out + "lenet5-ternary.safetensors", *run.model,
-                                 {{"vnq", run.settings.to_metadata().at("vnq")}});
+                                 {{"vnq", quant::vnq_metadata(run.record).at("vnq")}});
   const double accuracy = train::evaluate_accuracy(*run.model, data.test, data.normalization);
   std::printf("float test error %.2f%%; ternary: %.1f%% of %lld weights non-zero, "
               "test error %.2f%%\n",
-              100 * run.settings.original_error, 100 * stats.nonzero_fraction(),
+              100 * run.record.original_error, 100 * stats.nonzero_fraction(),
               static_cast<long long>(stats.weights), 100 * (1 - accuracy));
   return 0;
 } catch (const std::exception& e) {

@@ -1,10 +1,10 @@
 // Fuzzes the parsers of checkpoint metadata strings directly (faster than through a whole
 // .safetensors file; those paths are fuzzed by the checkpoint harnesses):
-// - the run's config JSON as Trainer::resume reads it (tools/trainer.cc: JSON parse,
+// - the run's config JSON as Trainer::resume reads it (train/trainer.cc: JSON parse,
 //   TrainConfig::from_json, check_resumable_from against a default run);
-// - the VNQ settings JSON (tools/commands/vnq_checkpoint.cc parse_vnq_settings,
-//   VnqSettings::vnq_config, to_metadata as `trit vnq --resume` writes it back);
-// - the PTQ record (tools/commands/ptq_checkpoint.cc read_ptq_record);
+// - the VNQ record JSON (quant/vnq/checkpoint.cc parse_vnq_record,
+//   vnq_metadata as `trit vnq --resume` writes it back);
+// - the PTQ record (quant/ptq/checkpoint.cc read_ptq_record);
 // - bn_reestimated_images (baked_bn_images) and the training Rng state
 //   (nn/checkpoint.cc rng_state_from_string).
 //
@@ -40,9 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     checkpoint.check_resumable_from(run);
   });
   expect_error([&] {
-    const trit::quant::VnqSettings settings = trit::quant::parse_vnq_settings({{"vnq", text}}, "fuzz");
-    settings.to_metadata();
-    settings.vnq_config();
+    const trit::quant::VnqRecord record = trit::quant::parse_vnq_record({{"vnq", text}}, "fuzz");
+    trit::quant::vnq_metadata(record);
   });
   expect_error([&] { trit::quant::read_ptq_record({{"kind", "ptq"}, {"ptq", text}}, "fuzz"); });
   expect_error([&] { trit::quant::baked_bn_images({{trit::quant::kBnReestimatedKey, text}}, "fuzz"); });

@@ -1,6 +1,6 @@
 // Fuzzes the PTQ checkpoint path of `trit eval` (tools/commands/eval.cc run_eval): the
 // metadata (load_safetensors), the model-only load_checkpoint, then for kind "ptq" the
-// record (tools/commands/ptq_checkpoint.cc read_ptq_record) and what eval reads from it:
+// record (quant/ptq/checkpoint.cc read_ptq_record) and what eval reads from it:
 // method, levels, bits, float_test_error and the layers table (format_layers_table).
 //
 // Input: the bytes of a PTQ checkpoint .safetensors file, loaded into densenet-tiny (small,

@@ -209,18 +209,18 @@ void checkpoint_seeds() {
   }
 }
 
-// A densenet-tiny made variational with `settings`, saved as `trit vnq` saves it; returns it.
-std::shared_ptr<nn::Module> vnq_seed(const quant::VnqSettings& settings, const std::string& name) {
+// A densenet-tiny made variational as `record` says, saved as `trit vnq` saves it; returns it.
+std::shared_ptr<nn::Module> vnq_seed(const quant::VnqRecord& record, const std::string& name) {
   const fs::path tmp = fuzz::temp_dir() / "seed.safetensors";
   Rng rng(2);
   const std::shared_ptr<nn::Module> model = nn::make_model("densenet-tiny", rng);
-  quant::make_variational(*model, settings.vnq_config(), 1, settings.keep_float);
+  quant::make_variational(*model, record.config, 1);
   nn::TrainingState state;
   train::TrainConfig config;
   config.model = "densenet-tiny";
   config.dataset = "cifar10";
   state.config = config.to_json().dump();
-  state.extra = settings.to_metadata();
+  state.extra = quant::vnq_metadata(record);
   nn::save_checkpoint(tmp.string(), *model, state);
   write("vnq_checkpoint", name, read(tmp));
   return model;
@@ -228,17 +228,17 @@ std::shared_ptr<nn::Module> vnq_seed(const quant::VnqSettings& settings, const s
 
 void quant_seeds() {
   const fs::path tmp = fuzz::temp_dir() / "seed.safetensors";
-  quant::VnqSettings settings;
-  const std::shared_ptr<nn::Module> model = vnq_seed(settings, "default.safetensors");
-  settings.keep_float = {"features.conv0"};
-  settings.level_param = "log";
-  settings.level_init = "0.65";
-  settings.original_error = 0.1;
-  vnq_seed(settings, "keep-float.safetensors");
+  quant::VnqRecord record;
+  const std::shared_ptr<nn::Module> model = vnq_seed(record, "default.safetensors");
+  record.config.keep_float = {"features.conv0"};
+  record.config.level_param = quant::VnqConfig::LevelParam::kLog;
+  quant::set_level_init(record.config, "0.65", "seed");
+  record.original_error = 0.1;
+  vnq_seed(record, "keep-float.safetensors");
 
   quant::make_ternary(*model);
   quant::save_ternary_checkpoint(tmp.string(), *model,
-                                 {{"vnq", settings.to_metadata().at("vnq")},
+                                 {{"vnq", quant::vnq_metadata(record).at("vnq")},
                                   {"log_threshold", "2.0"},
                                   {quant::kBnReestimatedKey, "1000"}});
   write("ternary_checkpoint", "densenet-tiny.safetensors", read(tmp));
@@ -277,9 +277,9 @@ void ptq_seeds() {
 
 void metadata_json_seeds() {
   write_text("metadata_json", "train-config.json", float_config("sgd").to_json().dump());
-  quant::VnqSettings settings;
-  settings.keep_float = {"conv1"};
-  write_text("metadata_json", "vnq-settings.json", settings.to_metadata().at("vnq"));
+  quant::VnqRecord record;
+  record.config.keep_float = {"conv1"};
+  write_text("metadata_json", "vnq-settings.json", quant::vnq_metadata(record).at("vnq"));
   write_text("metadata_json", "ptq-record.json", ptq_record().dump());
   write_text("metadata_json", "rng.txt", nn::rng_state_to_string(Rng(7).state()));
   write_text("metadata_json", "count.txt", "60000");

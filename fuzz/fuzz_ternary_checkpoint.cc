@@ -1,6 +1,6 @@
 // Fuzzes the ternary checkpoint loader (quant/ternary/checkpoint.cc load_ternary_checkpoint:
 // packed U8 codes and levels, validate_ternary, ternary twins, the strict load of the rest)
-// and the metadata `trit eval` reads from it (parse_vnq_settings when "vnq" is present,
+// and the metadata `trit eval` reads from it (parse_vnq_record when "vnq" is present,
 // baked_bn_images), as `trit eval` and `trit plot` load a ternary checkpoint. A checkpoint
 // that loads is then read as they read it (find_ternary, nonzero counts, unpack_ternary).
 //
@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   trit::fuzz::expect_error([&] {
-    if (metadata.count("vnq")) trit::quant::parse_vnq_settings(metadata, path);
+    if (metadata.count("vnq")) trit::quant::parse_vnq_record(metadata, path);
     trit::quant::baked_bn_images(metadata, path);
   });
   for (const auto& [name, layer] : trit::quant::find_ternary(*model)) {

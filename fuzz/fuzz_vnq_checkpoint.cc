@@ -1,7 +1,7 @@
-// Fuzzes the VNQ checkpoint loader (tools/commands/vnq_checkpoint.cc load_vnq_model: the
-// metadata's kind and VNQ settings JSON, VnqSettings::vnq_config, make_variational with the
+// Fuzzes the VNQ checkpoint loader (quant/vnq/checkpoint.cc load_vnq_model: the
+// metadata's kind and VNQ settings JSON, parse_vnq_record, make_variational with the
 // file's keep_float names, load_checkpoint of the variational model) as `trit eval`,
-// `trit quantize` and `trit plot` load a VNQ checkpoint, and read_vnq_settings as
+// `trit quantize` and `trit plot` load a VNQ checkpoint, and read_vnq_record as
 // `trit vnq --resume` reads it. A checkpoint that loads is then pruned and packed to ternary
 // as `trit quantize` does (compression_stats, make_ternary), so hostile values
 // (NaN levels or log sigma^2) reach that code too.
@@ -24,7 +24,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = trit::fuzz::input_file("vnq.safetensors", data, size);
-  trit::fuzz::expect_error([&] { trit::quant::read_vnq_settings(path).vnq_config(); });
+  trit::fuzz::expect_error([&] { trit::quant::read_vnq_record(path); });
   trit::fuzz::expect_error([&] {
     const trit::quant::VnqModel vnq = trit::quant::load_vnq_model(path, "densenet-tiny");
     trit::quant::compression_stats(vnq.layers);

@@ -94,7 +94,7 @@ TEST_SUITE("quant") {
     std::shared_ptr<nn::Module> model = nn::make_model("lenet5", rng);
     CHECK(error_of([&] { make_ternary(*model); }).find("no variational layer") !=
           std::string::npos);
-    make_variational(*model, VnqConfig{}, 1, {"conv1"});
+    make_variational(*model, testing::keeping_float({"conv1"}), 1);
     const TernaryLayers ternary = make_ternary(*model);
     CHECK(ternary.size() == 3);
     CHECK(model->children().front().second->type() == "Conv2d");

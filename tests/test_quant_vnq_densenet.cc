@@ -64,7 +64,7 @@ std::shared_ptr<nn::DenseNet> densenet(const nn::DenseNetConfig& config, bool va
   Rng rng(21);
   auto model = std::make_shared<nn::DenseNet>(config, rng);
   testing::randomize_batch_norm(*model, 22);
-  if (variational) set_mode(make_variational(*model, VnqConfig{}, 3, keep_float), VnqMode::kMeans);
+  if (variational) set_mode(make_variational(*model, testing::keeping_float(keep_float), 3), VnqMode::kMeans);
   return model;
 }
 
@@ -198,7 +198,7 @@ TEST_SUITE("quant") {
   TEST_CASE("keep-float features.conv0 (the 'w/o 1' row) leaves it a Conv2d; typos are errors") {
     Rng rng(41);
     std::shared_ptr<nn::Module> model = nn::make_model("densenet-tiny", rng);
-    const VariationalLayers layers = make_variational(*model, VnqConfig{}, 5, {"features.conv0"});
+    const VariationalLayers layers = make_variational(*model, testing::keeping_float({"features.conv0"}), 5);
     CHECK(layers.size() == 9);
     const auto by_name = variational_by_name(*model);
     CHECK(by_name.count("features.conv0") == 0);
@@ -207,11 +207,11 @@ TEST_SUITE("quant") {
       if (name == "features.conv0") CHECK(module->type() == "Conv2d");
 
     std::shared_ptr<nn::Module> fresh = nn::make_model("densenet-tiny", rng);
-    CHECK_THROWS_WITH_AS(make_variational(*fresh, VnqConfig{}, 5, {"conv0"}),
+    CHECK_THROWS_WITH_AS(make_variational(*fresh, testing::keeping_float({"conv0"}), 5),
                          "make_variational: keep-float name 'conv0' is not a Linear or Conv2d "
                          "layer of model densenet-tiny (the first is 'features.conv0')",
                          Error);
-    CHECK_THROWS_AS(make_variational(*fresh, VnqConfig{}, 5, {"features.norm5"}), Error);
+    CHECK_THROWS_AS(make_variational(*fresh, testing::keeping_float({"features.norm5"}), 5), Error);
     CHECK(find_variational(*fresh).empty());  // nothing was swapped
   }
 

@@ -180,15 +180,15 @@ TEST_SUITE("tools") {
     CHECK(vnq_json.at("test_error").get<double>() < 0.5);
     CHECK(run_cli({"trit", "vnq", "--model", "lenet5", "--data", data}) == 2);  // no --init
 
-    // the level learned as log a with its own floor: recorded in the settings, the
+    // the level learned as log a with its own floor: recorded in the VNQ config, the
     // checkpoint holds log_level, every reader sees a (= exp log_level >= the floor)
     const std::string vnq_log = dir.file("vnq-log.safetensors");
     REQUIRE(run_cli({"trit", "vnq", "--model", "lenet5", "--init", straight, "--data", data,
                      "--epochs", "1", "--batch", "32", "--threads", "1", "--level-param", "log",
                      "--min-level", "0.3", "--save", vnq_log}) == 0);
     const quant::VnqModel log_model = quant::load_vnq_model(vnq_log, "", std::nullopt);
-    CHECK(log_model.settings.level_param == "log");
-    CHECK(log_model.settings.min_level == 0.3f);
+    CHECK(log_model.record.config.level_param == quant::VnqConfig::LevelParam::kLog);
+    CHECK(log_model.record.config.min_level == 0.3f);
     for (const auto& layer : log_model.layers) {
       CHECK(layer->level_value() >= doctest::Approx(0.3));  // exp(log a): to rounding
       CHECK(layer->level_value() == doctest::Approx(std::exp(layer->level().item())));

@@ -26,7 +26,7 @@ using trit::testing::TempDir;
 
 namespace {
 
-constexpr double kOriginalError = 0.25;  // recorded in the VNQ settings, carried over
+constexpr double kOriginalError = 0.25;  // recorded in the VNQ record, carried over
 
 // A data folder with tiny MNIST and a VNQ checkpoint ("vnq.safetensors") of a LeNet-5
 // trained one epoch on it, log sigma^2 spread over [-10, -2] (no VNQ training: fast). The
@@ -49,12 +49,12 @@ struct VnqFiles {
     Rng rng(21);
     std::shared_ptr<nn::Module> model = nn::make_model("lenet5", rng);
     nn::load_checkpoint(trained, *model);
-    quant::VnqSettings settings;
-    settings.original_error = kOriginalError;
-    trit::testing::spread_log_sigma2(quant::make_variational(*model, settings.vnq_config(), 21),
+    quant::VnqRecord record;
+    record.original_error = kOriginalError;
+    trit::testing::spread_log_sigma2(quant::make_variational(*model, record.config, 21),
                                      rng, -10.0f, -2.0f);
     nn::TrainingState state;
-    state.extra = settings.to_metadata();
+    state.extra = quant::vnq_metadata(record);
     nn::save_checkpoint(vnq, *model, state);
   }
 };
@@ -87,7 +87,7 @@ TEST_SUITE("tools") {
     CHECK(metadata.at("kind") == "ternary");
     CHECK(metadata.at("model") == "lenet5");
     CHECK(std::stod(metadata.at("log_threshold")) == 2.0);
-    CHECK(quant::parse_vnq_settings(metadata, ternary).original_error == kOriginalError);
+    CHECK(quant::parse_vnq_record(metadata, ternary).original_error == kOriginalError);
 
     const std::string vnq_report = files.dir.file("vnq.json");
     const std::string ternary_report = files.dir.file("ternary.json");
@@ -125,9 +125,9 @@ TEST_SUITE("tools") {
     {
       const quant::VnqModel vnq = quant::load_vnq_model(files.vnq, "");
       Tensor ls = vnq.layers.front()->log_sigma2();
-      std::fill(ls.data(), ls.data() + ls.numel(), vnq.settings.vnq_config().max_log_sigma2);
+      std::fill(ls.data(), ls.data() + ls.numel(), vnq.record.config.max_log_sigma2);
       nn::TrainingState state;
-      state.extra = vnq.settings.to_metadata();
+      state.extra = quant::vnq_metadata(vnq.record);
       nn::save_checkpoint(wide, *vnq.model, state);
     }
     const std::string report = files.dir.file("wo1.json");

@@ -192,7 +192,7 @@ TEST_SUITE("tools") {
     }
     CHECK(train::TrainConfig::from_json(nlohmann::json::parse(R"({"epochs": 7})")).epochs == 7);
     CHECK_THROWS_WITH_AS(
-        quant::parse_vnq_settings({{"vnq", R"({"min_level": 1e300})"}}, "v.safetensors"),
+        quant::parse_vnq_record({{"vnq", R"({"min_level": 1e300})"}}, "v.safetensors"),
         doctest::Contains("v.safetensors: VNQ settings: min_level = 1e+300 is not a number a "
                           "32-bit float holds"),
         Error);
@@ -261,14 +261,14 @@ TEST_SUITE("tools") {
     REQUIRE(run_cli(train_args(tiny.data, "1", {"--save", float_path})) == 0);
     // the first epoch of a VNQ run of `epochs` epochs, with the default recipe
     const std::string metrics = tiny.dir.file("vnq.jsonl");
-    const auto vnq_settings = [&](const std::string& epochs) {
+    const auto vnq_config = [&](const std::string& epochs) {
       REQUIRE(run_cli({"trit", "vnq", "--init", float_path, "--data", tiny.data, "--epochs",
                        epochs, "--stop-after-epoch", "1", "--threads", "1", "--save", vnq_path,
                        "--metrics", metrics}) == 0);
-      return quant::read_vnq_settings(vnq_path);
+      return quant::read_vnq_record(vnq_path).config;
     };
-    const quant::VnqSettings paper = vnq_settings("100");  // paper length: the spec's settings
-    CHECK(paper.level_init == "max-abs");
+    const quant::VnqConfig paper = vnq_config("100");  // paper length: the spec's settings
+    CHECK(quant::level_init_text(paper) == "max-abs");
     CHECK(paper.kl_warmup == 15.0);
     CHECK_THROWS_WITH_AS(
         [&] {
@@ -285,8 +285,8 @@ TEST_SUITE("tools") {
         Error);
     CHECK(run_cli(train_args(tiny.data, "2", {"--resume", vnq_path})) == 1);
     // a short run starts 65 % of the weights in the zero funnel and warms the KL up over a fifth
-    const quant::VnqSettings short_run = vnq_settings("10");
-    CHECK(short_run.level_init == "0.65");
+    const quant::VnqConfig short_run = vnq_config("10");
+    CHECK(quant::level_init_text(short_run) == "0.65");
     CHECK(short_run.kl_warmup == 2.0);
     CHECK(train::TrainConfig().schedule == "cosine");
     // each VNQ metrics line has the paper's quantities; `trit curves` draws them

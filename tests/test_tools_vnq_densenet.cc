@@ -65,8 +65,8 @@ TEST_SUITE("tools") {
       "VNQ on a tiny densenet: train, evaluate with BN re-estimation, quantize, plot [slow]") {
     DenseVnqFiles files;
     const nn::Metadata metadata = nn::load_safetensors(files.vnq).metadata;
-    const quant::VnqSettings settings = quant::parse_vnq_settings(metadata, files.vnq);
-    CHECK(settings.keep_float == std::vector<std::string>{"features.conv0"});
+    const quant::VnqRecord record = quant::parse_vnq_record(metadata, files.vnq);
+    CHECK(record.config.keep_float == std::vector<std::string>{"features.conv0"});
     const nlohmann::json config = nlohmann::json::parse(metadata.at("config"));
     CHECK(config.at("decay_start").get<double>() == 1.0);
     CHECK(config.at("augment") == true);

@@ -5,12 +5,21 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "autograd/graph.h"
 #include "nn/models/registry.h"
 #include "quant/vnq/model.h"
 
 namespace trit::testing {
+
+// The default VNQ config with the layers `names` kept in float.
+inline quant::VnqConfig keeping_float(std::vector<std::string> names) {
+  quant::VnqConfig config;
+  config.keep_float = std::move(names);
+  return config;
+}
 
 // Draws every log sigma^2 of `layers` uniformly from [lo, hi]: with [-10, 0], P&Q prunes some
 // weights, snaps some to 0 and keeps others at +-a.

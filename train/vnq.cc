@@ -20,50 +20,52 @@ namespace {
 constexpr int64_t kPaperLengthEpochs = 100;
 constexpr char kShortRunLevelInit[] = "0.65";
 
-// The model made variational as `settings` say, and its optimiser.
+// The model made variational as `record` says, and its optimiser.
 VnqRun make_run(const TrainConfig& config, std::shared_ptr<nn::Module> model,
-                quant::VnqSettings settings) {
+                quant::VnqRecord record) {
   VnqRun run;
   run.model = std::move(model);
-  run.layers = quant::make_variational(*run.model, settings.vnq_config(), config.seed,
-                                       settings.keep_float);
+  run.layers = quant::make_variational(*run.model, record.config, config.seed);
   run.optimizer = make_optimizer(config, quant::vnq_param_groups(*run.model, run.layers));
-  run.settings = std::move(settings);
+  run.record = std::move(record);
   return run;
 }
 
 }  // namespace
 
-quant::VnqSettings resolve_vnq_defaults(quant::VnqSettings settings, int64_t epochs,
-                                        std::optional<double> kl_warmup) {
-  if (settings.level_init == "auto")
-    settings.level_init = epochs >= kPaperLengthEpochs ? "max-abs" : kShortRunLevelInit;
-  settings.kl_warmup = kl_warmup.value_or(std::min(15.0, std::ceil(epochs / 5.0)));
-  return settings;
+quant::VnqConfig resolve_vnq_defaults(quant::VnqConfig vnq, const std::string& level_init,
+                                      int64_t epochs, std::optional<double> kl_warmup) {
+  const std::string rule = level_init != "auto"             ? level_init
+                           : epochs >= kPaperLengthEpochs ? "max-abs"
+                                                          : kShortRunLevelInit;
+  quant::set_level_init(vnq, rule, "--level-init");
+  vnq.kl_warmup = kl_warmup.value_or(std::min(15.0, std::ceil(epochs / 5.0)));
+  return vnq;
 }
 
-VnqRun start_vnq(const TrainConfig& config, const quant::VnqSettings& settings,
+VnqRun start_vnq(const TrainConfig& config, const quant::VnqConfig& vnq,
                  const std::string& init, const DataSplits& data) {
   Rng rng(config.seed);
   std::shared_ptr<nn::Module> model = nn::make_model(config.model, rng);
   nn::load_checkpoint(init, *model);
-  quant::VnqSettings recorded = settings;
-  recorded.original_error = 1.0 - evaluate_accuracy(*model, data.test, data.normalization);
-  return make_run(config, std::move(model), std::move(recorded));
+  quant::VnqRecord record{vnq, -1.0};
+  record.original_error = 1.0 - evaluate_accuracy(*model, data.test, data.normalization);
+  return make_run(config, std::move(model), std::move(record));
 }
 
 VnqRun resume_vnq(const TrainConfig& config, const std::string& checkpoint) {
   Rng rng(config.seed);
-  return make_run(config, nn::make_model(config.model, rng), quant::read_vnq_settings(checkpoint));
+  return make_run(config, nn::make_model(config.model, rng), quant::read_vnq_record(checkpoint));
 }
 
 TrainHooks vnq_hooks(const VnqRun& run, const DataSplits& data, uint64_t seed) {
   const quant::VariationalLayers& layers = run.layers;
-  const quant::VnqSettings& settings = run.settings;
+  const quant::VnqRecord& record = run.record;
   TrainHooks hooks;
   const double train_size = static_cast<double>(data.train.size());
-  hooks.extra_loss = [&layers, &settings, train_size](double progress) {
-    const float beta = quant::kl_weight(progress, settings.kl_warmup, settings.kl_delay);
+  hooks.extra_loss = [&layers, &record, train_size](double progress) {
+    const quant::VnqConfig& vnq = record.config;
+    const float beta = quant::kl_weight(progress, vnq.kl_warmup, vnq.kl_delay);
     return quant::total_kl(layers, beta / static_cast<float>(train_size));
   };
   hooks.after_step = [&layers] { quant::project(layers); };
@@ -75,9 +77,9 @@ TrainHooks vnq_hooks(const VnqRun& run, const DataSplits& data, uint64_t seed) {
   // Each epoch's metrics line records what the paper's table tracks: the non-zero share,
   // the test error with the posterior means and after P&Q (spec §5), and the KL in nats.
   nn::Module& model = *run.model;
-  hooks.on_epoch_end = [&model, &layers, &settings, &data](EpochStats& stats) {
+  hooks.on_epoch_end = [&model, &layers, &record, &data](EpochStats& stats) {
     const quant::CompressionStats compression = quant::compression_stats(layers);
-    const std::vector<ResultRow> rows = vnq_table(model, layers, data, settings);
+    const std::vector<ResultRow> rows = vnq_table(model, layers, data, record.original_error);
     const double means_error = rows[rows.size() - 2].test_error;
     const double pq_error = rows.back().test_error;
     stats.extra["nonzero_fraction"] = compression.nonzero_fraction();

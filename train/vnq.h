@@ -6,13 +6,13 @@
 //   cross-entropy + beta(t) * KL / N                                       (§4.1)
 // with beta's linear warm-up (§4.2), the codebook levels at 1/100 of the learning rate
 // (quant::vnq_param_groups) and the projections of §4.3 after every step. Its checkpoints are
-// ordinary training checkpoints with metadata kind = "vnq" and the settings
+// ordinary training checkpoints with metadata kind = "vnq" and the VnqRecord
 // (quant/vnq/checkpoint.h), so `trit eval`, `trit quantize` and load_vnq_model read them.
 //
 // Usage (what `trit vnq` does):
-//   VnqRun run = start_vnq(config, settings, "lenet5.safetensors", data);
+//   VnqRun run = start_vnq(config, vnq_config, "lenet5.safetensors", data);
 //   Trainer trainer(*run.model, *run.optimizer, data, config, vnq_hooks(run, data, config.seed));
-//   trainer.set_metadata(run.settings.to_metadata());
+//   trainer.set_metadata(quant::vnq_metadata(run.record));
 //   trainer.run();
 #pragma once
 
@@ -38,27 +38,29 @@ namespace trit::train {
 //   hardly grows and weights stay in the funnel nearest their start, and max |w| puts almost
 //   all of them in the zero funnel (LeNet-5, 20 epochs: docs/results-vnq.md).
 // - kl_warmup unset: 15 epochs (the spec's), at most a fifth of the run (rounded up).
-quant::VnqSettings resolve_vnq_defaults(quant::VnqSettings settings, int64_t epochs,
-                                        std::optional<double> kl_warmup);
+// Returns `vnq` with its level init set from `level_init` ("auto" or a text that
+// quant::set_level_init takes) and its kl_warmup from `kl_warmup` or the rule above.
+quant::VnqConfig resolve_vnq_defaults(quant::VnqConfig vnq, const std::string& level_init,
+                                      int64_t epochs, std::optional<double> kl_warmup);
 
-// A model made variational, its variational layers, its optimiser and the settings it trains
-// with (settings.original_error set when measured).
+// A model made variational, its variational layers, its optimiser and the record it trains
+// with (its VNQ config, and record.original_error when measured).
 struct VnqRun {
   std::shared_ptr<nn::Module> model;
   quant::VariationalLayers layers;
   std::unique_ptr<optim::Optimizer> optimizer;
-  quant::VnqSettings settings;
+  quant::VnqRecord record;
 };
 
 // A fresh run: builds config.model, loads the float checkpoint `init` (nn::load_checkpoint),
-// records its test error on `data` in settings.original_error, swaps its Linear/Conv2d layers
-// for variational twins (theta = the pre-trained weights, ls = -8, a as settings.level_init
-// says; settings.keep_float stay deterministic) and makes config's optimiser over
+// records its test error on `data` in record.original_error, swaps its Linear/Conv2d layers
+// for variational twins (theta = the pre-trained weights, ls = -8, a as vnq.level_init says;
+// vnq.keep_float stay deterministic) and makes config's optimiser over
 // quant::vnq_param_groups. Noise seeds derive from config.seed.
-VnqRun start_vnq(const TrainConfig& config, const quant::VnqSettings& settings,
+VnqRun start_vnq(const TrainConfig& config, const quant::VnqConfig& vnq,
                  const std::string& init, const DataSplits& data);
 // The same model, layers and optimiser for continuing the VNQ checkpoint `checkpoint` with
-// the settings it records; the caller then calls Trainer::resume(checkpoint).
+// the config it records; the caller then calls Trainer::resume(checkpoint).
 VnqRun resume_vnq(const TrainConfig& config, const std::string& checkpoint);
 
 // The Trainer hooks of `run`: the KL term with beta's warm-up over the training set's size,

@@ -46,11 +46,10 @@ std::vector<ResultRow> mode_rows(nn::Module& model, const quant::VariationalLaye
 }  // namespace
 
 std::vector<ResultRow> vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
-                                 const DataSplits& data, const quant::VnqSettings& settings,
+                                 const DataSplits& data, double original_error,
                                  bool first_layer_float) {
   std::vector<ResultRow> rows;
-  if (settings.original_error >= 0)
-    rows.push_back({kOriginalRow, settings.original_error, 1.0, 32});
+  if (original_error >= 0) rows.push_back({kOriginalRow, original_error, 1.0, 32});
   for (ResultRow& row : mode_rows(model, layers, data, 0, first_layer_float))
     rows.push_back(std::move(row));
   return rows;
@@ -89,8 +88,8 @@ nlohmann::json table_json(const std::vector<ResultRow>& rows) {
 }
 
 void print_vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
-                     const DataSplits& data, const quant::VnqSettings& settings) {
-  print_table(vnq_table(model, layers, data, settings));
+                     const DataSplits& data, double original_error) {
+  print_table(vnq_table(model, layers, data, original_error));
 }
 
 }  // namespace trit::train

@@ -27,10 +27,12 @@ struct ResultRow {
   int64_t bn_images = 0;  // > 0: BN statistics re-estimated on this many training images
 };
 
-// Evaluates the three rows on the test split (modes are restored to kSample afterwards);
-// with `first_layer_float`, the "w/o 1" row too, before the all-layers P&Q row.
+// Evaluates the three rows on the test split (modes are restored to kSample afterwards): the
+// pre-trained model's row when `original_error` >= 0 (its recorded test error), the means
+// and the P&Q rows; with `first_layer_float`, the "w/o 1" row too, before the all-layers
+// P&Q row.
 std::vector<ResultRow> vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
-                                 const DataSplits& data, const quant::VnqSettings& settings,
+                                 const DataSplits& data, double original_error,
                                  bool first_layer_float = false);
 // "<method>, BN re-estimated (<images> train images)": the label of a row whose BN running
 // statistics were re-estimated (spec vnq.md §8.4: not the paper's procedure).
@@ -46,6 +48,6 @@ void print_table(const std::vector<ResultRow>& rows);
 nlohmann::json table_json(const std::vector<ResultRow>& rows);
 // vnq_table then print_table.
 void print_vnq_table(nn::Module& model, const quant::VariationalLayers& layers,
-                     const DataSplits& data, const quant::VnqSettings& settings);
+                     const DataSplits& data, double original_error);
 
 }  // namespace trit::train

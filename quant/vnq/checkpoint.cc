@@ -11,36 +11,25 @@
 
 namespace trit::quant {
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VnqSettings, kl_warmup, kl_delay, log_threshold,
-                                                shadow_weights, level_init, level_param,
-                                                min_level, keep_float, original_error)
+namespace {
 
-VnqConfig VnqSettings::vnq_config() const {
-  VnqConfig config;
-  config.log_threshold = log_threshold;
-  config.shadow_weights = shadow_weights;
-  check(level_param == "raw" || level_param == "log", "VNQ settings",
-        "level_param \"" + level_param + "\" is not raw or log");
-  config.level_param = level_param == "log" ? VnqConfig::LevelParam::kLog
-                                            : VnqConfig::LevelParam::kRaw;
-  check(min_level > 0.0f, "VNQ settings",
-        "min_level " + std::to_string(min_level) + " is not positive");
-  config.min_level = min_level;
-  using LevelInit = VnqConfig::LevelInit;
-  if (level_init == "ternary-fit") {
-    config.level_init = LevelInit::kTernaryFit;
-  } else if (level_init != "max-abs") {
-    config.level_init = LevelInit::kZeroShare;
-    char* end = nullptr;
-    config.zero_share = std::strtof(level_init.c_str(), &end);
-    check(*end == '\0' && config.zero_share > 0.0f && config.zero_share < 1.0f, "VNQ settings",
-          "level_init \"" + level_init + "\" is not max-abs, ternary-fit or a share in (0, 1)");
-  }
-  return config;
+nlohmann::json to_json(const VnqRecord& record) {
+  const VnqConfig& c = record.config;
+  return {{"kl_warmup", c.kl_warmup},
+          {"kl_delay", c.kl_delay},
+          {"log_threshold", c.log_threshold},
+          {"shadow_weights", c.shadow_weights},
+          {"level_init", level_init_text(c)},
+          {"level_param", level_param_text(c.level_param)},
+          {"min_level", c.min_level},
+          {"keep_float", c.keep_float},
+          {"original_error", record.original_error}};
 }
 
-nn::Metadata VnqSettings::to_metadata() const {
-  return {{"kind", "vnq"}, {"vnq", nlohmann::json(*this).dump()}};
+}  // namespace
+
+nn::Metadata vnq_metadata(const VnqRecord& record) {
+  return {{"kind", "vnq"}, {"vnq", to_json(record).dump()}};
 }
 
 bool is_vnq_checkpoint(const nn::Metadata& metadata) {
@@ -48,21 +37,37 @@ bool is_vnq_checkpoint(const nn::Metadata& metadata) {
   return kind != metadata.end() && kind->second == "vnq";
 }
 
-VnqSettings read_vnq_settings(const std::string& path) {
+VnqRecord read_vnq_record(const std::string& path) {
   const nn::Metadata metadata = nn::load_safetensors(path).metadata;
   check(is_vnq_checkpoint(metadata), path, "not a VNQ checkpoint (metadata kind is not \"vnq\")");
-  return parse_vnq_settings(metadata, path);
+  return parse_vnq_record(metadata, path);
 }
 
-VnqSettings parse_vnq_settings(const nn::Metadata& metadata, const std::string& path) {
+VnqRecord parse_vnq_record(const nn::Metadata& metadata, const std::string& path) {
+  VnqRecord record;
+  VnqConfig& c = record.config;
+  std::string level_init, level_param;
   try {
-    const nlohmann::json settings = nlohmann::json::parse(metadata.at("vnq"));
+    const nlohmann::json json = nlohmann::json::parse(metadata.at("vnq"));
     for (const char* key : {"log_threshold", "min_level"})
-      nn::check_json_float(settings, key, path + ": VNQ settings");
-    return settings.get<VnqSettings>();
+      nn::check_json_float(json, key, path + ": VNQ settings");
+    c.kl_warmup = json.value("kl_warmup", c.kl_warmup);
+    c.kl_delay = json.value("kl_delay", c.kl_delay);
+    c.log_threshold = json.value("log_threshold", c.log_threshold);
+    c.shadow_weights = json.value("shadow_weights", c.shadow_weights);
+    level_init = json.value("level_init", level_init_text(c));
+    level_param = json.value("level_param", level_param_text(c.level_param));
+    c.min_level = json.value("min_level", c.min_level);
+    c.keep_float = json.value("keep_float", c.keep_float);
+    record.original_error = json.value("original_error", record.original_error);
   } catch (const std::exception& e) {
     throw Error(path + ": malformed VNQ settings in the metadata: " + e.what());
   }
+  const std::string where = path + ": VNQ settings";
+  set_level_init(c, level_init, where);
+  c.level_param = parse_level_param(level_param, where);
+  check(c.min_level > 0.0f, where, "min_level " + std::to_string(c.min_level) + " is not positive");
+  return record;
 }
 
 int64_t baked_bn_images(const nn::Metadata& metadata, const std::string& path) {
@@ -87,13 +92,13 @@ VnqModel load_vnq_model(const std::string& path, const std::string& model_name,
   const nn::Metadata metadata = nn::load_safetensors(path).metadata;
   check(is_vnq_checkpoint(metadata), path, "not a VNQ checkpoint (metadata kind is not \"vnq\")");
   VnqModel out;
-  out.settings = parse_vnq_settings(metadata, path);
+  out.record = parse_vnq_record(metadata, path);
   Rng rng(0);
   out.model =
       nn::make_model(model_name.empty() ? checkpoint_model(metadata, path) : model_name, rng);
-  VnqConfig config = out.settings.vnq_config();
+  VnqConfig config = out.record.config;
   if (log_threshold) config.log_threshold = *log_threshold;
-  out.layers = make_variational(*out.model, config, 0, out.settings.keep_float);
+  out.layers = make_variational(*out.model, config, 0);
   nn::load_checkpoint(path, *out.model);
   for (const auto& [name, module] : out.model->named_modules())
     if (std::dynamic_pointer_cast<VariationalLayer>(module)) out.names.push_back(name);

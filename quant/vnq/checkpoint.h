@@ -1,6 +1,8 @@
 // What a VNQ checkpoint records beside its tensors, and how it loads into its model.
 //
-// Metadata keys (strings): kind = "vnq", vnq = VnqSettings as JSON. The table has the rows
+// Metadata keys (strings): kind = "vnq", vnq = a VnqRecord as JSON (the VnqConfig's
+// kl_warmup, kl_delay, log_threshold, shadow_weights, level_init, level_param, min_level,
+// keep_float, and original_error; a missing key keeps its default). The table has the rows
 // of the VNQ paper's Table 1 (spec vnq.md §7.2): original model, VNQ means (no P&Q), and
 // VNQ + P&Q, each with test error, non-zero weights over the quantised weights, and bits;
 // optionally Table 2's "w/o 1" row (first layer left at its float means), and the rows again
@@ -20,40 +22,36 @@
 
 namespace trit::quant {
 
-struct VnqSettings {
-  double kl_warmup = 15.0;  // epochs (§4.2)
-  double kl_delay = 0.0;
-  float log_threshold = 2.0f;  // camera-ready (§5)
-  bool shadow_weights = true;  // §4.3
-  // §2.1: "max-abs" | "ternary-fit" | a share Q in (0, 1) of weights starting in the zero funnel
-  std::string level_init = "max-abs";
-  std::string level_param = "raw";  // §2.1 [R]: "raw" (train a) | "log" (train log a)
-  float min_level = 0.05f;          // a >= min_level (§2.1 [M])
-  std::vector<std::string> keep_float;
-  double original_error = -1.0;  // the pre-trained model's test error; < 0 if unknown
-
-  VnqConfig vnq_config() const;
-  nn::Metadata to_metadata() const;
+// What a VNQ checkpoint records under metadata key "vnq": the config it trains with and the
+// pre-trained model's test error (< 0 if unknown). A ternary checkpoint copies it.
+struct VnqRecord {
+  VnqConfig config;
+  double original_error = -1.0;
 };
 
-// True when the safetensors file at `path` is a VNQ checkpoint.
+// {kind: "vnq", vnq: record as JSON}.
+nn::Metadata vnq_metadata(const VnqRecord& record);
+// True when the metadata says kind "vnq".
 bool is_vnq_checkpoint(const nn::Metadata& metadata);
-VnqSettings read_vnq_settings(const std::string& path);
-// The settings JSON under metadata key "vnq" (a ternary checkpoint copies it); throws Error
-// naming `path` when it is missing or malformed.
-VnqSettings parse_vnq_settings(const nn::Metadata& metadata, const std::string& path);
+// The record of the VNQ checkpoint at `path`; throws Error naming `path` when the file is not
+// one or its record is malformed.
+VnqRecord read_vnq_record(const std::string& path);
+// The record under metadata key "vnq"; throws Error naming `path` when it is missing, is not
+// JSON of the keys above, or holds a value out of range (a non-positive min_level, an unknown
+// level_init or level_param).
+VnqRecord parse_vnq_record(const nn::Metadata& metadata, const std::string& path);
 
 // A VNQ checkpoint loaded into its model: the model with variational layers, those layers
-// with their dotted names (model order), and the settings it was trained with.
+// with their dotted names (model order), and the record it was trained with.
 struct VnqModel {
   std::shared_ptr<nn::Module> model;
   VariationalLayers layers;
   std::vector<std::string> names;
-  VnqSettings settings;
+  VnqRecord record;
 };
 // Builds `model_name` (empty: the model the checkpoint records), makes it variational as the
-// settings say and loads the checkpoint. The layers prune at `log_threshold` when given,
-// else at the settings' threshold; `settings` keeps what the file holds.
+// record's config says and loads the checkpoint. The layers prune at `log_threshold` when
+// given, else at the recorded threshold; `record` keeps what the file holds.
 VnqModel load_vnq_model(const std::string& path, const std::string& model_name,
                         std::optional<float> log_threshold = std::nullopt);
 

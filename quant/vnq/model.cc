@@ -76,10 +76,9 @@ void convert_children(nn::Module& parent, const std::string& prefix, const VnqCo
 
 }  // namespace
 
-VariationalLayers make_variational(nn::Module& model, const VnqConfig& config, uint64_t seed,
-                                   const std::vector<std::string>& keep_float) {
+VariationalLayers make_variational(nn::Module& model, const VnqConfig& config, uint64_t seed) {
   VariationalLayers layers;
-  const std::set<std::string> keep(keep_float.begin(), keep_float.end());
+  const std::set<std::string> keep(config.keep_float.begin(), config.keep_float.end());
   check_keep_float(model, keep);
   convert_children(model, "", config, seed, keep, layers);
   check(!layers.empty(), "make_variational",

@@ -16,12 +16,11 @@ using VariationalLayers = std::vector<std::shared_ptr<VariationalLayer>>;
 
 // Replaces every nn::Linear and nn::Conv2d inside `model` (at any depth) by its variational
 // twin with theta = the layer's weights, the same bias, ls = config.init_log_sigma2 and
-// a = max |theta| (§2.1, §4.2). `keep_float` lists dotted module names left deterministic
+// a = max |theta| (§2.1, §4.2). config.keep_float lists dotted module names left deterministic
 // (DenseNet's "w/o 1" row keeps the first conv, "features.conv0"); a name that is not a
 // Linear or Conv2d of the model throws "make_variational: keep-float name ..." (a typo would
 // otherwise quantise the layer silently). Returns the new layers in model order.
-VariationalLayers make_variational(nn::Module& model, const VnqConfig& config, uint64_t seed,
-                                   const std::vector<std::string>& keep_float = {});
+VariationalLayers make_variational(nn::Module& model, const VnqConfig& config, uint64_t seed);
 
 // The variational layers of a model that already has them (e.g. rebuilt to load a VNQ
 // checkpoint), in model order.

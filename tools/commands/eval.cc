@@ -67,12 +67,13 @@ void report_rows(const EvalArgs& args, const train::DataSplits& data, const std:
 // --bn-reestimate all but the first again after BN re-estimation.
 void eval_vnq(const EvalArgs& args) {
   const quant::VnqModel vnq = quant::load_vnq_model(args.weights, args.model);
-  check(!args.first_layer_float || vnq.settings.keep_float.empty(), "--first-layer-float",
+  check(!args.first_layer_float || vnq.record.config.keep_float.empty(), "--first-layer-float",
         args.weights + " was trained with layers kept in float (--keep-float); its P&Q row is "
                        "already that variant");
   const train::DataSplits data = train::load_data(args.dataset, args.data_dir, args.model);
   const std::vector<train::ResultRow> rows =
-      train::vnq_table(*vnq.model, vnq.layers, data, vnq.settings, args.first_layer_float);
+      train::vnq_table(*vnq.model, vnq.layers, data, vnq.record.original_error,
+                        args.first_layer_float);
   report_rows(args, data, rows,
               args.bn_reestimate > 0
                   ? train::vnq_bn_reestimated_rows(*vnq.model, vnq.layers, data, args.bn_reestimate,
@@ -81,7 +82,7 @@ void eval_vnq(const EvalArgs& args) {
 }
 
 // A ternary checkpoint (trit quantize): the packed 2-bit model, deterministic, and the
-// original model's error when the VNQ settings it was made from know it. Its row says so
+// original model's error when the VNQ record it was made from knows it. Its row says so
 // when trit quantize --bn-reestimate baked re-estimated BN statistics in; --bn-reestimate
 // adds a row after re-estimating them here.
 void eval_ternary(const EvalArgs& args, nn::Module& model) {
@@ -89,7 +90,7 @@ void eval_ternary(const EvalArgs& args, nn::Module& model) {
   const train::DataSplits data = train::load_data(args.dataset, args.data_dir, args.model);
   std::vector<train::ResultRow> rows;
   if (metadata.count("vnq")) {
-    const double original = quant::parse_vnq_settings(metadata, args.weights).original_error;
+    const double original = quant::parse_vnq_record(metadata, args.weights).original_error;
     if (original >= 0) rows.push_back({quant::kOriginalRow, original, 1.0, 32});
   }
   int64_t weights = 0, nonzero = 0;

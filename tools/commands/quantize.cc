@@ -29,7 +29,7 @@ struct QuantizeArgs : CheckpointArgs {
 void run_quantize(const QuantizeArgs& args) {
   nn::resolve_save_target(args.save, "--save");
   const quant::VnqModel vnq = quant::load_vnq_model(args.input, args.model, args.log_threshold);
-  const float log_threshold = args.log_threshold.value_or(vnq.settings.log_threshold);
+  const float log_threshold = args.log_threshold.value_or(vnq.record.config.log_threshold);
   std::printf("%s (%s): prune at log alpha >= %g, snap the rest to {-a, 0, +a}\n",
               args.input.c_str(), vnq.model->name().c_str(), log_threshold);
   int width = 20;
@@ -49,7 +49,7 @@ void run_quantize(const QuantizeArgs& args) {
   int64_t packed_bytes = 0;
   for (const auto& layer : layers)
     packed_bytes += static_cast<int64_t>(layer->weights().bytes.size());
-  nn::Metadata metadata = {{"vnq", vnq.settings.to_metadata().at("vnq")},
+  nn::Metadata metadata = {{"vnq", quant::vnq_metadata(vnq.record).at("vnq")},
                            {"log_threshold", nlohmann::json(log_threshold).dump()}};
   if (args.bn_reestimate > 0) {
     const train::DataSplits data = train::load_data(args.dataset, args.data_dir, vnq.model->name());

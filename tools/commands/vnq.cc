@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "autograd/kernels/parallel.h"
 #include "autograd/kernels/targets.h"
@@ -19,7 +20,9 @@ namespace {
 
 struct VnqArgs {
   train::TrainConfig config;
-  quant::VnqSettings vnq;
+  quant::VnqConfig vnq;
+  std::string level_init = "auto";  // train::resolve_vnq_defaults sets vnq from it
+  std::string level_param = "raw";   // read into vnq.level_param
   std::optional<double> kl_warmup;  // unset: train::resolve_vnq_defaults' rule
   std::string init, save, resume, metrics;
   bool reschedule = false;
@@ -35,23 +38,26 @@ void run_vnq(const VnqArgs& args) {
                static_cast<unsigned long long>(config.seed), kernels::dispatch_target().c_str(),
                kernels::num_threads());
   const train::DataSplits data = train::load_data(config.dataset, config.data_dir, config.model);
+  quant::VnqConfig vnq = args.vnq;
+  vnq.level_param = quant::parse_level_param(args.level_param, "--level-param");
   const train::VnqRun run =
       args.resume.empty()
           ? train::start_vnq(config,
-                             train::resolve_vnq_defaults(args.vnq, config.epochs, args.kl_warmup),
+                             train::resolve_vnq_defaults(vnq, args.level_init, config.epochs,
+                                                         args.kl_warmup),
                              args.init, data)
           : train::resume_vnq(config, args.resume);
   if (args.resume.empty())
     std::fprintf(stderr, "pre-trained %s: test error %.2f%%\n", args.init.c_str(),
-                 100 * run.settings.original_error);
+                 100 * run.record.original_error);
   train::Trainer trainer(*run.model, *run.optimizer, data, config,
                          train::vnq_hooks(run, data, config.seed));
-  trainer.set_metadata(run.settings.to_metadata());
+  trainer.set_metadata(quant::vnq_metadata(run.record));
   trainer.set_outputs(args.save, args.metrics);
   if (!args.resume.empty()) trainer.resume(args.resume, args.reschedule);
   trainer.stop_after_epoch(args.stop_after_epoch);
   trainer.run();
-  train::print_vnq_table(*run.model, run.layers, data, run.settings);
+  train::print_vnq_table(*run.model, run.layers, data, run.record.original_error);
 }
 
 }  // namespace
@@ -59,8 +65,7 @@ void run_vnq(const VnqArgs& args) {
 void add_vnq_command(CLI::App& app) {
   auto args = std::make_shared<VnqArgs>();
   // VNQ defaults for LeNet-5 on MNIST (spec §4.2): Adam, batch 128, lr 1e-3 decaying
-  // linearly to 0, 195 epochs; the KL warm-up and level init as settings_for says.
-  args->vnq.level_init = "auto";
+  // linearly to 0, 195 epochs; the KL warm-up and level init as train::resolve_vnq_defaults says.
   args->config.batch = 128;
   args->config.schedule = "linear";
   args->config.epochs = 195;
@@ -80,13 +85,13 @@ void add_vnq_command(CLI::App& app) {
       ->capture_default_str();
   command->add_flag("!--no-shadow-weights", args->vnq.shadow_weights,
                     "hard-project theta instead of the straight-through clip");
-  command->add_option("--level-init", args->vnq.level_init,
+  command->add_option("--level-init", args->level_init,
                       "initial codebook level a per layer: max-abs (max |w|, the spec's) | "
                       "ternary-fit (TWN fit) | Q in (0,1) (a share Q of weights starts "
                       "nearer 0 than +-a) | auto (max-abs for 100 epochs or more, else 0.65)")
       ->check(CLI::IsMember({"auto", "max-abs", "ternary-fit"}) | CLI::Range(0.01, 0.99))
       ->capture_default_str();
-  command->add_option("--level-param", args->vnq.level_param,
+  command->add_option("--level-param", args->level_param,
                       "what the codebook level's optimiser trains: raw (a) | log (log a)")
       ->check(CLI::IsMember({"raw", "log"}))
       ->capture_default_str();
