@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace trit {
 
@@ -18,6 +19,33 @@ class Error : public std::runtime_error {
 // Throws Error("<where>: <what>") when `condition` is false.
 inline void check(bool condition, const std::string& where, const std::string& what) {
   if (!condition) throw Error(where + ": " + what);
+}
+
+// Throws Error("<where>: unknown <kind> '<name>'; known: a, b, c"): the one line for a name
+// not in a registry (models, datasets, methods, rules).
+[[noreturn]] inline void throw_unknown(const std::string& where, const std::string& kind,
+                                       const std::string& name,
+                                       const std::vector<std::string>& known) {
+  std::string list;
+  for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+  throw Error(where + ": unknown " + kind + " '" + name + "'; known: " + list);
+}
+
+// The names of a registry's entries (each with a `name` member), in order.
+template <class Entry>
+std::vector<std::string> names_of(const std::vector<Entry>& entries) {
+  std::vector<std::string> names;
+  for (const Entry& entry : entries) names.push_back(entry.name);
+  return names;
+}
+
+// The entry of `entries` whose `name` is `name`; throw_unknown(where, kind, ...) otherwise.
+template <class Entry>
+const Entry& find_by_name(const std::vector<Entry>& entries, const std::string& name,
+                          const std::string& where, const std::string& kind) {
+  for (const Entry& entry : entries)
+    if (entry.name == name) return entry;
+  throw_unknown(where, kind, name, names_of(entries));
 }
 
 }  // namespace trit

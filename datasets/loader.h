@@ -36,6 +36,16 @@ struct LoaderOptions {
   Normalization normalization;      // empty: bytes / 255
   std::optional<CropFlip> augment;  // e.g. CropFlip{} for the C10+ setting
   bool prefetch = false;
+
+  // A pass in file order (evaluation).
+  static LoaderOptions in_order(int64_t batch_size, const Normalization& normalization) {
+    return {batch_size, false, false, 0, normalization, std::nullopt, false};
+  }
+  // A pass in the order of `seed`'s permutation of each epoch (training, calibration).
+  static LoaderOptions shuffled(int64_t batch_size, uint64_t seed,
+                                const Normalization& normalization) {
+    return {batch_size, true, false, seed, normalization, std::nullopt, false};
+  }
 };
 
 struct Batch {

@@ -113,7 +113,7 @@ TEST_SUITE("nn") {
     CHECK(m1->state_dict().at("fc1.weight").to_vector() !=
           m3->state_dict().at("fc1.weight").to_vector());
     CHECK_THROWS_WITH_AS(nn::make_model("lenet6", a),
-                         "make_model: unknown model 'lenet6'; known models: lenet5, "
+                         "make_model: unknown model 'lenet6'; known: lenet5, "
                          "lenet5-classic, densenet-bc40, densenet-b76, densenet40, densenet-tiny",
                          Error);
   }

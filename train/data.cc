@@ -16,19 +16,10 @@ const std::vector<DatasetSpec>& dataset_specs() {
   return specs;
 }
 
-std::vector<std::string> dataset_names() {
-  std::vector<std::string> names;
-  for (const DatasetSpec& spec : dataset_specs()) names.push_back(spec.name);
-  return names;
-}
+std::vector<std::string> dataset_names() { return names_of(dataset_specs()); }
 
 const DatasetSpec& dataset_spec(const std::string& name) {
-  std::string known;
-  for (const DatasetSpec& spec : dataset_specs()) {
-    if (spec.name == name) return spec;
-    known += (known.empty() ? "" : ", ") + spec.name;
-  }
-  throw Error("--dataset: unknown dataset '" + name + "'; known: " + known);
+  return find_by_name(dataset_specs(), name, "--dataset", "dataset");
 }
 
 std::string default_data_dir(const std::string& dataset) {

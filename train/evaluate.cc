@@ -22,11 +22,7 @@ double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
-  datasets::LoaderOptions options;
-  options.batch_size = batch_size;
-  options.shuffle = false;
-  options.normalization = normalization;
-  datasets::DataLoader loader(data, options);
+  datasets::DataLoader loader(data, datasets::LoaderOptions::in_order(batch_size, normalization));
   loader.start_epoch(0);
   datasets::Batch batch;
   int64_t correct = 0;
@@ -37,12 +33,8 @@ double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
 
 int64_t reestimate_batch_norm(nn::Module& model, const DataSplits& data, int64_t images,
                               int64_t batch) {
-  datasets::LoaderOptions options;
-  options.batch_size = batch;
-  options.shuffle = true;
-  options.seed = 0;
-  options.normalization = data.normalization;
-  datasets::DataLoader loader(data.train, options);
+  datasets::DataLoader loader(data.train,
+                              datasets::LoaderOptions::shuffled(batch, 0, data.normalization));
   loader.start_epoch(0);
   const int64_t wanted = std::min(images, data.train.size());
   int64_t used = 0;

@@ -13,7 +13,7 @@ std::shared_ptr<nn::Module> make_initialised_model(const TrainConfig& config, Rn
   if (config.weight_init == "glorot") {
     nn::init::glorot_(*model, rng);
   } else if (config.weight_init != "default") {
-    throw Error("--weight-init: unknown rule '" + config.weight_init + "'; known: default, glorot");
+    throw_unknown("--weight-init", "rule", config.weight_init, {"default", "glorot"});
   }
   return model;
 }

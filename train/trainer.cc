@@ -112,11 +112,8 @@ std::string Trainer::what_is_saved() const {
 }
 
 EpochStats Trainer::train_epoch(int64_t epoch) {
-  datasets::LoaderOptions options;
-  options.batch_size = config_.batch;
-  options.shuffle = true;
-  options.seed = config_.seed;
-  options.normalization = data_.normalization;
+  datasets::LoaderOptions options =
+      datasets::LoaderOptions::shuffled(config_.batch, config_.seed, data_.normalization);
   if (config_.augment) options.augment = datasets::CropFlip{};
   options.prefetch = true;
   datasets::DataLoader loader(data_.train, options);

@@ -53,19 +53,10 @@ const std::vector<ModelSpec>& model_specs() {
   return specs;
 }
 
-std::vector<std::string> model_names() {
-  std::vector<std::string> names;
-  for (const ModelSpec& spec : model_specs()) names.push_back(spec.name);
-  return names;
-}
+std::vector<std::string> model_names() { return names_of(model_specs()); }
 
 const ModelSpec& model_spec(const std::string& name) {
-  std::string known;
-  for (const ModelSpec& spec : model_specs()) {
-    if (spec.name == name) return spec;
-    known += (known.empty() ? "" : ", ") + spec.name;
-  }
-  throw Error("make_model: unknown model '" + name + "'; known models: " + known);
+  return find_by_name(model_specs(), name, "make_model", "model");
 }
 
 std::shared_ptr<Module> make_model(const std::string& name, Rng& rng) {

@@ -2,7 +2,7 @@
 //
 // make_model(name, rng) builds the model with freshly initialised parameters drawn from
 // `rng` and sets its Module::name() to `name` (checkpoints record and check it). Unknown
-// names throw "make_model: unknown model 'x'; known models: ..." (the list model_names()
+// names throw "make_model: unknown model 'x'; known: ..." (the list model_names()
 // returns; `trit models` prints each with its description).
 // To add a model, add a ModelSpec to the table in registry.cc.
 #pragma once

@@ -41,12 +41,12 @@ std::string name_of(const std::vector<std::pair<E, std::string>>& names, E value
 template <class E>
 E value_of(const std::vector<std::pair<E, std::string>>& names, const std::string& name,
            const std::string& what) {
-  std::string known;
+  std::vector<std::string> known;
   for (const auto& [v, n] : names) {
     if (n == name) return v;
-    known += (known.empty() ? "" : ", ") + n;
+    known.push_back(n);
   }
-  throw Error("ptq: unknown " + what + " '" + name + "'; known: " + known);
+  throw_unknown("ptq", what, name, known);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -221,10 +221,9 @@ CalibrationImages draw_calibration(const datasets::ImageDataset& train,
   check(calibration + held_out <= train.size(), "ptq",
         std::to_string(calibration) + " calibration + " + std::to_string(held_out) +
             " held-out images exceed the training set's " + std::to_string(train.size()));
-  // One shuffled batch of epoch 0: {batch size, shuffle, drop_last, seed, normalization,
-  // augmentation, prefetch}.
+  // One shuffled batch of epoch 0.
   datasets::DataLoader loader(
-      train, {calibration + held_out, true, false, seed, normalization, {}, false});
+      train, datasets::LoaderOptions::shuffled(calibration + held_out, seed, normalization));
   loader.start_epoch(0);
   datasets::Batch batch;
   loader.next(batch);
