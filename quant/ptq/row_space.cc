@@ -21,4 +21,8 @@ RowSpace row_space(const Eigen::MatrixXd& data, double rel_tol) {
   return space;
 }
 
+double spectral_norm(const Eigen::MatrixXd& a) {
+  return Eigen::BDCSVD<Eigen::MatrixXd>(a).singularValues()(0);
+}
+
 }  // namespace trit::quant

@@ -21,4 +21,9 @@ struct RowSpace {
 
 RowSpace row_space(const Eigen::MatrixXd& data, double rel_tol = 1e-11);
 
+// The largest singular value ||a||_2 of a non-empty matrix (Eigen's BDCSVD, values only).
+// Here beside row_space so that one file instantiates Eigen's SVD: it is the slowest template
+// of the project to compile.
+double spectral_norm(const Eigen::MatrixXd& a);
+
 }  // namespace trit::quant
