@@ -1,0 +1,161 @@
+// bench_ternary_model: a whole model's float inference against its packed ternary twin with
+// the same weights (level x code), side by side, and where the time goes.
+//
+//   build/release/bench/bench_ternary_model [--model lenet5|densenet-bc40] [--batches 1,64]
+//                                           [--threads 1,2] [--repeats 7]
+//
+// The twin: the model made variational with log sigma^2 spread over [-10, 0] (so that pruning
+// and quantisation, spec vnq.md §5, give a mix of 0 and +-a), then make_ternary. The float
+// model: the same seeded model with each Linear/Conv2d weight set to the twin's
+// ternary_to_float, so both compute the same function up to float reassociation (the largest
+// logit difference is printed). Both in eval mode, no tape. A timing is the best of `repeats`
+// forward passes, the two models alternating (on a shared machine other work only adds time).
+// The split: per module type, the time from the previous module's end to this leaf module's
+// end (nn::set_forward_observer), summed over one forward pass of each model.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "autograd/graph.h"
+#include "autograd/kernels/parallel.h"
+#include "autograd/kernels/targets.h"
+#include "nn/conv2d.h"
+#include "nn/linear.h"
+#include "nn/models/registry.h"
+#include "quant/ternary/layers.h"
+#include "quant/ternary/pack.h"
+#include "quant/vnq/model.h"
+#include "quant/vnq/to_ternary.h"
+#include "tests/vnq_fixtures.h"
+
+using namespace trit;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::vector<int64_t> parse_list(const std::string& text) {
+  std::vector<int64_t> values;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');) values.push_back(std::stoll(item));
+  return values;
+}
+
+struct Twins {
+  std::shared_ptr<nn::Module> floating, ternary;
+  double nonzero = 0.0;  // share of non-zero codes
+};
+
+Twins make_twins(const std::string& name) {
+  Twins twins;
+  Rng rng(1), float_rng(1);
+  twins.ternary = nn::make_model(name, rng);
+  twins.floating = nn::make_model(name, float_rng);  // the same seeded weights
+  testing::spread_log_sigma2(quant::make_variational(*twins.ternary, {}, 1), rng);
+  quant::make_ternary(*twins.ternary);
+  std::map<std::string, std::shared_ptr<nn::Module>> float_layers;
+  for (const auto& [path, module] : twins.floating->named_modules()) float_layers[path] = module;
+  int64_t codes = 0, nonzero = 0;
+  NoGradGuard no_grad;
+  for (const auto& [path, layer] : quant::find_ternary(*twins.ternary)) {
+    const Tensor weights = quant::ternary_to_float(layer->weights());
+    Tensor target;
+    if (auto l = std::dynamic_pointer_cast<nn::Linear>(float_layers.at(path))) target = l->weight();
+    if (auto c = std::dynamic_pointer_cast<nn::Conv2d>(float_layers.at(path))) target = c->weight();
+    std::copy(weights.data(), weights.data() + weights.numel(), target.data());
+    codes += weights.numel();
+    nonzero += layer->nonzero();
+  }
+  twins.nonzero = double(nonzero) / double(std::max<int64_t>(codes, 1));
+  twins.floating->eval();
+  twins.ternary->eval();
+  return twins;
+}
+
+double max_difference(const Tensor& a, const Tensor& b) {
+  double worst = 0.0;
+  for (int64_t i = 0; i < a.numel(); ++i)
+    worst = std::max(worst, double(std::abs(a.data()[i] - b.data()[i])));
+  return worst;
+}
+
+// Seconds per module type over one forward pass (leaf modules only).
+std::map<std::string, double> split(nn::Module& model, const Tensor& x) {
+  std::map<std::string, double> seconds;
+  Clock::time_point last = Clock::now();
+  nn::set_forward_observer([&](const nn::Module& module, const Tensor&) {
+    if (!module.children().empty()) return;
+    seconds[module.type()] += seconds_since(last);
+    last = Clock::now();
+  });
+  model(x);
+  nn::set_forward_observer({});
+  return seconds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string name = "lenet5", batches = "1,64", thread_counts = "1,2";
+  int repeats = 7;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--model")) name = argv[i + 1];
+    if (!std::strcmp(argv[i], "--batches")) batches = argv[i + 1];
+    if (!std::strcmp(argv[i], "--threads")) thread_counts = argv[i + 1];
+    if (!std::strcmp(argv[i], "--repeats")) repeats = std::max(1, std::atoi(argv[i + 1]));
+  }
+  const Twins twins = make_twins(name);
+  const std::vector<int64_t> shape = nn::model_spec(name).input_shape;
+  std::printf("%s, float vs packed ternary (%.1f%% of codes non-zero), SIMD %s, best of %d\n",
+              name.c_str(), 100 * twins.nonzero, kernels::dispatch_target().c_str(), repeats);
+  std::printf("%5s %7s %12s %12s %9s %14s\n", "batch", "threads", "float ms", "ternary ms",
+              "speed-up", "max |diff|");
+  NoGradGuard no_grad;
+  const int saved = kernels::num_threads();
+  std::vector<std::pair<std::string, std::map<std::string, double>>> splits;
+  for (const int64_t batch : parse_list(batches)) {
+    Rng rng(static_cast<uint64_t>(batch));
+    std::vector<int64_t> input_shape = {batch};
+    input_shape.insert(input_shape.end(), shape.begin(), shape.end());
+    const Tensor x = Tensor::normal(input_shape, 0.0f, 1.0f, rng);
+    for (const int64_t threads : parse_list(thread_counts)) {
+      kernels::set_num_threads(int(threads));
+      const double difference = max_difference((*twins.floating)(x), (*twins.ternary)(x));
+      double float_best = 1e30, ternary_best = 1e30;
+      for (int r = 0; r < repeats; ++r) {
+        Clock::time_point start = Clock::now();
+        (*twins.floating)(x);
+        float_best = std::min(float_best, seconds_since(start));
+        start = Clock::now();
+        (*twins.ternary)(x);
+        ternary_best = std::min(ternary_best, seconds_since(start));
+      }
+      std::printf("%5lld %7lld %12.3f %12.3f %8.2fx %14.3g\n", (long long)batch,
+                  (long long)threads, 1e3 * float_best, 1e3 * ternary_best,
+                  float_best / ternary_best, difference);
+      const std::string label = "batch " + std::to_string(batch) + ", " +
+                                std::to_string(threads) + " thread" + (threads > 1 ? "s" : "");
+      std::map<std::string, double> both = split(*twins.floating, x);
+      for (const auto& [type, s] : split(*twins.ternary, x)) both[type] += s;
+      splits.emplace_back(label, both);
+    }
+  }
+  kernels::set_num_threads(saved);
+  std::printf("\nwhere the time goes (ms per forward pass, leaf modules by type):\n");
+  for (const auto& [label, seconds] : splits) {
+    std::printf("  %s:", label.c_str());
+    for (const auto& [type, s] : seconds) std::printf("  %s %.3f", type.c_str(), 1e3 * s);
+    std::printf("\n");
+  }
+}
