@@ -192,7 +192,7 @@ TEST_SUITE("nn") {
     for (const auto& [name, t] : net.state_dict()) CHECK(t.to_vector() == values[name]);
   }
 
-  TEST_CASE("lenet5-classic learns synthetic digits, and two runs agree bit for bit") {
+  TEST_CASE("lenet5-classic learns synthetic digits, and two runs agree bit for bit [slow]") {
     const std::vector<float> losses = train_losses(20);
     CAPTURE(losses);
     CHECK(losses.front() == doctest::Approx(std::log(10.0f)).epsilon(0.05));  // chance level

@@ -59,6 +59,13 @@ struct VnqFiles {
   }
 };
 
+// One VnqFiles for every test here (the training in it is the slow part, above all under the
+// sanitizers); each test writes its outputs under names of its own.
+const VnqFiles& vnq_files() {
+  static const VnqFiles files;
+  return files;
+}
+
 nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);
   return nlohmann::json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
@@ -79,7 +86,7 @@ int64_t zero_codes(const std::string& path) {
 
 TEST_SUITE("tools") {
   TEST_CASE("trit eval runs a quantised checkpoint with the VNQ checkpoint's P&Q error") {
-    VnqFiles files;
+    const VnqFiles& files = vnq_files();
     const std::string ternary = files.dir.file("ternary.safetensors");
     REQUIRE(run_cli({"trit", "quantize", files.vnq, "--log-threshold", "2", "--save", ternary}) ==
             0);
@@ -118,7 +125,7 @@ TEST_SUITE("tools") {
   }
 
   TEST_CASE("trit eval --first-layer-float adds the paper's \"w/o 1\" row") {
-    VnqFiles files;
+    const VnqFiles& files = vnq_files();
     // conv1 pruned whole by P&Q (log sigma^2 at its upper clip, |theta| << 0.37 sigma), so the
     // all-layers row sees a constant image and the "w/o 1" row, conv1 at its means, does not.
     const std::string wide = files.dir.file("wide_conv1.safetensors");
@@ -179,7 +186,7 @@ TEST_SUITE("tools") {
   }
 
   TEST_CASE("trit quantize prunes no more at log T 3 than at log T 2, and checks its input") {
-    VnqFiles files;
+    const VnqFiles& files = vnq_files();
     const std::string at2 = files.dir.file("t2.safetensors"),
                       at3 = files.dir.file("t3.safetensors");
     REQUIRE(run_cli({"trit", "quantize", files.vnq, "--log-threshold", "2", "--save", at2}) == 0);
@@ -198,7 +205,7 @@ TEST_SUITE("tools") {
   }
 
   TEST_CASE("trit plot writes a scatter and a histogram per layer that are not blank") {
-    VnqFiles files;
+    const VnqFiles& files = vnq_files();
     const std::string out = files.dir.path() + "/plots";
     REQUIRE(run_cli({"trit", "plot", files.vnq, "--out", out}) == 0);
     for (const std::string layer : {"conv1", "conv2", "fc1", "fc2"}) {
