@@ -11,7 +11,10 @@
 // logit difference is printed). Both in eval mode, no tape. A timing is the best of `repeats`
 // forward passes, the two models alternating (on a shared machine other work only adds time).
 // The split: per module type, the time from the previous module's end to this leaf module's
-// end (nn::set_forward_observer), summed over one forward pass of each model.
+// end (nn::set_forward_observer), summed over one forward pass of each model. The float
+// DenseNet runs its dense layers fused (BN-ReLU-conv, autograd/fused/) without calling the
+// leaf modules, so their time lands on the next leaf called (BatchNorm2d, AvgPool2d); the
+// ternary twin's TernaryConv2d layers are leaves and counted as such.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
