@@ -4,7 +4,8 @@
 #   ./run.sh        install packages and data, build an optimised release, run the main job
 #                   (LeNet-5-Caffe trained on MNIST with Adam for 5 epochs, then evaluated)
 #   ./run.sh test   the same set-up, then the whole test suite (release build), the examples,
-#                   the installed library (pkg-config and Meson subproject), the layering
+#                   data-parallel training under mpirun (2 ranks), the installed library
+#                   (pkg-config and Meson subproject), the layering
 #                   check, the sanitizer build's suite (clang) and a short run of each
 #                   libFuzzer harness from that build; ends with a plain "N passed, N failed"
 #
@@ -16,6 +17,7 @@ cd "$(dirname "$0")"
 PACKAGES=(meson ninja-build g++ pkg-config libhwy-dev libstb-dev doctest-dev zlib1g-dev
           nlohmann-json3-dev libcli11-dev libeigen3-dev ca-certificates python3-numpy
           dataset-fashion-mnist
+          libopenmpi-dev openmpi-bin  # data-parallel training (mpirun; docs/distributed.md)
           clang libclang-rt-14-dev libomp-14-dev)  # the sanitizer + libFuzzer build (fuzz/run.sh)
 JOBS=${JOBS:-2}
 
@@ -196,6 +198,16 @@ test_job() {
   mnist_subset "$small/mnist" 4000 1000
   log "examples (examples/, small inputs)"
   examples_job "$small"
+  log "data-parallel training under mpirun, 2 ranks (tests/mpi/run.sh)"
+  if [ -x build/release/tests/mpi/trit_mpi_tests ]; then
+    run_suite tests/mpi/run.sh build/release "$small/mnist" suite
+    for c in resume failing-rank killed-rank; do
+      check "mpi $c" tests/mpi/run.sh build/release "$small/mnist" "$c"
+    done
+  else
+    echo "  FAILED: build/release has no MPI (meson option mpi; apt-get install libopenmpi-dev)"
+    FAILED=$((FAILED + 1))
+  fi
   log "the installed library (meson install, pkg-config, subproject)"
   library_job "$small"
   log "layering of the includes (tests/check_layers.sh)"

@@ -79,6 +79,33 @@ void backward(const Tensor& loss) {
 }
 
 void backward(const Tensor& output, const Tensor& grad_output) {
+  backward(output, grad_output, GradReadyWatch{});
+}
+
+namespace {
+
+// For each tape entry, the watched leaves whose last use in the reverse walk it is.
+std::vector<std::vector<size_t>> ready_after(const std::vector<Tensor>& leaves,
+                                             std::vector<size_t>& unused) {
+  std::vector<std::vector<size_t>> after(tape.size());
+  std::vector<bool> found(leaves.size(), false);
+  for (size_t e = 0; e < tape.size(); ++e)
+    for (const Tensor& input : tape[e].inputs) {
+      if (!input.defined() || !input.requires_grad()) continue;
+      for (size_t i = 0; i < leaves.size(); ++i)
+        if (!found[i] && input.is_same(leaves[i])) {
+          found[i] = true;
+          after[e].push_back(i);
+        }
+    }
+  for (size_t i = 0; i < leaves.size(); ++i)
+    if (!found[i]) unused.push_back(i);
+  return after;
+}
+
+}  // namespace
+
+void backward(const Tensor& output, const Tensor& grad_output, const GradReadyWatch& watch) {
   check(grad_output.shape() == output.shape(), "backward",
         "gradient of shape " + to_string(grad_output.shape()) + " for an output of shape " +
             to_string(output.shape()));
@@ -90,11 +117,20 @@ void backward(const Tensor& output, const Tensor& grad_output) {
         "the output is not on the tape: backward was already called on this graph (the tape "
         "is released after backward) or the graph was cleared");
 
+  std::vector<std::vector<size_t>> after;
+  if (watch.ready) {
+    std::vector<size_t> unused;
+    after = ready_after(watch.leaves, unused);
+    for (size_t i : unused) watch.ready(i);
+  }
   float* seed_grad = grad_buffer(output);
   const float* seed_values = grad_output.data();
   for (int64_t i = 0, n = output.numel(); i < n; ++i) seed_grad[i] += seed_values[i];
-  for (auto entry = tape.rbegin(); entry != tape.rend(); ++entry) {
-    if (entry->output.has_grad()) entry->backward(entry->output.grad());
+  for (size_t e = tape.size(); e-- > 0;) {
+    Entry& entry = tape[e];
+    if (entry.output.has_grad()) entry.backward(entry.output.grad());
+    if (watch.ready)
+      for (size_t i : after[e]) watch.ready(i);
   }
   // Release: intermediate gradients go with the tape; leaves keep theirs.
   for (Entry& entry : tape) entry.output.zero_grad();

@@ -74,6 +74,18 @@ void backward(const Tensor& loss);
 // (same shape), as PyTorch's y.backward(gradient).
 void backward(const Tensor& output, const Tensor& grad_output);
 
+// Backward that says when each of some leaves' gradients is final, as PyTorch's
+// post-accumulate-grad hooks (data-parallel training, distributed/data_parallel.h, starts
+// reducing a parameter's gradient while backward goes on): watch.ready(i) is called once for
+// each watch.leaves[i], right after the oldest tape entry that takes it as input has run
+// (the walk adds nothing to it after that); leaves that no entry takes are ready before the
+// walk. Finding the entries costs a scan of the tape's inputs against the watched leaves.
+struct GradReadyWatch {
+  std::vector<Tensor> leaves;
+  std::function<void(size_t leaf)> ready;
+};
+void backward(const Tensor& output, const Tensor& grad_output, const GradReadyWatch& watch);
+
 // Number of entries on this thread's tape (for tests and diagnostics).
 size_t tape_size();
 // This thread's tape, one line per entry, oldest first: the op's name, its inputs' shapes

@@ -16,6 +16,12 @@ DataLoader::DataLoader(const ImageDataset& dataset, LoaderOptions options)
     : dataset_(dataset), options_(std::move(options)) {
   check(options_.batch_size >= 1, kWhere,
         "batch_size must be >= 1, got " + std::to_string(options_.batch_size));
+  check(options_.shards >= 1 && options_.shard >= 0 && options_.shard < options_.shards, kWhere,
+        "shard " + std::to_string(options_.shard) + " of " + std::to_string(options_.shards));
+  check(options_.batch_size >= options_.shards, kWhere,
+        "a batch of " + std::to_string(options_.batch_size) + " cannot be split over " +
+            std::to_string(options_.shards) + " processes: give --batch of at least " +
+            std::to_string(options_.shards));
   const Normalization& norm = options_.normalization;
   const size_t channels = static_cast<size_t>(dataset_.channels());
   if (norm.mean.empty() && norm.stddev.empty()) {
@@ -40,7 +46,8 @@ DataLoader::~DataLoader() { join_prefetch(); }
 
 int64_t DataLoader::batches_per_epoch() const {
   const int64_t n = dataset_.size(), b = options_.batch_size;
-  return n / b + (!options_.drop_last && n % b != 0);  // no n + b - 1: b may be near INT64_MAX
+  const bool last_too_small = options_.drop_last || n % b < options_.shards;  // see the header
+  return n / b + (n % b != 0 && !last_too_small);  // no n + b - 1: b may be near INT64_MAX
 }
 
 std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const {
@@ -85,11 +92,14 @@ bool DataLoader::next(Batch& batch) {
 }
 
 Batch DataLoader::make_batch(int64_t index) const {
-  const int64_t begin = index * options_.batch_size;
-  const int64_t end = std::min(begin + options_.batch_size, dataset_.size());
+  const int64_t global_begin = index * options_.batch_size;
+  const int64_t global_size = std::min(options_.batch_size, dataset_.size() - global_begin);
+  const ShardRange part = shard_range(global_size, options_.shard, options_.shards);
+  const int64_t begin = global_begin + part.begin, end = global_begin + part.end;
   const int64_t channels = dataset_.channels(), height = dataset_.height();
   const int64_t width = dataset_.width(), plane = height * width;
   Batch batch;
+  batch.global_size = global_size;
   batch.images = Tensor::empty({end - begin, channels, height, width});
   std::vector<float> scratch(options_.augment ? static_cast<size_t>(channels * plane) : 0);
   for (int64_t j = 0; j < end - begin; ++j) {

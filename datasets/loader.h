@@ -11,6 +11,11 @@
 // - prefetch builds the next batch on a background std::thread while the caller uses the
 //   current one; the output is identical with and without it. Exceptions from the
 //   background thread are rethrown by next().
+// - Sharding (data-parallel training, distributed/data_parallel.h): with shards = S > 1 each
+//   batch is this shard's part of the global batch of batch_size samples, as shard_range()
+//   splits it; the global batches, their order and every sample's augmentation are those of
+//   the unsharded loader. A last global batch with fewer samples than shards is dropped, so
+//   that no shard is ever empty. Batch::global_size is the global batch's size.
 // - The loader keeps a reference to the dataset, which must outlive it. Not thread-safe:
 //   one caller thread.
 #pragma once
@@ -36,6 +41,7 @@ struct LoaderOptions {
   Normalization normalization;      // empty: bytes / 255
   std::optional<CropFlip> augment;  // e.g. CropFlip{} for the C10+ setting
   bool prefetch = false;
+  int64_t shard = 0, shards = 1;    // take part `shard` of each batch split `shards` ways
 
   // A pass in file order (evaluation).
   static LoaderOptions in_order(int64_t batch_size, const Normalization& normalization) {
@@ -52,7 +58,19 @@ struct Batch {
   Tensor images;                 // float [B, C, H, W]
   std::vector<int64_t> labels;   // B class indices
   std::vector<int64_t> indices;  // B dataset indices
+  int64_t global_size = 0;       // samples in the global batch (B when not sharded)
 };
+
+// Part `shard` of `count` items split `shards` ways: contiguous, and the first count % shards
+// parts one item longer than the others (numpy.array_split's rule).
+struct ShardRange {
+  int64_t begin, end;
+};
+inline ShardRange shard_range(int64_t count, int64_t shard, int64_t shards) {
+  const int64_t base = count / shards, longer = count % shards;
+  const int64_t begin = shard * base + (shard < longer ? shard : longer);
+  return {begin, begin + base + (shard < longer ? 1 : 0)};
+}
 
 class DataLoader {
  public:

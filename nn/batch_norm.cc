@@ -18,7 +18,7 @@ Tensor BatchNorm2d::forward(const Tensor& input) {
   check(input.dim() == 4, "BatchNorm2d",
         "input " + to_string(input.shape()) + " must be 4-d [N,C,H,W]");
   return batch_norm(input, weight_, bias_, running_mean_, running_var_, is_training(), momentum_,
-                    eps_);
+                    eps_, sync_);
 }
 
 std::string BatchNorm2d::repr() const { return "BatchNorm2d(" + std::to_string(channels_) + ")"; }

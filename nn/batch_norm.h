@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "autograd/ops/batch_norm.h"
 #include "nn/module.h"
 
 namespace trit::nn {
@@ -29,11 +30,16 @@ class BatchNorm2d : public Module {
   float momentum() const { return momentum_; }
   void set_momentum(float momentum) { momentum_ = momentum; }  // the op checks it is in [0, 1]
   float eps() const { return eps_; }
+  // Synchronised BatchNorm: training statistics over every process of a data-parallel run
+  // (autograd/ops/batch_norm.h; distributed::DataParallel sets it). Empty: this batch alone.
+  void set_sync(CrossProcessSum sync) { sync_ = std::move(sync); }
+  const CrossProcessSum& sync() const { return sync_; }
 
  private:
   int64_t channels_;
   float momentum_, eps_;
   Tensor weight_, bias_, running_mean_, running_var_;
+  CrossProcessSum sync_;
 };
 
 }  // namespace trit::nn

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The layering rule of the library (README, "Layout"), checked over every #include:
 #
-#   autograd/kernels <- autograd <- report <- nn <- {optim, datasets} <- quant/ternary
+#   autograd/kernels <- autograd <- report <- nn <- {optim, datasets, distributed} <- quant/ternary
 #     <- {quant/vnq, quant/ptq} <- {train, study} <- tools
 #
 # A file may include its own module and the modules below it; nothing includes upward, and
-# modules of one rank (optim and datasets; vnq and ptq; train and study) do not include each
+# modules of one rank (optim, datasets and distributed; vnq and ptq; train and study) do not include each
 # other. (tests/, bench/, fuzz/ and examples/ sit on
 # top and may include anything.) Prints each offending line and "layers: N violations";
 # exits non-zero when there is one.
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 rank() {
   case $1 in
     autograd/kernels) echo 0 ;; autograd) echo 1 ;; report) echo 2 ;; nn) echo 3 ;;
-    optim | datasets) echo 4 ;; quant/ternary) echo 5 ;; quant/vnq | quant/ptq) echo 6 ;;
+    optim | datasets | distributed) echo 4 ;; quant/ternary) echo 5 ;; quant/vnq | quant/ptq) echo 6 ;;
     train | study) echo 7 ;; tools) echo 8 ;;
     *) echo 99 ;;
   esac

@@ -33,7 +33,8 @@ BatchNormState norm_state(int64_t channels, bool training, uint64_t seed) {
                    Tensor::uniform({channels}, 0.5f, 2.0f, rng),
                    training,
                    0.2f,
-                   1e-4f};
+                   1e-4f,
+                   {}};
   s.weight.set_requires_grad(true);
   s.bias.set_requires_grad(true);
   return s;

@@ -7,6 +7,7 @@
 #include "autograd/error.h"
 #include "autograd/kernels/parallel.h"
 #include "autograd/kernels/targets.h"
+#include "distributed/communicator.h"
 #include "tools/commands/commands.h"
 
 namespace trit::cli {
@@ -37,6 +38,26 @@ int run_cli(const std::vector<std::string>& args) {
   add_ptq_study_command(app);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend() - (args.empty() ? 0 : 1));
+  // Under mpirun (docs/distributed.md) rank 0 speaks for the job: the others' standard output
+  // goes nowhere, their errors still reach stderr.
+  const distributed::Communicator* world = nullptr;
+  try {
+    world = &distributed::Communicator::world();
+  } catch (const Error& e) {
+    std::fprintf(stderr, "trit: error: %s\n", e.what());
+    return 1;
+  }
+  if (!world->is_root() && std::freopen("/dev/null", "w", stdout) == nullptr) return 1;
+  // An error on one rank ends every rank (MPI_Abort), never a hang in a collective.
+  const auto fail = [world](const char* what) {
+    if (world->size() == 1) {
+      std::fprintf(stderr, "trit: error: %s\n", what);
+      return 1;
+    }
+    std::fprintf(stderr, "trit: error (%s): %s\n", world->where().c_str(), what);
+    std::fflush(stderr);
+    world->abort(1);
+  };
   try {
     app.parse(reversed);  // CLI11 takes the arguments in reverse order, without argv[0]
     if (args.size() <= 1) std::printf("%s", app.help().c_str());
@@ -49,13 +70,10 @@ int run_cli(const std::vector<std::string>& args) {
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "trit: usage error: %s\nRun 'trit --help' (or 'trit COMMAND --help').\n",
                  e.what());
+    if (world->size() > 1) world->abort(2);  // a rank that ends alone would leave the rest waiting
     return 2;
-  } catch (const Error& e) {
-    std::fprintf(stderr, "trit: error: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "trit: error: %s\n", e.what());
-    return 1;
+  } catch (const std::exception& e) {  // trit::Error and the rest
+    return fail(e.what());
   }
 }
 

@@ -19,14 +19,24 @@ int64_t count_correct(const Tensor& logits, const std::vector<int64_t>& labels) 
 
 double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
                          const datasets::Normalization& normalization, int64_t batch_size) {
+  return evaluate_accuracy(model, data, normalization, distributed::Communicator::single(),
+                           batch_size);
+}
+
+double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
+                         const datasets::Normalization& normalization,
+                         const distributed::Communicator& communicator, int64_t batch_size) {
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
   datasets::DataLoader loader(data, datasets::LoaderOptions::in_order(batch_size, normalization));
   loader.start_epoch(0);
   datasets::Batch batch;
-  int64_t correct = 0;
-  while (loader.next(batch)) correct += count_correct(model(batch.images), batch.labels);
+  int64_t correct = 0, index = 0;
+  while (loader.next(batch))
+    if (index++ % communicator.size() == communicator.rank())
+      correct += count_correct(model(batch.images), batch.labels);
+  communicator.sum(&correct, 1);
   model.train(was_training);
   return data.size() ? static_cast<double>(correct) / data.size() : 0.0;
 }

@@ -7,6 +7,7 @@
 #include "autograd/tensor.h"
 #include "datasets/image_dataset.h"
 #include "datasets/normalization.h"
+#include "distributed/communicator.h"
 #include "nn/module.h"
 #include "train/data.h"
 
@@ -19,6 +20,12 @@ int64_t count_correct(const Tensor& logits, const std::vector<int64_t>& labels);
 // restored afterwards).
 double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
                          const datasets::Normalization& normalization, int64_t batch = 500);
+
+// The same over the ranks of `communicator`, each evaluating every size()-th batch (batch k
+// on rank k mod size) and the counts summed: every rank returns the whole set's accuracy.
+double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
+                         const datasets::Normalization& normalization,
+                         const distributed::Communicator& communicator, int64_t batch = 500);
 
 // BatchNorm re-estimation (nn/batch_norm_recalibration.h, spec vnq.md §8.4) on the first
 // `images` training images (all of them when fewer) of one fixed shuffled order (seed 0),

@@ -19,11 +19,12 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
-Progress::Progress(std::string label, int64_t total_steps, int64_t plain_every)
+Progress::Progress(std::string label, int64_t total_steps, int64_t plain_every, bool shown)
     : label_(std::move(label)),
       total_(total_steps),
       plain_every_(plain_every),
       tty_(isatty(fileno(stderr)) != 0),
+      shown_(shown),
       start_(std::chrono::steady_clock::now()) {}
 
 double Progress::elapsed_seconds() const {
@@ -32,6 +33,7 @@ double Progress::elapsed_seconds() const {
 
 void Progress::update(int64_t step, double loss, double accuracy, int64_t images) {
   const bool last = step == total_;
+  if (!shown_) return;
   if (!tty_ && !last && step % plain_every_ != 0) return;
   const double seconds = elapsed_seconds();
   const double rate = seconds > 0 ? images / seconds : 0.0;
@@ -54,6 +56,7 @@ void Progress::update(int64_t step, double loss, double accuracy, int64_t images
 }
 
 void Progress::finish(const std::string& summary) {
+  if (!shown_) return;
   if (tty_) std::fputc('\n', stderr);
   std::fprintf(stderr, "%s\n", summary.c_str());
   std::fflush(stderr);

@@ -14,7 +14,8 @@ namespace trit::train {
 
 class Progress {
  public:
-  Progress(std::string label, int64_t total_steps, int64_t plain_every = 100);
+  // shown = false prints nothing (the ranks other than 0 of a data-parallel run).
+  Progress(std::string label, int64_t total_steps, int64_t plain_every = 100, bool shown = true);
 
   // After step `step` (1-based): running mean loss, running accuracy in [0,1], images seen.
   void update(int64_t step, double loss, double accuracy, int64_t images);
@@ -28,6 +29,7 @@ class Progress {
   int64_t total_;
   int64_t plain_every_;
   bool tty_;
+  bool shown_;
   std::chrono::steady_clock::time_point start_;
 };
 

@@ -28,7 +28,17 @@ Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, const DataSplit
       hooks_(std::move(hooks)),
       schedule_(make_schedule(config_)) {}
 
+void Trainer::distribute(distributed::DataParallel& parallel) {
+  parallel_ = &parallel;
+  parallel_->broadcast_state();
+}
+
+const distributed::Communicator& Trainer::communicator() const {
+  return parallel_ ? parallel_->communicator() : distributed::Communicator::single();
+}
+
 void Trainer::set_outputs(std::string checkpoint, std::string metrics) {
+  if (!communicator().is_root()) return;  // rank 0 writes
   if (!checkpoint.empty()) nn::resolve_save_target(checkpoint, "--save");
   checkpoint_ = std::move(checkpoint);
   metrics_ = std::move(metrics);
@@ -77,20 +87,22 @@ void Trainer::resume(const std::string& checkpoint, bool reschedule) {
               std::to_string(before.epochs) + " to finish the run as planned, or add "
               "--reschedule to follow a " + std::to_string(config_.epochs) +
               "-epoch schedule from here on");
-    std::fprintf(stderr, "%s: the %s schedule now spans %lld epochs (it spanned %lld)\n",
+    if (communicator().is_root())
+      std::fprintf(stderr, "%s: the %s schedule now spans %lld epochs (it spanned %lld)\n",
                  where.c_str(), config_.schedule.c_str(),
                  static_cast<long long>(config_.epochs), static_cast<long long>(before.epochs));
   }
+  if (parallel_) parallel_->broadcast_state();
   start_epoch_ = state.epoch;
   steps_done_ = state.step;
   resumed_from_ = checkpoint;
-  if (start_epoch_ >= config_.epochs)
+  if (start_epoch_ >= config_.epochs && communicator().is_root())
     std::fprintf(stderr, "checkpoint %s already has %lld epochs; nothing to train\n",
                  checkpoint.c_str(), static_cast<long long>(start_epoch_));
 }
 
 void Trainer::save(int64_t epochs_done) {
-  if (checkpoint_.empty()) return;
+  if (checkpoint_.empty() || !communicator().is_root()) return;
   nn::TrainingState state;
   state.config = config_.to_json().dump();
   state.epoch = epochs_done;
@@ -116,6 +128,9 @@ EpochStats Trainer::train_epoch(int64_t epoch) {
       datasets::LoaderOptions::shuffled(config_.batch, config_.seed, data_.normalization);
   if (config_.augment) options.augment = datasets::CropFlip{};
   options.prefetch = true;
+  const distributed::Communicator& ranks = communicator();
+  options.shard = ranks.rank();
+  options.shards = ranks.size();
   datasets::DataLoader loader(data_.train, options);
   loader.start_epoch(epoch);
   if (hooks_.on_epoch_start) hooks_.on_epoch_start(epoch);
@@ -123,7 +138,7 @@ EpochStats Trainer::train_epoch(int64_t epoch) {
 
   const int64_t steps = loader.batches_per_epoch();
   Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config_.epochs),
-                    steps);
+                    steps, 100, ranks.is_root());
   datasets::Batch batch;
   double loss_sum = 0.0;
   int64_t correct = 0, seen = 0, step = 0;
@@ -144,7 +159,11 @@ EpochStats Trainer::train_epoch(int64_t epoch) {
                   rate + "); stopped" + what_is_saved());
     }
     optimizer_.zero_grad();
-    loss.backward();
+    if (parallel_) {  // this rank's share of the global batch's mean loss
+      parallel_->backward(loss, double(batch.labels.size()) / double(batch.global_size));
+    } else {
+      loss.backward();
+    }
     optimizer_.step();
     if (hooks_.after_step) hooks_.after_step();
     ++step;
@@ -152,8 +171,13 @@ EpochStats Trainer::train_epoch(int64_t epoch) {
     loss_sum += value * batch.labels.size();
     correct += count_correct(logits, batch.labels);
     seen += static_cast<int64_t>(batch.labels.size());
-    progress.update(step, loss_sum / seen, double(correct) / seen, seen);
+    progress.update(step, loss_sum / seen, double(correct) / seen, seen * ranks.size());
   }
+  double totals[3] = {loss_sum, double(correct), double(seen)};  // over every rank's shards
+  ranks.sum(totals, 3);
+  loss_sum = totals[0];
+  correct = static_cast<int64_t>(totals[1]);
+  seen = static_cast<int64_t>(totals[2]);
   EpochStats stats;
   stats.epoch = epoch + 1;
   stats.seconds = progress.elapsed_seconds();
@@ -161,7 +185,8 @@ EpochStats Trainer::train_epoch(int64_t epoch) {
   stats.train_accuracy = double(correct) / std::max<int64_t>(seen, 1);
   stats.images_per_second = seen / std::max(stats.seconds, 1e-9);
   stats.lr = lr;
-  stats.test_accuracy = evaluate_accuracy(model_, data_.test, data_.normalization);
+  if (parallel_) parallel_->average_buffers();  // one model to evaluate and save
+  stats.test_accuracy = evaluate_accuracy(model_, data_.test, data_.normalization, ranks);
   char summary[256];
   std::snprintf(summary, sizeof summary,
                 "epoch %lld/%lld  loss %.4f  train %.2f%%  test %.2f%%  %.0f img/s  %s",
@@ -180,7 +205,7 @@ std::vector<EpochStats> Trainer::run() {
     EpochStats stats = train_epoch(epoch);
     if (hooks_.on_epoch_end) hooks_.on_epoch_end(stats);
     history.push_back(stats);
-    if (!metrics_.empty()) {
+    if (!metrics_.empty() && communicator().is_root()) {
       std::ofstream out(metrics_, std::ios::app);
       check(static_cast<bool>(out), "--metrics", "cannot open " + metrics_ + " for writing");
       nlohmann::json line = {{"epoch", stats.epoch},

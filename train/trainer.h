@@ -9,6 +9,13 @@
 //   (train/checkpoint.h; atomic: a crash never destroys the previous one). A non-finite
 //   loss stops training with an Error naming the epoch and step and what is on disk: the
 //   last checkpoint (intact), or that none was written yet.
+// - distribute(parallel): data-parallel training over parallel's ranks (distributed/
+//   data_parallel.h, docs/distributed.md). Each rank takes its shard of every global batch of
+//   config.batch samples (datasets/loader.h), gradients are summed over ranks, running
+//   statistics averaged before each evaluation and save, the test set is evaluated in
+//   shards; only rank 0 prints progress, writes metrics and saves checkpoints. A checkpoint
+//   does not depend on the rank count: resume() reads it on every rank (the file must be
+//   readable on each node) and rank 0's state is broadcast again.
 // - Everything random derives from config.seed and the epoch (shuffle, augmentation,
 //   hooks.on_epoch_start for model noise), so N epochs straight and N/2 + resume N/2
 //   give bit-identical weights.
@@ -21,6 +28,7 @@
 #include <vector>
 
 #include "autograd/tensor.h"
+#include "distributed/data_parallel.h"
 #include "nn/module.h"
 #include "nn/safetensors.h"
 #include "optim/lr_schedule.h"
@@ -68,11 +76,14 @@ class Trainer {
   // Makes run() stop after epoch `epoch` (1-based, as printed) although the run, its schedule
   // included, spans config.epochs; a later resume continues it. 0: no early stop.
   void stop_after_epoch(int64_t epoch) { stop_after_epoch_ = epoch; }
+  // Trains over parallel's ranks from now on (see above); broadcasts rank 0's model state.
+  void distribute(distributed::DataParallel& parallel);
   std::vector<EpochStats> run();
   int64_t start_epoch() const { return start_epoch_; }
 
  private:
   EpochStats train_epoch(int64_t epoch);
+  const distributed::Communicator& communicator() const;
   void save(int64_t epochs_done);
   // ", the checkpoint X of epoch N is intact" or that none was written: for error messages.
   std::string what_is_saved() const;
@@ -90,6 +101,7 @@ class Trainer {
   int64_t stop_after_epoch_ = 0;
   std::string checkpoint_, metrics_;
   nn::Metadata extra_;
+  distributed::DataParallel* parallel_ = nullptr;
 };
 
 }  // namespace trit::train

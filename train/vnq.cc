@@ -58,7 +58,7 @@ VnqRun resume_vnq(const TrainConfig& config, const std::string& checkpoint) {
   return make_run(config, nn::make_model(config.model, rng), quant::read_vnq_record(checkpoint));
 }
 
-TrainHooks vnq_hooks(const VnqRun& run, const DataSplits& data, uint64_t seed) {
+TrainHooks vnq_hooks(const VnqRun& run, const DataSplits& data, uint64_t seed, int rank) {
   const quant::VariationalLayers& layers = run.layers;
   const quant::VnqRecord& record = run.record;
   TrainHooks hooks;
@@ -69,15 +69,17 @@ TrainHooks vnq_hooks(const VnqRun& run, const DataSplits& data, uint64_t seed) {
     return quant::total_kl(layers, beta / static_cast<float>(train_size));
   };
   hooks.after_step = [&layers] { quant::project(layers); };
-  hooks.on_epoch_start = [&layers, seed](int64_t epoch) {
-    for (size_t i = 0; i < layers.size(); ++i)
-      layers[i]->reseed(datasets::stream_rng(seed, datasets::Stream::kModelNoise, epoch,
-                                             static_cast<int64_t>(i)));
+  hooks.on_epoch_start = [&layers, seed, rank](int64_t epoch) {
+    for (size_t i = 0; i < layers.size(); ++i) {
+      Rng noise = datasets::stream_rng(seed, datasets::Stream::kModelNoise, epoch,
+                                       static_cast<int64_t>(i));
+      layers[i]->reseed(rank == 0 ? noise : noise.split(static_cast<uint64_t>(rank)));
+    }
   };
   // Each epoch's metrics line records what the paper's table tracks: the non-zero share,
   // the test error with the posterior means and after P&Q (spec §5), and the KL in nats.
   nn::Module& model = *run.model;
-  hooks.on_epoch_end = [&model, &layers, &record, &data](EpochStats& stats) {
+  hooks.on_epoch_end = [&model, &layers, &record, &data, rank](EpochStats& stats) {
     const quant::CompressionStats compression = quant::compression_stats(layers);
     const std::vector<ResultRow> rows = vnq_table(model, layers, data, record.original_error);
     const double means_error = rows[rows.size() - 2].test_error;
@@ -89,7 +91,8 @@ TrainHooks vnq_hooks(const VnqRun& run, const DataSplits& data, uint64_t seed) {
       NoGradGuard no_grad;
       stats.extra["kl"] = quant::total_kl(layers, 1.0f).item();
     }
-    std::fprintf(stderr,
+    if (rank == 0)
+      std::fprintf(stderr,
                  "  P&Q now: %.1f%% of %lld weights non-zero, test error %.2f%% (means %.2f%%)\n",
                  100 * compression.nonzero_fraction(), static_cast<long long>(compression.weights),
                  100 * pq_error, 100 * means_error);

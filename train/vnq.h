@@ -67,7 +67,9 @@ VnqRun resume_vnq(const TrainConfig& config, const std::string& checkpoint);
 // the projections after every step, the layers' noise reseeded each epoch from
 // datasets::stream_rng(seed, kModelNoise, epoch, layer index), and each epoch's VNQ metrics
 // (stats.extra: nonzero_fraction, means_test_error, pq_test_error, kl), also printed.
-// `run` and `data` must outlive the hooks.
-TrainHooks vnq_hooks(const VnqRun& run, const DataSplits& data, uint64_t seed);
+// In data-parallel training `rank` (> 0) splits each layer's stream once more by the rank,
+// so that every rank samples its own noise, reproducibly for a seed and rank count; rank 0
+// draws what a single process draws. `run` and `data` must outlive the hooks.
+TrainHooks vnq_hooks(const VnqRun& run, const DataSplits& data, uint64_t seed, int rank = 0);
 
 }  // namespace trit::train

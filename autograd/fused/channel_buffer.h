@@ -51,6 +51,7 @@ namespace trit {
 struct ChannelStatistics {
   std::vector<float> mean;
   std::vector<double> squares;  // sum of (x - mean)^2 over the channel
+  double count = 0.0;           // values per channel (over every process when synchronised)
   std::vector<double> owed_slope, owed_offset;
 };
 

@@ -68,39 +68,51 @@ ChannelPair channel_pair(const Tensor& x, int64_t channels) {
 // What the forward pass normalised with, per channel.
 struct Statistics {
   std::vector<float> mean, inv_std;
+  double count;  // values per channel, over every process when synchronised
   bool training;
 };
 
 // Each channel's mean and sum of squared deviations, appended to `known` for the channels
-// [known.mean.size(), channels) it lacks.
-void complete(ChannelStatistics& known, const Tensor& x, int64_t channels) {
+// [known.mean.size(), channels) it lacks; over every process's batch when `sync` is given.
+void complete(ChannelStatistics& known, const Tensor& x, int64_t channels,
+              const CrossProcessSum& sync) {
   const int64_t first = std::min<int64_t>(int64_t(known.mean.size()), channels);
   if (first == channels) return;
   known.mean.resize(size_t(channels));
   known.squares.resize(size_t(channels));
   const ChannelPair c = channel_pair(x, channels);
   const kernels::ChannelLayout layout{c.rows, c.length, c.x_stride};
-  const double count = double(c.rows * c.length);
+  std::vector<double> sums(size_t(channels - first) + 1);  // Σ x per new channel, then M
+  for_channels(channels - first, c, [&](int64_t i) {
+    sums[i] = kernels::channel_sum(x.data() + (first + i) * c.length, layout);
+  });
+  sums.back() = double(c.rows * c.length);
+  if (sync) sync(sums);
+  known.count = sums.back();
+  std::vector<double> squares(size_t(channels - first));
   for_channels(channels - first, c, [&](int64_t i) {
     const int64_t ch = first + i;
     const float* xc = x.data() + ch * c.length;
-    const float mean = float(kernels::channel_sum(xc, layout) / count);
+    const float mean = float(sums[i] / known.count);
     known.mean[ch] = mean;
-    known.squares[ch] = kernels::channel_centered_dot(xc, mean, xc, mean, layout);
+    squares[i] = kernels::channel_centered_dot(xc, mean, xc, mean, layout);
   });
+  if (sync) sync(squares);
+  std::copy(squares.begin(), squares.end(), known.squares.begin() + first);
 }
 
 // The batch statistics (updating the running ones) in training, the running ones otherwise.
 Statistics statistics(const Tensor& x, int64_t channels, const BatchNormState& norm,
                       ChannelStatistics* shared) {
-  Statistics s{std::vector<float>(channels), std::vector<float>(channels), norm.training};
+  Statistics s{std::vector<float>(channels), std::vector<float>(channels), 0.0, norm.training};
   Tensor running_mean = norm.running_mean, running_var = norm.running_var;
   float* rm = running_mean.data();
   float* rv = running_var.data();
   ChannelStatistics local;
   ChannelStatistics& known = shared != nullptr ? *shared : local;
-  if (norm.training) complete(known, x, channels);
-  const double count = double(x.size(0) * x.size(2) * x.size(3));
+  if (norm.training) complete(known, x, channels, norm.sync);
+  const double count = known.count;
+  s.count = count;
   for (int64_t ch = 0; ch < channels; ++ch) {
     float var;
     if (norm.training) {
@@ -259,6 +271,7 @@ struct Saved {
   Layout l;  // the sizes forward worked with
   Statistics stats;
   std::shared_ptr<ChannelStatistics> shared;  // owed the statistics' gradient terms, or null
+  CrossProcessSum sync;                        // synchronised BatchNorm, or empty
 };
 
 void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
@@ -297,9 +310,19 @@ void norm_relu_conv_backward(const Saved& s, const Tensor& dy) {
     if (dnb) dnb[ch] += float(sums[ch].sum);
     if (dnw) dnw[ch] += float(sums[ch].centered * s.stats.inv_std[ch]);
   }
-  if (dx == nullptr || !s.stats.training) return;
+  if (!s.stats.training) return;
+  if (s.sync) {  // the statistics' terms use the sums over every process's batch
+    std::vector<double> both(2 * size_t(l.channels));
+    for (int64_t ch = 0; ch < l.channels; ++ch) {
+      both[2 * ch] = sums[ch].sum;
+      both[2 * ch + 1] = sums[ch].centered;
+    }
+    s.sync(both);
+    for (int64_t ch = 0; ch < l.channels; ++ch) sums[ch] = {both[2 * ch], both[2 * ch + 1]};
+  }
+  if (dx == nullptr) return;
   const ChannelPair c = channel_pair(s.x, l.channels);
-  const double count = double(c.rows * c.length);
+  const double count = s.stats.count;
   std::vector<double> slope(size_t(l.channels)), offset(size_t(l.channels));
   for (int64_t ch = 0; ch < l.channels; ++ch) {
     const double inv_std = s.stats.inv_std[ch];
@@ -335,8 +358,14 @@ Tensor norm_relu_conv2d(const Tensor& x, int64_t channels, const BatchNormState&
       Tensor::empty({l.batch, l.out_channels, l.window.out_height(), l.window.out_width()});
   forward_groups(l, x, weight, affines(stats, norm.weight, norm.bias), out.data());
   if (needs_grad({x, norm.weight, norm.bias, weight})) {
-    Saved saved{
-        x, norm.weight, norm.bias, weight, l, std::move(stats), norm.training ? shared : nullptr};
+    Saved saved{x,
+                norm.weight,
+                norm.bias,
+                weight,
+                l,
+                std::move(stats),
+                norm.training ? shared : nullptr,
+                norm.sync};
     record(op, {x, norm.weight, norm.bias, weight}, out,
            [saved = std::move(saved)](const Tensor& g) { norm_relu_conv_backward(saved, g); });
   }

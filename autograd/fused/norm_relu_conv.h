@@ -30,6 +30,8 @@
 // - shared (may be null; see fused/channel_buffer.h), in training only: channels whose batch
 //   statistics it holds are not summed again, the others are added to it; backward adds
 //   the statistics' part of x's gradient to its owed sums instead of to x's gradient.
+// - norm.sync: synchronised BatchNorm as batch_norm's (ops/batch_norm.h): in training the
+//   statistics and the two gradient sums of the statistics' terms are summed over processes.
 //   Give it only for x made by channel_buffer / write_channels with the same `shared`.
 // - input = kSquared convolves relu(batch_norm(x))^2 instead, elementwise (the variance
 //   path of a variational layer, quant/vnq/variational.h: conv(h^2, sigma^2)); backward
@@ -41,6 +43,7 @@
 #include <memory>
 
 #include "autograd/fused/channel_buffer.h"
+#include "autograd/ops/batch_norm.h"
 #include "autograd/ops/conv.h"
 #include "autograd/tensor.h"
 
@@ -50,6 +53,7 @@ struct BatchNormState {
   Tensor weight, bias, running_mean, running_var;  // each [channels]
   bool training = true;
   float momentum = 0.1f, eps = 1e-5f;
+  CrossProcessSum sync;  // synchronised statistics, as batch_norm's (ops/batch_norm.h)
 };
 
 // What the convolution reads: h = relu(batch_norm(x)) or h^2.

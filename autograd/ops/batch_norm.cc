@@ -50,6 +50,7 @@ ChannelLayout channel_layout(const Shape& shape) {
 struct Statistics {
   std::vector<float> mean, inv_std;
   ChannelLayout layout;
+  double count;  // M: values per channel, over every process when synchronised
   bool training;
 };
 
@@ -57,70 +58,93 @@ struct Statistics {
 //   d bias = Σ g,   d weight = Σ g xhat,
 //   d x = w inv_std (g - Σ g / M - xhat Σ g xhat / M)   (training),
 //   d x = w inv_std g                                   (evaluation: statistics are constants).
+// Synchronised, the two sums in d x are over every process's batch; d bias and d weight keep
+// this process's share.
 void batch_norm_backward(const Tensor& g, const Tensor& x, const Tensor& weight, const Tensor& bias,
-                         const Statistics& stats) {
+                         const Statistics& stats, const CrossProcessSum& sync) {
   float* dx = x.requires_grad() ? grad_buffer(x) : nullptr;
   float* dw = weight.requires_grad() ? grad_buffer(weight) : nullptr;
   float* db = bias.requires_grad() ? grad_buffer(bias) : nullptr;
   const ChannelLayout& layout = stats.layout;
-  const double count = static_cast<double>(layout.rows * layout.length);
-  kernels::parallel_for_work(weight.numel(), g.numel(), kGrain, [&](int64_t c) {
+  const int64_t channels = weight.numel();
+  std::vector<double> sums(2 * static_cast<size_t>(channels));  // Σ g, Σ g (x - mean)
+  kernels::parallel_for_work(channels, g.numel(), kGrain, [&](int64_t c) {
     const size_t offset = c * layout.length;
-    const float* gc = g.data() + offset;
-    const float* xc = x.data() + offset;
+    sums[2 * c] = kernels::channel_sum(g.data() + offset, layout);
+    sums[2 * c + 1] =
+        kernels::channel_centered_dot(g.data() + offset, 0.0f, x.data() + offset, stats.mean[c],
+                                      layout);
+    if (db) db[c] += static_cast<float>(sums[2 * c]);
+    if (dw) dw[c] += static_cast<float>(sums[2 * c + 1] * stats.inv_std[c]);
+  });
+  if (stats.training && sync) sync(sums);
+  if (!dx) return;
+  kernels::parallel_for_work(channels, g.numel(), kGrain, [&](int64_t c) {
+    const size_t offset = c * layout.length;
     const float mean = stats.mean[c], inv_std = stats.inv_std[c];
-    const double sum_g = kernels::channel_sum(gc, layout);
-    const double sum_g_centered = kernels::channel_centered_dot(gc, 0.0f, xc, mean, layout);
-    if (db) db[c] += static_cast<float>(sum_g);
-    if (dw) dw[c] += static_cast<float>(sum_g_centered * inv_std);
-    if (!dx) return;
     // As dx = a g + slope (x - mean) + k.
     const double a = weight.data()[c] * inv_std;
-    const double k = stats.training ? -a * sum_g / count : 0.0;
-    const double slope = stats.training ? -a * inv_std * inv_std * sum_g_centered / count : 0.0;
-    kernels::channel_input_grad_add(gc, xc, layout, mean, static_cast<float>(a),
-                                    static_cast<float>(slope), static_cast<float>(k), dx + offset);
+    const double k = stats.training ? -a * sums[2 * c] / stats.count : 0.0;
+    const double slope =
+        stats.training ? -a * inv_std * inv_std * sums[2 * c + 1] / stats.count : 0.0;
+    kernels::channel_input_grad_add(g.data() + offset, x.data() + offset, layout, mean,
+                                    static_cast<float>(a), static_cast<float>(slope),
+                                    static_cast<float>(k), dx + offset);
   });
 }
 
 }  // namespace
 
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& running_mean,
-                  Tensor& running_var, bool training, float momentum, float eps) {
+                  Tensor& running_var, bool training, float momentum, float eps,
+                  const CrossProcessSum& sync) {
   const char* op = "batch_norm";
   check_arguments(op, x, weight, bias, running_mean, running_var, training, momentum, eps);
   const int64_t channels = x.shape()[1];
   const ChannelLayout layout = channel_layout(x.shape());
-  const double count = static_cast<double>(layout.rows * layout.length);  // M
+  double count = static_cast<double>(layout.rows * layout.length);  // M
+  const auto channel = [&](int64_t c) { return x.data() + c * layout.length; };
 
   // The statistics this pass normalises with, saved for backward.
   std::vector<float> mean(channels), inv_std(channels);
-  Tensor out = Tensor::empty(x.shape());
-  kernels::parallel_for_work(channels, x.numel(), kGrain, [&](int64_t c) {
-    const float* xc = x.data() + c * layout.length;
-    float var;
-    if (training) {
-      mean[c] = static_cast<float>(kernels::channel_sum(xc, layout) / count);
-      const double squares = kernels::channel_centered_dot(xc, mean[c], xc, mean[c], layout);
-      var = static_cast<float>(squares / count);
+  if (training) {
+    std::vector<double> sums(channels + 1);  // per channel Σ x, then M
+    kernels::parallel_for_work(channels, x.numel(), kGrain, [&](int64_t c) {
+      sums[c] = kernels::channel_sum(channel(c), layout);
+    });
+    sums[channels] = count;
+    if (sync) sync(sums);
+    count = sums[channels];
+    std::vector<double> squares(channels);  // Σ (x - mean)^2
+    kernels::parallel_for_work(channels, x.numel(), kGrain, [&](int64_t c) {
+      mean[c] = static_cast<float>(sums[c] / count);
+      squares[c] = kernels::channel_centered_dot(channel(c), mean[c], channel(c), mean[c], layout);
+    });
+    if (sync) sync(squares);
+    for (int64_t c = 0; c < channels; ++c) {
       float& rm = running_mean.data()[c];
       float& rv = running_var.data()[c];
       rm = (1.0f - momentum) * rm + momentum * mean[c];
-      rv = (1.0f - momentum) * rv + momentum * static_cast<float>(squares / (count - 1.0));
-    } else {
-      mean[c] = running_mean.data()[c];
-      var = running_var.data()[c];
+      rv = (1.0f - momentum) * rv + momentum * static_cast<float>(squares[c] / (count - 1.0));
+      inv_std[c] = 1.0f / std::sqrt(static_cast<float>(squares[c] / count) + eps);
     }
-    inv_std[c] = 1.0f / std::sqrt(var + eps);
-    kernels::channel_normalize(xc, layout, mean[c], weight.data()[c] * inv_std[c], bias.data()[c],
-                               out.data() + c * layout.length);
+  } else {
+    for (int64_t c = 0; c < channels; ++c) {
+      mean[c] = running_mean.data()[c];
+      inv_std[c] = 1.0f / std::sqrt(running_var.data()[c] + eps);
+    }
+  }
+  Tensor out = Tensor::empty(x.shape());
+  kernels::parallel_for_work(channels, x.numel(), kGrain, [&](int64_t c) {
+    kernels::channel_normalize(channel(c), layout, mean[c], weight.data()[c] * inv_std[c],
+                               bias.data()[c], out.data() + c * layout.length);
   });
 
   if (needs_grad({x, weight, bias})) {
-    Statistics stats{std::move(mean), std::move(inv_std), layout, training};
+    Statistics stats{std::move(mean), std::move(inv_std), layout, count, training};
     record(op, {x, weight, bias}, out,
-           [x, weight, bias, stats = std::move(stats)](const Tensor& g) {
-             batch_norm_backward(g, x, weight, bias, stats);
+           [x, weight, bias, stats = std::move(stats), sync](const Tensor& g) {
+             batch_norm_backward(g, x, weight, bias, stats, sync);
            });
   }
   return out;

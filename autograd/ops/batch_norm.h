@@ -14,15 +14,30 @@
 // - Saved for backward: x, weight, and each channel's mean and 1/sqrt(var + eps) as used
 //   in the forward pass. Backward gives x, weight and bias their gradients; in training it
 //   is the full batch-statistics derivative, in evaluation the statistics are constants.
+// - sync (synchronised BatchNorm, distributed/data_parallel.h): when given, training uses the
+//   statistics of the whole global batch over the processes of a data-parallel run. The op
+//   sums its per-channel sums (and the value count) through sync, then the squared
+//   deviations from the global mean; backward sums the two per-channel gradient sums of
+//   its d x term the same way. Weight and bias gradients stay this process's share (the
+//   data-parallel gradient sum adds them up). Every process must run the same ops in the same
+//   order, as data-parallel training does. Evaluation never calls it.
 // - Throws "batch_norm: ..." naming the shapes for a wrong rank or parameter shape, for a
 //   training batch with one value per channel, or for momentum outside [0, 1] or eps <= 0.
 #pragma once
+
+#include <functional>
+#include <vector>
 
 #include "autograd/tensor.h"
 
 namespace trit {
 
+// Sums `values` element-wise over the processes of a data-parallel run, in place. Every
+// process calls it at the same point with the same number of values.
+using CrossProcessSum = std::function<void(std::vector<double>& values)>;
+
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& running_mean,
-                  Tensor& running_var, bool training, float momentum = 0.1f, float eps = 1e-5f);
+                  Tensor& running_var, bool training, float momentum = 0.1f, float eps = 1e-5f,
+                  const CrossProcessSum& sync = {});
 
 }  // namespace trit

@@ -44,7 +44,7 @@ Tensor norm_relu_conv(const Tensor& x, int64_t channels, BatchNorm2d& norm, Modu
     return convolution(relu(norm(x.size(1) == channels ? x : slice(x, 1, 0, channels))));
   }
   BatchNormState state{norm.weight(),      norm.bias(),     norm.running_mean(), norm.running_var(),
-                       norm.is_training(), norm.momentum(), norm.eps()};
+                       norm.is_training(), norm.momentum(), norm.eps(), norm.sync()};
   return dynamic_cast<FusableConvolution&>(convolution)
       .forward_fused([&](const Tensor& weight, const Conv2dOptions& options, NormReluInput input) {
         Tensor out = norm_relu_conv2d(x, channels, state, weight, options, shared, input);

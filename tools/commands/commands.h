@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "distributed/data_parallel.h"
 #include "train/config.h"
 
 namespace trit::cli {
@@ -37,6 +38,12 @@ void add_train_config_options(CLI::App& command, train::TrainConfig& config);
 // and --stop-after-epoch (Trainer::stop_after_epoch).
 void add_resume_flags(CLI::App& command, bool& reschedule, int64_t& stop_after_epoch);
 void add_train_command(CLI::App& app);
+
+// Data-parallel training under mpirun (docs/distributed.md): --sync-bn, --no-overlap and
+// --bucket-kb into `options`.
+void add_distributed_options(CLI::App& command, distributed::DataParallelOptions& options);
+// "" in one process, else " over N ranks (T threads each)": for the first line a command prints.
+std::string ranks_text();
 
 // Writes `report` (pretty JSON) to `path`; throws Error naming --report on failure.
 void write_json_report(const std::string& path, const nlohmann::json& report);

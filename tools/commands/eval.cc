@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/error.h"
+#include "distributed/communicator.h"
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
 #include "nn/safetensors.h"
@@ -99,7 +100,8 @@ void eval_ternary(const EvalArgs& args, nn::Module& model) {
     nonzero += layer->nonzero();
   }
   const auto packed_row = [&](int64_t bn_images) {
-    const double error = 1.0 - train::evaluate_accuracy(model, data.test, data.normalization);
+    const double error = 1.0 - train::evaluate_accuracy(model, data.test, data.normalization,
+                                                        distributed::Communicator::world());
     const std::string method = "VNQ + P&Q (packed 2-bit)";
     return train::ResultRow{bn_images > 0 ? train::bn_reestimated_label(method, bn_images) : method, error,
                      weights ? double(nonzero) / weights : 0.0, 2, bn_images};
@@ -129,7 +131,8 @@ void run_eval(const EvalArgs& args) {
         args.weights + " is a float checkpoint; BN re-estimation is for VNQ and ternary ones");
   nn::load_checkpoint(args.weights, *model);
   const train::DataSplits data = train::load_data(args.dataset, args.data_dir, args.model);
-  const double accuracy = train::evaluate_accuracy(*model, data.test, data.normalization);
+  const double accuracy = train::evaluate_accuracy(*model, data.test, data.normalization,
+                                                   distributed::Communicator::world());
   std::printf("%s (%s) on %s test set (%lld images): accuracy %.2f%%, error %.2f%%\n",
               args.model.c_str(), args.weights.c_str(), args.dataset.c_str(),
               static_cast<long long>(data.test.size()), 100 * accuracy, 100 * (1 - accuracy));
@@ -155,6 +158,7 @@ void run_eval(const EvalArgs& args) {
 }  // namespace
 
 void write_json_report(const std::string& path, const nlohmann::json& report) {
+  if (!distributed::Communicator::world().is_root()) return;  // rank 0 writes
   std::ofstream out(path);
   check(static_cast<bool>(out), "--report", "cannot open " + path + " for writing");
   out << report.dump(2) << "\n";

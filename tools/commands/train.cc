@@ -4,6 +4,7 @@
 
 #include "autograd/kernels/parallel.h"
 #include "autograd/kernels/targets.h"
+#include "distributed/communicator.h"
 #include "nn/atomic_file.h"
 #include "tools/commands/commands.h"
 #include "train/config.h"
@@ -20,28 +21,37 @@ struct TrainArgs {
   std::string save, resume, metrics;
   bool reschedule = false;
   int64_t stop_after_epoch = 0;
+  distributed::DataParallelOptions parallel;
 };
 
 void run_train(const TrainArgs& args) {
   const train::TrainConfig& config = args.config;
-  if (!args.save.empty()) nn::resolve_save_target(args.save, "--save");  // fail now, not later
+  const distributed::Communicator& world = distributed::Communicator::world();
+  if (!args.save.empty() && world.is_root())
+    nn::resolve_save_target(args.save, "--save");  // fail now, not later
   if (config.threads > 0) kernels::set_num_threads(config.threads);
-  std::fprintf(stderr, "trit train: model %s, dataset %s, seed %llu, SIMD %s, %d threads\n",
-               config.model.c_str(), config.dataset.c_str(),
-               static_cast<unsigned long long>(config.seed), kernels::dispatch_target().c_str(),
-               kernels::num_threads());
+  if (world.is_root())
+    std::fprintf(stderr, "trit train: model %s, dataset %s, seed %llu, SIMD %s, %d threads%s\n",
+                 config.model.c_str(), config.dataset.c_str(),
+                 static_cast<unsigned long long>(config.seed), kernels::dispatch_target().c_str(),
+                 kernels::num_threads(), ranks_text().c_str());
   const train::DataSplits data = train::load_data(config.dataset, config.data_dir, config.model);
   Rng rng(config.seed);
   std::shared_ptr<nn::Module> model = train::make_initialised_model(config, rng);
   auto optimizer = train::make_optimizer(config, {optim::ParamGroup{model->parameters(), 1.0f, {}}});
   train::Trainer trainer(*model, *optimizer, data, config);
+  distributed::DataParallel parallel(*model, world, args.parallel);
+  if (world.size() > 1) trainer.distribute(parallel);
   trainer.set_outputs(args.save, args.metrics);
   if (!args.resume.empty()) trainer.resume(args.resume, args.reschedule);
   trainer.stop_after_epoch(args.stop_after_epoch);
   const std::vector<train::EpochStats> history = trainer.run();
   const double accuracy = history.empty()
-                              ? train::evaluate_accuracy(*model, data.test, data.normalization)
+                              ? train::evaluate_accuracy(*model, data.test, data.normalization, world)
                               : history.back().test_accuracy;
+  if (world.size() > 1 && world.is_root())
+    std::fprintf(stderr, "gradient sums: %.1f s not hidden by backward, %zu buckets\n",
+                 parallel.reduce_seconds(), parallel.buckets());
   std::printf("%s on %s: test accuracy %.2f%% (error %.2f%%)\n", config.model.c_str(),
               config.dataset.c_str(), 100 * accuracy, 100 * (1 - accuracy));
   if (!args.save.empty()) std::printf("checkpoint: %s\n", args.save.c_str());
@@ -96,6 +106,26 @@ void add_train_config_options(CLI::App& command, train::TrainConfig& c) {
   command.add_option("--threads", c.threads, "threads (0: all cores)")->check(kThreads);
 }
 
+void add_distributed_options(CLI::App& command, distributed::DataParallelOptions& options) {
+  command.add_flag("--sync-bn", options.sync_batch_norm,
+                   "under mpirun: BatchNorm statistics over the global batch (default: each "
+                   "rank's share, as PyTorch DDP)");
+  command.add_flag("!--no-overlap", options.overlap,
+                   "under mpirun: sum gradients after backward instead of while it runs");
+  command
+      .add_option_function<int64_t>(
+          "--bucket-kb",
+          [&options](const int64_t& kb) { options.bucket_bytes = static_cast<size_t>(kb) * 1024; },
+          "under mpirun: gradient bucket size in KiB (default 1024)")
+      ->check(kCount);
+}
+
+std::string ranks_text() {
+  const distributed::Communicator& world = distributed::Communicator::world();
+  if (world.size() == 1) return "";
+  return " each, " + std::to_string(world.size()) + " ranks";
+}
+
 void add_resume_flags(CLI::App& command, bool& reschedule, int64_t& stop_after_epoch) {
   command.add_flag("--reschedule", reschedule,
                    "with --resume and a different --epochs: let a cosine/linear lr schedule "
@@ -120,6 +150,7 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   add_resume_flags(*command, args->reschedule, args->stop_after_epoch);
   command->add_option("--metrics", args->metrics, "append one JSON line per epoch to this file");
+  add_distributed_options(*command, args->parallel);
   command->callback([args] { run_train(*args); });
 }
 

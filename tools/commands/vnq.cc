@@ -7,6 +7,7 @@
 
 #include "autograd/kernels/parallel.h"
 #include "autograd/kernels/targets.h"
+#include "distributed/communicator.h"
 #include "nn/atomic_file.h"
 #include "tools/commands/commands.h"
 #include "train/config.h"
@@ -27,16 +28,21 @@ struct VnqArgs {
   std::string init, save, resume, metrics;
   bool reschedule = false;
   int64_t stop_after_epoch = 0;
+  distributed::DataParallelOptions parallel;
 };
 
 void run_vnq(const VnqArgs& args) {
   const train::TrainConfig& config = args.config;
-  if (!args.save.empty()) nn::resolve_save_target(args.save, "--save");  // fail now, not later
+  const distributed::Communicator& world = distributed::Communicator::world();
+  if (!args.save.empty() && world.is_root())
+    nn::resolve_save_target(args.save, "--save");  // fail now, not later
   if (config.threads > 0) kernels::set_num_threads(config.threads);
-  std::fprintf(stderr, "trit vnq: model %s from %s, dataset %s, seed %llu, SIMD %s, %d threads\n",
-               config.model.c_str(), args.init.c_str(), config.dataset.c_str(),
-               static_cast<unsigned long long>(config.seed), kernels::dispatch_target().c_str(),
-               kernels::num_threads());
+  if (world.is_root())
+    std::fprintf(stderr,
+                 "trit vnq: model %s from %s, dataset %s, seed %llu, SIMD %s, %d threads%s\n",
+                 config.model.c_str(), args.init.c_str(), config.dataset.c_str(),
+                 static_cast<unsigned long long>(config.seed), kernels::dispatch_target().c_str(),
+                 kernels::num_threads(), ranks_text().c_str());
   const train::DataSplits data = train::load_data(config.dataset, config.data_dir, config.model);
   quant::VnqConfig vnq = args.vnq;
   vnq.level_param = quant::parse_level_param(args.level_param, "--level-param");
@@ -47,11 +53,13 @@ void run_vnq(const VnqArgs& args) {
                                                          args.kl_warmup),
                              args.init, data)
           : train::resume_vnq(config, args.resume);
-  if (args.resume.empty())
+  if (args.resume.empty() && world.is_root())
     std::fprintf(stderr, "pre-trained %s: test error %.2f%%\n", args.init.c_str(),
                  100 * run.record.original_error);
   train::Trainer trainer(*run.model, *run.optimizer, data, config,
-                         train::vnq_hooks(run, data, config.seed));
+                         train::vnq_hooks(run, data, config.seed, world.rank()));
+  distributed::DataParallel parallel(*run.model, world, args.parallel);
+  if (world.size() > 1) trainer.distribute(parallel);
   trainer.set_metadata(quant::vnq_metadata(run.record));
   trainer.set_outputs(args.save, args.metrics);
   if (!args.resume.empty()) trainer.resume(args.resume, args.reschedule);
@@ -105,6 +113,7 @@ void add_vnq_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   add_resume_flags(*command, args->reschedule, args->stop_after_epoch);
   command->add_option("--metrics", args->metrics, "JSON lines per epoch");
+  add_distributed_options(*command, args->parallel);
   command->callback([args] {
     if (args->init.empty() && args->resume.empty())
       throw CLI::RequiredError("--init (or --resume)");
