@@ -99,14 +99,34 @@ struct Decoded {
   ImageSize size{};
 };
 
-// Decodes one file with stb_image, converting to `channels` (0: keep the file's).
-Decoded decode(const std::string& path, int channels) {
+// Data-set images are small. A header that claims more pixels than this is refused before
+// stb allocates and decodes them: 20 bytes of PGM header can claim half a billion pixels,
+// which stb would spend a minute and gigabytes on (found by fuzz/fuzz_image.cc).
+constexpr int64_t kMaxPixels = int64_t(1) << 24;  // 4096 x 4096
+
+void check_size(const std::string& path, int64_t height, int64_t width, const ImageSize& expected) {
+  if (height != expected.height || width != expected.width) {
+    throw Error(std::string(kWhere) + ": " + path + ": image is " + size_text(height, width) +
+                " (height x width), expected " + size_text(expected.height, expected.width));
+  }
+}
+
+// Decodes one file with stb_image, converting to `channels` (0: keep the file's). With
+// `expected`, an image of another height or width is refused from its header, undecoded.
+Decoded decode(const std::string& path, int channels, const ImageSize* expected = nullptr) {
   const std::vector<uint8_t> bytes = read_file(path, kWhere);
   check(bytes.size() <= INT32_MAX, kWhere, path + ": file too large for stb_image");
+  const int length = static_cast<int>(bytes.size());
   int width = 0, height = 0, file_channels = 0;
+  if (stbi_info_from_memory(bytes.data(), length, &width, &height, &file_channels)) {
+    check(int64_t(width) * height <= kMaxPixels, kWhere,
+          path + ": image is " + size_text(height, width) +
+              " (height x width), more pixels than the 4096 x 4096 trit decodes for a data set");
+    if (expected) check_size(path, height, width, *expected);
+  }  // else stb_image fails below, saying why
   Decoded image;
-  image.pixels.reset(stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &width,
-                                           &height, &file_channels, channels));
+  image.pixels.reset(
+      stbi_load_from_memory(bytes.data(), length, &width, &height, &file_channels, channels));
   if (image.pixels == nullptr) {  // stbi_failure_reason() is only set on failure
     throw Error(std::string(kWhere) + ": " + path +
                 ": cannot decode image (stb_image: " + stbi_failure_reason() + ")");
@@ -117,12 +137,8 @@ Decoded decode(const std::string& path, int channels) {
 
 // Decodes `file` into its [C, H, W] slot `chw`, checking its size.
 void decode_into(const ImageFile& file, const ImageSize& size, uint8_t* chw) {
-  const Decoded image = decode(file.path, size.channels);
-  if (image.size.height != size.height || image.size.width != size.width) {
-    throw Error(std::string(kWhere) + ": " + file.path + ": image is " +
-                size_text(image.size.height, image.size.width) + " (height x width), expected " +
-                size_text(size.height, size.width));
-  }
+  const Decoded image = decode(file.path, size.channels, &size);
+  check_size(file.path, image.size.height, image.size.width, size);
   const int64_t plane = size.height * size.width;
   for (int64_t p = 0; p < plane; ++p) {
     for (int c = 0; c < size.channels; ++c) {

@@ -1,5 +1,7 @@
 // Image-folder datasets: PNG/JPEG files written with stb_image_write, read back and checked.
 #include <doctest/doctest.h>
+
+#include <filesystem>
 #include <stb_image_write.h>
 
 #include "autograd/error.h"
@@ -113,6 +115,18 @@ TEST_SUITE("datasets") {
       CHECK(load_error(dir.path(), options) ==
             "image_folder: " + dir.path() +
                 "/train/a/0.png: image is 4x4 (height x width), expected 5x4");
+    }
+    SUBCASE("a header claiming a huge image is refused before decoding") {
+      // 21 bytes of PGM (stb reads the content, not the extension): 100000 x 100000 pixels.
+      const std::string pgm = "P5 100000 100000 255\n";
+      write_bytes(dir.file("train/a/1.png"), std::vector<uint8_t>(pgm.begin(), pgm.end()));
+      CHECK(load_error(dir.path()) == "image_folder: " + dir.path() +
+                                          "/train/a/1.png: image is 100000x100000 (height x "
+                                          "width), more pixels than the 4096 x 4096 trit "
+                                          "decodes for a data set");
+      // As the first image, which fixes the data set's size, too.
+      std::filesystem::rename(dir.file("train/a/1.png"), dir.file("train/a/00.png"));
+      CHECK(load_error(dir.path()).find("00.png: image is 100000x100000") != std::string::npos);
     }
     SUBCASE("undecodable files: the first in sample order is reported") {
       write_bytes(dir.file("train/a/1.png"), {'n', 'o', 't', ' ', 'p', 'n', 'g'});
