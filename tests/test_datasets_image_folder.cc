@@ -117,19 +117,30 @@ TEST_SUITE("datasets") {
                 "/train/a/0.png: image is 4x4 (height x width), expected 5x4");
     }
     SUBCASE("a header claiming a huge image is refused before decoding") {
-      // 21 bytes of PGM (stb reads the content, not the extension): 100000 x 100000 pixels.
-      const std::string pgm = "P5 100000 100000 255\n";
-      write_bytes(dir.file("train/a/1.png"), std::vector<uint8_t>(pgm.begin(), pgm.end()));
+      // A PNG signature and an IHDR chunk for 5000 x 5000 RGB pixels, and nothing more.
+      std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                  'I',  'H', 'D', 'R', 0,    0,    0x13, 0x88, 0,   0, 0x13,
+                                  0x88, 8,   2,   0,   0,    0,    0,    0,    0,   0};
+      write_bytes(dir.file("train/a/1.png"), png);
       CHECK(load_error(dir.path()) == "image_folder: " + dir.path() +
-                                          "/train/a/1.png: image is 100000x100000 (height x "
-                                          "width), more pixels than the 4096 x 4096 trit "
-                                          "decodes for a data set");
+                                          "/train/a/1.png: image is 5000x5000 (height x width), "
+                                          "more pixels than the 4096 x 4096 trit decodes for a "
+                                          "data set");
       // As the first image, which fixes the data set's size, too.
       std::filesystem::rename(dir.file("train/a/1.png"), dir.file("train/a/00.png"));
-      CHECK(load_error(dir.path()).find("00.png: image is 100000x100000") != std::string::npos);
+      CHECK(load_error(dir.path()).find("00.png: image is 5000x5000") != std::string::npos);
+    }
+    SUBCASE("other formats are refused whatever the name (stb_image would sniff them)") {
+      // A 16-bit PGM whose decoding crashed Debian's libstb under the fuzzer.
+      const std::string pgm = "P5 162\n50100\n501\x01";
+      write_bytes(dir.file("train/a/1.png"), std::vector<uint8_t>(pgm.begin(), pgm.end()));
+      CHECK(load_error(dir.path()) ==
+            "image_folder: " + dir.path() +
+                "/train/a/1.png: not a PNG or JPEG file (it starts with 50 35 20 31); image "
+                "folders hold PNG and JPEG images");
     }
     SUBCASE("undecodable files: the first in sample order is reported") {
-      write_bytes(dir.file("train/a/1.png"), {'n', 'o', 't', ' ', 'p', 'n', 'g'});
+      write_bytes(dir.file("train/a/1.png"), {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 1});
       write_bytes(dir.file("train/b/0.jpg"), {0xFF, 0xD8, 0xFF});
       CHECK(load_error(dir.path())
                 .rfind("image_folder: " + dir.path() +
