@@ -2,13 +2,15 @@
 // (distributed/data_parallel.h), and the time the gradient sums add to a step.
 //
 //   mpirun -np R build/release/bench/bench_data_parallel [--model lenet5|densenet-bc40]
-//       [--batch 64] [--steps 20] [--threads T] [--no-overlap] [--sync-bn]
+//       [--batch 64] [--steps 20] [--threads T] [--no-overlap] [--sync-bn] [--bucket-kb 1024]
 //
 // Each step: SGD (momentum 0.9) on this rank's share of a global batch of random images of
 // the model's input shape, as `trit train` does it (forward, cross-entropy, data-parallel
 // backward, step). Two warm-up steps, then `steps` timed ones. Rank 0 prints one line: images
 // per second over the global batches, milliseconds per step, and of those the milliseconds
-// spent waiting for gradient sums that backward did not hide. bench/data_parallel.sh runs
+// spent waiting for gradient sums that backward did not hide (the sums themselves and the wait
+// for the slower rank), and then the time of one blocking sum of all the gradients with the
+// ranks in step (the communication alone). bench/data_parallel.sh runs
 // 1 rank x 2 threads against 2 ranks x 1 thread side by side.
 #include <chrono>
 #include <cstdio>
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
     else if (arg == "--threads") threads = std::stoi(value());
     else if (arg == "--no-overlap") options.overlap = false;
     else if (arg == "--sync-bn") options.sync_batch_norm = true;
+    else if (arg == "--bucket-kb") options.bucket_bytes = std::stoull(value()) * 1024;
     else {
       std::fprintf(stderr, "bench_data_parallel: unknown argument %s\n", arg.c_str());
       return 2;
@@ -83,13 +86,25 @@ int main(int argc, char** argv) {
   reduce /= world.size();
   int64_t parameters = 0;
   for (const Tensor& p : model->parameters()) parameters += p.numel();
+  // The sum alone: all the gradients' floats in one blocking MPI_Allreduce, ranks in step
+  // (a barrier first), so that no rank waits for another's backward.
+  std::vector<float> gradients(static_cast<size_t>(parameters), 1.0f);
+  double alone = 0.0;
+  constexpr int kSums = 20;
+  for (int i = 0; i < kSums; ++i) {
+    world.barrier();
+    const auto begin = std::chrono::steady_clock::now();
+    world.sum(gradients.data(), gradients.size());
+    alone += std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  }
   if (world.is_root())
     std::printf(
         "%s ranks %d threads %d batch %lld: %.1f img/s, %.2f ms/step, gradient sums %.3f "
-        "ms/step not hidden (%s, %zu buckets, %.2f MB of gradients)\n",
+        "ms/step not hidden (%s, %zu buckets, %.2f MB of gradients; one sum of them alone "
+        "%.3f ms)\n",
         model_name.c_str(), world.size(), kernels::num_threads(), static_cast<long long>(batch),
         double(batch * steps) / seconds, 1e3 * seconds / double(steps),
         1e3 * reduce / double(steps), options.overlap ? "overlapped" : "after backward",
-        parallel.buckets(), 4.0 * double(parameters) / 1e6);
+        parallel.buckets(), 4.0 * double(parameters) / 1e6, 1e3 * alone / kSums);
   return 0;
 }

@@ -67,7 +67,8 @@ class Communicator {
  private:
   Communicator(int rank, int size, bool uses_mpi) : rank_(rank), size_(size), uses_mpi_(uses_mpi) {}
   int rank_, size_;
-  bool uses_mpi_;  // false: one process, collectives are no-ops
+  [[maybe_unused]] bool uses_mpi_;  // false: one process, collectives are no-ops (always so
+                                   // without MPI)
 };
 
 }  // namespace trit::distributed

@@ -45,7 +45,7 @@ while IFS= read -r line; do
     echo "layers: $line ($from may not include $to)"
     violations=$((violations + 1))
   fi
-done < <(grep -rnE '^#include "[^"]+"' autograd report nn optim datasets quant train study tools \
+done < <(grep -rnE '^#include "[^"]+"' autograd report nn optim datasets distributed quant train study tools \
            --include='*.h' --include='*.cc')
 echo "layers: $violations violations"
 [ "$violations" -eq 0 ]
