@@ -89,8 +89,8 @@ void Trainer::resume(const std::string& checkpoint, bool reschedule) {
               "-epoch schedule from here on");
     if (communicator().is_root())
       std::fprintf(stderr, "%s: the %s schedule now spans %lld epochs (it spanned %lld)\n",
-                 where.c_str(), config_.schedule.c_str(),
-                 static_cast<long long>(config_.epochs), static_cast<long long>(before.epochs));
+                   where.c_str(), config_.schedule.c_str(),
+                   static_cast<long long>(config_.epochs), static_cast<long long>(before.epochs));
   }
   if (parallel_) parallel_->broadcast_state();
   start_epoch_ = state.epoch;

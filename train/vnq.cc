@@ -91,11 +91,11 @@ TrainHooks vnq_hooks(const VnqRun& run, const DataSplits& data, uint64_t seed, i
       NoGradGuard no_grad;
       stats.extra["kl"] = quant::total_kl(layers, 1.0f).item();
     }
-    if (rank == 0)
-      std::fprintf(stderr,
-                 "  P&Q now: %.1f%% of %lld weights non-zero, test error %.2f%% (means %.2f%%)\n",
-                 100 * compression.nonzero_fraction(), static_cast<long long>(compression.weights),
-                 100 * pq_error, 100 * means_error);
+    if (rank == 0)  // the others' lines would repeat it
+      std::fprintf(
+          stderr, "  P&Q now: %.1f%% of %lld weights non-zero, test error %.2f%% (means %.2f%%)\n",
+          100 * compression.nonzero_fraction(), static_cast<long long>(compression.weights),
+          100 * pq_error, 100 * means_error);
   };
   return hooks;
 }
