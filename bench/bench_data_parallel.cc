@@ -39,13 +39,20 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const auto value = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (arg == "--model") model_name = value();
-    else if (arg == "--batch") batch = std::stoll(value());
-    else if (arg == "--steps") steps = std::stoll(value());
-    else if (arg == "--threads") threads = std::stoi(value());
-    else if (arg == "--no-overlap") options.overlap = false;
-    else if (arg == "--sync-bn") options.sync_batch_norm = true;
-    else if (arg == "--bucket-kb") options.bucket_bytes = std::stoull(value()) * 1024;
+    if (arg == "--model")
+      model_name = value();
+    else if (arg == "--batch")
+      batch = std::stoll(value());
+    else if (arg == "--steps")
+      steps = std::stoll(value());
+    else if (arg == "--threads")
+      threads = std::stoi(value());
+    else if (arg == "--no-overlap")
+      options.overlap = false;
+    else if (arg == "--sync-bn")
+      options.sync_batch_norm = true;
+    else if (arg == "--bucket-kb")
+      options.bucket_bytes = std::stoull(value()) * 1024;
     else {
       std::fprintf(stderr, "bench_data_parallel: unknown argument %s\n", arg.c_str());
       return 2;

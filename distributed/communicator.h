@@ -68,7 +68,7 @@ class Communicator {
   Communicator(int rank, int size, bool uses_mpi) : rank_(rank), size_(size), uses_mpi_(uses_mpi) {}
   int rank_, size_;
   [[maybe_unused]] bool uses_mpi_;  // false: one process, collectives are no-ops (always so
-                                   // without MPI)
+                                    // without MPI)
 };
 
 }  // namespace trit::distributed

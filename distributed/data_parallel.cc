@@ -17,7 +17,10 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 DataParallel::DataParallel(nn::Module& model, const Communicator& communicator,
                            DataParallelOptions options)
-    : model_(model), communicator_(communicator), options_(options), parameters_(model.parameters()) {
+    : model_(model),
+      communicator_(communicator),
+      options_(options),
+      parameters_(model.parameters()) {
   // Buckets in reverse registration order: the last layers' gradients are finished first.
   bucket_of_.resize(parameters_.size());
   size_t bytes = options_.bucket_bytes;  // of the bucket being filled
@@ -41,7 +44,8 @@ DataParallel::DataParallel(nn::Module& model, const Communicator& communicator,
     const Communicator* comm = &communicator_;
     for (auto& [name, module] : model_.named_modules())
       if (auto* norm = dynamic_cast<nn::BatchNorm2d*>(module.get()))
-        norm->set_sync([comm](std::vector<double>& values) { comm->sum(values.data(), values.size()); });
+        norm->set_sync(
+            [comm](std::vector<double>& values) { comm->sum(values.data(), values.size()); });
   }
 }
 
@@ -95,10 +99,11 @@ void DataParallel::backward(const Tensor& loss, double share) {
   for (Bucket& bucket : buckets_) bucket.waiting = bucket.parameters.size();
   if (options_.overlap) {
     trit::backward(loss, seed, GradReadyWatch{parameters_, [this](size_t i) {
-                     Bucket& bucket = buckets_[bucket_of_[i]];
-                     if (--bucket.waiting == 0) start(bucket);
-                     for (Bucket& other : buckets_) other.pending.poll();  // let MPI progress
-                   }});
+                                                Bucket& bucket = buckets_[bucket_of_[i]];
+                                                if (--bucket.waiting == 0) start(bucket);
+                                                for (Bucket& other : buckets_)
+                                                  other.pending.poll();  // let MPI progress
+                                              }});
   } else {
     trit::backward(loss, seed);
     for (Bucket& bucket : buckets_) start(bucket);

@@ -196,8 +196,8 @@ TEST_SUITE("distributed") {
     ThreadSum cross(2);
     const CrossProcessSum sync = [&cross](std::vector<double>& v) { cross(v); };
     std::vector<Share> shares = run_halves(x, weight, bias, [&](Share& s, int64_t first) {
-      s.out = batch_norm(s.x, s.weight, s.bias, s.running_mean, s.running_var, true, 0.1f,
-                         1e-5f, sync);
+      s.out =
+          batch_norm(s.x, s.weight, s.bias, s.running_mean, s.running_var, true, 0.1f, 1e-5f, sync);
       sum(s.out * slice(r, 0, first, first + s.x.size(0))).backward();
     });
     for (int i = 0; i < 2; ++i) {
@@ -208,12 +208,13 @@ TEST_SUITE("distributed") {
       check_close(shares[i].running_var, running_var.to_vector(), 1e-5f);
     }
     // The parameters' gradients are the shares' sum (what the data-parallel sum adds up).
-    check_close(shares[0].weight.grad() + shares[1].weight.grad(), weight.grad().to_vector(), 1e-4f);
+    check_close(shares[0].weight.grad() + shares[1].weight.grad(), weight.grad().to_vector(),
+                1e-4f);
     check_close(shares[0].bias.grad() + shares[1].bias.grad(), bias.grad().to_vector(), 1e-4f);
     // Without sync each share normalises with its own statistics: a different output.
     Tensor rm = Tensor::zeros({3}), rv = Tensor::ones({3});
-    const Tensor alone = batch_norm(shares[0].x.detach(), weight.detach(), bias.detach(), rm, rv,
-                                    true, 0.1f);
+    const Tensor alone =
+        batch_norm(shares[0].x.detach(), weight.detach(), bias.detach(), rm, rv, true, 0.1f);
     float difference = 0.0f;
     for (int64_t i = 0; i < alone.numel(); ++i)
       difference = std::max(difference, std::abs(alone.data()[i] - out.data()[i]));
@@ -225,7 +226,8 @@ TEST_SUITE("distributed") {
     const Tensor weight = random_input({3}, 22), bias = random_input({3}, 23);
     const Tensor kernel = random_input({2, 3, 3, 3}, 24, 0.3f);
     const Conv2dOptions options{1, 1, 1};
-    BatchNormState whole{weight, bias, Tensor::zeros({3}), Tensor::ones({3}), true, 0.1f, 1e-5f, {}};
+    BatchNormState whole{weight, bias, Tensor::zeros({3}), Tensor::ones({3}), true, 0.1f,
+                         1e-5f,  {}};
     const Tensor out = norm_relu_conv2d(x, 3, whole, kernel, options);
     const Tensor r = random_input(out.shape(), 25).detach();
     sum(out * r).backward();
@@ -235,8 +237,9 @@ TEST_SUITE("distributed") {
     std::vector<Share> shares = run_halves(x, weight, bias, [&](Share& s, int64_t first) {
       Tensor& k = kernels[first == 0 ? 0 : 1];
       k = kernel.detach().clone().set_requires_grad(true);
-      BatchNormState norm{s.weight, s.bias, s.running_mean, s.running_var, true, 0.1f, 1e-5f,
-                          [&cross](std::vector<double>& v) { cross(v); }};
+      BatchNormState norm{
+          s.weight, s.bias, s.running_mean, s.running_var,
+          true,     0.1f,   1e-5f,          [&cross](std::vector<double>& v) { cross(v); }};
       s.out = norm_relu_conv2d(s.x, 3, norm, k, options);
       sum(s.out * slice(r, 0, first, first + s.x.size(0))).backward();
     });
@@ -247,7 +250,8 @@ TEST_SUITE("distributed") {
       check_close(shares[i].running_var, whole.running_var.to_vector(), 1e-5f);
     }
     check_close(kernels[0].grad() + kernels[1].grad(), kernel.grad().to_vector(), 1e-3f);
-    check_close(shares[0].weight.grad() + shares[1].weight.grad(), weight.grad().to_vector(), 1e-3f);
+    check_close(shares[0].weight.grad() + shares[1].weight.grad(), weight.grad().to_vector(),
+                1e-3f);
   }
 
   TEST_CASE("DataParallel in one process: backward seeded with the share, state untouched") {

@@ -52,7 +52,7 @@ std::vector<GlobalBatch> make_batches(int steps, int64_t size, const Shape& imag
 // Trains `model` on `batches` with SGD (momentum, weight decay): alone at the whole batch
 // when parallel is null, else this rank's shard through `parallel`.
 void train_steps(nn::Module& model, const std::vector<GlobalBatch>& batches,
-           distributed::DataParallel* parallel) {
+                 distributed::DataParallel* parallel) {
   optim::SGD sgd(model.parameters(), optim::SgdOptions{0.05f, 0.9f, 0.0f, 5e-4f, true});
   model.train();
   for (const GlobalBatch& batch : batches) {
@@ -153,7 +153,7 @@ TEST_SUITE("distributed") {
       const float difference = max_difference(*model, *reference);
       if (sync) {
         CHECK(difference < 1e-5f);  // measured: 1.2e-7
-      } else {  // each rank normalised its 4 images with their own statistics
+      } else {                      // each rank normalised its 4 images with their own statistics
         CHECK(difference > 1e-3f);
       }
       CHECK(identical_on_every_rank(*model, world));

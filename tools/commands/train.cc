@@ -46,9 +46,9 @@ void run_train(const TrainArgs& args) {
   if (!args.resume.empty()) trainer.resume(args.resume, args.reschedule);
   trainer.stop_after_epoch(args.stop_after_epoch);
   const std::vector<train::EpochStats> history = trainer.run();
-  const double accuracy = history.empty()
-                              ? train::evaluate_accuracy(*model, data.test, data.normalization, world)
-                              : history.back().test_accuracy;
+  const double accuracy =
+      history.empty() ? train::evaluate_accuracy(*model, data.test, data.normalization, world)
+                      : history.back().test_accuracy;
   if (world.size() > 1 && world.is_root())
     std::fprintf(stderr, "gradient sums: %.1f s not hidden by backward, %zu buckets\n",
                  parallel.reduce_seconds(), parallel.buckets());
