@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <memory>
@@ -12,6 +11,7 @@
 #include "autograd/error.h"
 #include "autograd/kernels/parallel.h"
 #include "datasets/file_io.h"
+#include "datasets/image_format.h"
 
 namespace trit::datasets {
 namespace fs = std::filesystem;
@@ -112,34 +112,12 @@ void check_size(const std::string& path, int64_t height, int64_t width, const Im
   }
 }
 
-// Image folders hold PNG and JPEG files (list_images takes .png, .jpg and .jpeg), and only
-// those reach stb_image: it picks a decoder from the content, not the name, and Debian's
-// libstb decodes a dozen more formats, whose PNM decoder crashes on some 16-bit files
-// (found by fuzz/fuzz_image.cc: a .png holding "P5 162 50100 501 ..." reads out of bounds).
-void check_png_or_jpeg(const std::string& path, const std::vector<uint8_t>& bytes) {
-  static const uint8_t kPng[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  static const uint8_t kJpeg[3] = {0xFF, 0xD8, 0xFF};
-  const auto starts_with = [&bytes](const uint8_t* magic, size_t n) {
-    return bytes.size() >= n && std::equal(magic, magic + n, bytes.begin());
-  };
-  if (starts_with(kPng, sizeof kPng) || starts_with(kJpeg, sizeof kJpeg)) return;
-  std::string first;  // its first bytes in hex, "50 35 20 31"
-  for (size_t i = 0; i < std::min<size_t>(bytes.size(), 4); ++i) {
-    char hex[4];
-    std::snprintf(hex, sizeof hex, "%02x", bytes[i]);
-    first += (i ? " " : "") + std::string(hex);
-  }
-  throw Error(std::string(kWhere) + ": " + path + ": not a PNG or JPEG file (" +
-              (bytes.empty() ? std::string("empty") : "it starts with " + first) +
-              "); image folders hold PNG and JPEG images");
-}
-
 // Decodes one file with stb_image, converting to `channels` (0: keep the file's). With
 // `expected`, an image of another height or width is refused from its header, undecoded.
 Decoded decode(const std::string& path, int channels, const ImageSize* expected = nullptr) {
   const std::vector<uint8_t> bytes = read_file(path, kWhere);
   check(bytes.size() <= INT32_MAX, kWhere, path + ": file too large for stb_image");
-  check_png_or_jpeg(path, bytes);
+  check_png_or_jpeg(kWhere, path, bytes);  // only those two formats reach stb
   const int length = static_cast<int>(bytes.size());
   int width = 0, height = 0, file_channels = 0;
   if (stbi_info_from_memory(bytes.data(), length, &width, &height, &file_channels)) {

@@ -139,6 +139,26 @@ TEST_SUITE("datasets") {
                 "/train/a/1.png: not a PNG or JPEG file (it starts with 50 35 20 31); image "
                 "folders hold PNG and JPEG images");
     }
+    SUBCASE("header fields stb_image would trust are checked first") {
+      // A PNG chunk declaring 2 GiB in a 41-byte file (stb would allocate it).
+      std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                  'I',  'H', 'D', 'R', 0,    0,    0,    5,    0,   0, 0,
+                                  4,    8,   2,   0,   0,    0,    0,    0,    0,   0,
+                                  0x7f, 0xff, 0xff, 0xff, 'I', 'D', 'A', 'T'};
+      write_bytes(dir.file("train/a/1.png"), png);
+      CHECK(load_error(dir.path()) ==
+            "image_folder: " + dir.path() +
+                "/train/a/1.png: corrupt PNG: chunk 'IDAT' at byte 33 declares 2147483647 "
+                "bytes, past the end of the 41-byte file");
+      // A JPEG Huffman table of 16 x 17 = 272 codes (stb's table holds 256).
+      std::vector<uint8_t> jpeg = {0xFF, 0xD8, 0xFF, 0xC4, 0, 19, 0x00};
+      jpeg.insert(jpeg.end(), 16, 17);
+      write_bytes(dir.file("train/a/1.png"), jpeg);
+      CHECK(load_error(dir.path()) == "image_folder: " + dir.path() +
+                                          "/train/a/1.png: corrupt JPEG: a Huffman table in "
+                                          "segment FFC4 at byte 2 declares 272 codes (at most "
+                                          "256)");
+    }
     SUBCASE("undecodable files: the first in sample order is reported") {
       write_bytes(dir.file("train/a/1.png"), {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 1});
       write_bytes(dir.file("train/b/0.jpg"), {0xFF, 0xD8, 0xFF});

@@ -1,0 +1,96 @@
+#include "datasets/image_format.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "autograd/error.h"
+
+namespace trit::datasets {
+namespace {
+
+constexpr uint8_t kPng[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+constexpr uint8_t kJpeg[3] = {0xFF, 0xD8, 0xFF};
+
+uint32_t big_endian(const uint8_t* p, int bytes) {
+  uint32_t value = 0;
+  for (int i = 0; i < bytes; ++i) value = value << 8 | p[i];
+  return value;
+}
+
+// PNG: after the signature, chunks of [length (4), type (4), data (length), CRC (4)].
+void check_png_chunks(const std::string& where, const std::vector<uint8_t>& bytes) {
+  size_t at = sizeof kPng;
+  while (at + 8 <= bytes.size()) {
+    const uint32_t length = big_endian(&bytes[at], 4);
+    const std::string type(bytes.begin() + at + 4, bytes.begin() + at + 8);
+    check(length <= bytes.size() - at - 8, where,
+          "corrupt PNG: chunk '" + type + "' at byte " + std::to_string(at) + " declares " +
+              std::to_string(length) + " bytes, past the end of the " +
+              std::to_string(bytes.size()) + "-byte file");
+    if (type == "IEND") return;
+    at += 12 + size_t(length);
+  }
+}
+
+// JPEG: after SOI, marker segments [FF, code, length (2, counting itself), data] up to the
+// first scan (SOS), whose entropy-coded data stb reads on its own.
+void check_jpeg_segments(const std::string& where, const std::vector<uint8_t>& bytes) {
+  size_t at = 2;
+  while (at + 4 <= bytes.size()) {
+    if (bytes[at] != 0xFF) return;  // not a marker: stb reports it
+    const uint8_t code = bytes[at + 1];
+    if (code == 0xFF) {  // fill byte
+      ++at;
+      continue;
+    }
+    if (code == 0xDA || code == 0xD9) return;  // start of scan, end of image
+    if (code == 0x01 || (code >= 0xD0 && code <= 0xD7)) {  // markers without a segment
+      at += 2;
+      continue;
+    }
+    const size_t length = big_endian(&bytes[at + 2], 2);
+    const std::string marker = "segment FF" + [code] {
+      char hex[3];
+      std::snprintf(hex, sizeof hex, "%02X", code);
+      return std::string(hex);
+    }() + " at byte " + std::to_string(at);
+    check(length >= 2 && length <= bytes.size() - at - 2, where,
+          "corrupt JPEG: " + marker + " declares " + std::to_string(length) +
+              " bytes, past the end of the " + std::to_string(bytes.size()) + "-byte file");
+    if (code == 0xC4) {  // DHT: tables of [class/id, 16 code counts, the codes' symbols]
+      const size_t end = at + 2 + length;
+      for (size_t table = at + 4; table + 17 <= end;) {
+        size_t codes = 0;
+        for (int i = 1; i <= 16; ++i) codes += bytes[table + i];
+        check(codes <= 256, where,
+              "corrupt JPEG: a Huffman table in " + marker + " declares " +
+                  std::to_string(codes) + " codes (at most 256)");
+        table += 17 + codes;
+      }
+    }
+    at += 2 + length;
+  }
+}
+
+}  // namespace
+
+void check_png_or_jpeg(const std::string& where, const std::string& path,
+                       const std::vector<uint8_t>& bytes) {
+  const auto starts_with = [&bytes](const uint8_t* magic, size_t n) {
+    return bytes.size() >= n && std::equal(magic, magic + n, bytes.begin());
+  };
+  const std::string file = where + ": " + path;
+  if (starts_with(kPng, sizeof kPng)) return check_png_chunks(file, bytes);
+  if (starts_with(kJpeg, sizeof kJpeg)) return check_jpeg_segments(file, bytes);
+  std::string first;  // its first bytes in hex, "50 35 20 31"
+  for (size_t i = 0; i < std::min<size_t>(bytes.size(), 4); ++i) {
+    char hex[4];
+    std::snprintf(hex, sizeof hex, "%02x", bytes[i]);
+    first += (i ? " " : "") + std::string(hex);
+  }
+  throw Error(file + ": not a PNG or JPEG file (" +
+              (bytes.empty() ? std::string("empty") : "it starts with " + first) +
+              "); image folders hold PNG and JPEG images");
+}
+
+}  // namespace trit::datasets
