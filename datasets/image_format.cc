@@ -32,28 +32,28 @@ void check_png_chunks(const std::string& where, const std::vector<uint8_t>& byte
   }
 }
 
-// JPEG: after SOI, marker segments [FF, code, length (2, counting itself), data] up to the
-// first scan (SOS), whose entropy-coded data stb reads on its own.
+// JPEG: after SOI, marker segments [FF, code, length (2, counting itself), data]. Between
+// them stb skips any byte that is not FF (padding, and each scan's entropy-coded data, where
+// an FF is always followed by 00 or a restart marker) and reads every marker it meets up to
+// EOI, Huffman tables between progressive scans included. The walk does the same.
 void check_jpeg_segments(const std::string& where, const std::vector<uint8_t>& bytes) {
   size_t at = 2;
-  while (at + 4 <= bytes.size()) {
-    if (bytes[at] != 0xFF) return;  // not a marker: stb reports it
+  while (at + 1 < bytes.size()) {
     const uint8_t code = bytes[at + 1];
-    if (code == 0xFF) {  // fill byte
+    if (bytes[at] != 0xFF || code == 0xFF) {  // not a marker yet, or a fill byte
       ++at;
       continue;
     }
-    if (code == 0xDA || code == 0xD9) return;  // start of scan, end of image
-    if (code == 0x01 || (code >= 0xD0 && code <= 0xD7)) {  // markers without a segment
-      at += 2;
+    if (code == 0xD9) return;  // end of image
+    if (code == 0x00 || code == 0x01 || code == 0xD8 || (code >= 0xD0 && code <= 0xD7)) {
+      at += 2;  // a stuffed FF, TEM, SOI, RSTn: no segment
       continue;
     }
+    if (at + 4 > bytes.size()) return;  // truncated: stb reports it
     const size_t length = big_endian(&bytes[at + 2], 2);
-    const std::string marker = "segment FF" + [code] {
-      char hex[3];
-      std::snprintf(hex, sizeof hex, "%02X", code);
-      return std::string(hex);
-    }() + " at byte " + std::to_string(at);
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02X", code);
+    const std::string marker = "segment FF" + std::string(hex) + " at byte " + std::to_string(at);
     check(length >= 2 && length <= bytes.size() - at - 2, where,
           "corrupt JPEG: " + marker + " declares " + std::to_string(length) +
               " bytes, past the end of the " + std::to_string(bytes.size()) + "-byte file");

@@ -7,8 +7,9 @@
 // PNG chunk declaring 2 GiB in a 91-byte file, which stb allocates before reading. So:
 //
 // Contract: check_png_or_jpeg(where, path, bytes) returns when `bytes` is a PNG (signature,
-// then chunks whose declared lengths fit in the file) or a JPEG (SOI, then segments up to the
-// first scan whose lengths fit, every DHT table with at most 256 codes); otherwise it throws
+// then chunks whose declared lengths fit in the file) or a JPEG (SOI, then marker segments
+// whose lengths fit, found as stb finds them, between scans too, every DHT table with at most
+// 256 codes); otherwise it throws
 // trit::Error "WHERE: PATH: not a PNG or JPEG file (it starts with 50 35 20 31); ..." or
 // "WHERE: PATH: corrupt PNG|JPEG: ..." naming the offending chunk or segment. It does not
 // decode: a file that passes may still fail in stb, which then says why.
