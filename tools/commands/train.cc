@@ -110,8 +110,9 @@ void add_distributed_options(CLI::App& command, distributed::DataParallelOptions
   command.add_flag("--sync-bn", options.sync_batch_norm,
                    "under mpirun: BatchNorm statistics over the global batch (default: each "
                    "rank's share, as PyTorch DDP)");
-  command.add_flag("!--no-overlap", options.overlap,
-                   "under mpirun: sum gradients after backward instead of while it runs");
+  command.add_flag_callback(
+      "--no-overlap", [&options] { options.overlap = false; },
+      "under mpirun: sum gradients after backward instead of while it runs");
   command
       .add_option_function<int64_t>(
           "--bucket-kb",
