@@ -58,10 +58,12 @@ void check_jpeg_segments(const std::string& where, const std::vector<uint8_t>& b
           "corrupt JPEG: " + marker + " declares " + std::to_string(length) +
               " bytes, past the end of the " + std::to_string(bytes.size()) + "-byte file");
     if (code == 0xC4) {  // DHT: tables of [class/id, 16 code counts, the codes' symbols]
+      // As stb reads them: a table that starts inside the segment is read whole, its counts
+      // past the segment's end included (and zeros past the file's end).
       const size_t end = at + 2 + length;
-      for (size_t table = at + 4; table + 17 <= end;) {
+      for (size_t table = at + 4; table < end;) {
         size_t codes = 0;
-        for (int i = 1; i <= 16; ++i) codes += bytes[table + i];
+        for (size_t i = table + 1; i <= table + 16 && i < bytes.size(); ++i) codes += bytes[i];
         check(codes <= 256, where,
               "corrupt JPEG: a Huffman table in " + marker + " declares " +
                   std::to_string(codes) + " codes (at most 256)");
