@@ -100,10 +100,10 @@ struct Decoded {
   ImageSize size{};
 };
 
-// Data-set images are small. A header that claims more pixels than this is refused before
+// Data-set images are small. A header that claims a side longer than this is refused before
 // stb allocates and decodes them: a few bytes of header can claim half a billion pixels,
 // which stb would spend a minute and gigabytes on (found by fuzz/fuzz_image.cc).
-constexpr int64_t kMaxPixels = int64_t(1) << 24;  // 4096 x 4096
+constexpr int kMaxSide = 4096;  // pixels, each way
 
 void check_size(const std::string& path, int64_t height, int64_t width, const ImageSize& expected) {
   if (height != expected.height || width != expected.width) {
@@ -121,9 +121,9 @@ Decoded decode(const std::string& path, int channels, const ImageSize* expected 
   const int length = static_cast<int>(bytes.size());
   int width = 0, height = 0, file_channels = 0;
   if (stbi_info_from_memory(bytes.data(), length, &width, &height, &file_channels)) {
-    check(int64_t(width) * height <= kMaxPixels, kWhere,
+    check(width <= kMaxSide && height <= kMaxSide, kWhere,
           path + ": image is " + size_text(height, width) +
-              " (height x width), more pixels than the 4096 x 4096 trit decodes for a data set");
+              " (height x width), larger than the 4096 x 4096 trit decodes for a data set");
     if (expected) check_size(path, height, width, *expected);
   }  // else stb_image fails below, saying why
   Decoded image;

@@ -12,7 +12,7 @@
 //   folder or file for a missing folder, an empty class, a file that is not PNG or JPEG
 //   (by its first bytes: stb_image would decode other formats whatever the name), an
 //   undecodable file (with stb's reason), an image of the wrong size, or one whose header
-//   claims more than 4096 x 4096 pixels (refused before decoding, as is a wrong size); with
+//   claims a side longer than 4096 pixels (refused before decoding, as is a wrong size); with
 //   several bad files the first in sample
 //   order is reported, whatever the thread count.
 #pragma once

@@ -124,11 +124,17 @@ TEST_SUITE("datasets") {
       write_bytes(dir.file("train/a/1.png"), png);
       CHECK(load_error(dir.path()) == "image_folder: " + dir.path() +
                                           "/train/a/1.png: image is 5000x5000 (height x width), "
-                                          "more pixels than the 4096 x 4096 trit decodes for a "
-                                          "data set");
+                                          "larger than the 4096 x 4096 trit decodes for a data "
+                                          "set");
       // As the first image, which fixes the data set's size, too.
       std::filesystem::rename(dir.file("train/a/1.png"), dir.file("train/a/00.png"));
       CHECK(load_error(dir.path()).find("00.png: image is 5000x5000") != std::string::npos);
+      // One side alone too: 4 x 60000 is fewer pixels than 4096 x 4096 (fuzz_image's slow JPEG
+      // was 132 x 59,169).
+      png[18] = 0, png[19] = 4, png[20] = 0, png[21] = 0, png[22] = 0xEA, png[23] = 0x60;
+      write_bytes(dir.file("train/a/00.png"), png);
+      CHECK(load_error(dir.path()).find("00.png: image is 60000x4 (height x width), larger") !=
+            std::string::npos);
     }
     SUBCASE("other formats are refused whatever the name (stb_image would sniff them)") {
       // A 16-bit PGM whose decoding crashed Debian's libstb under the fuzzer.
