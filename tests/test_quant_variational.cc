@@ -10,6 +10,7 @@
 #include "autograd/ops/matmul.h"
 #include "nn/models/registry.h"
 #include "quant/vnq/model.h"
+#include "quant/vnq/layer_stats.h"
 #include "quant/vnq/plots.h"
 #include "quant/vnq/reparam.h"
 #include "tests/gradcheck.h"
@@ -175,6 +176,40 @@ TEST_SUITE("quant") {
     CHECK(vnq_code(-0.31f, ls, a, 2.0f) == -1);
     CHECK_FALSE(vnq_pruned(0.005f, ls, 3.0f));  // threshold 0.22313 sigma = 0.004087
     CHECK(vnq_code(0.005f, ls, a, 3.0f) == 0);  // still 0 by nearest value
+  }
+
+  TEST_CASE("layer statistics: funnel shares, distance to the codebook in sigmas, log alpha") {
+    // log T = 2: a funnel is |theta - c| <= sigma / e = 0.368 sigma. a = 0.5.
+    LayerWeights layer;
+    layer.level = 0.5f;
+    layer.log_threshold = 2.0f;
+    const float theta[] = {0.01f, 0.5f, 0.3f, -0.52f};
+    const float sigma[] = {1.0f, 1.0f, 0.1f, 0.2f};
+    for (int i = 0; i < 4; ++i) {
+      layer.theta.push_back(theta[i]);
+      layer.log_sigma2.push_back(std::log(sigma[i] * sigma[i]));
+      layer.codes.push_back(vnq_code(theta[i], layer.log_sigma2[i], 0.5f, 2.0f));
+    }
+    CHECK(layer.codes == std::vector<int8_t>{0, 1, 1, -1});
+    const LayerStats s = layer_stats(layer);
+    CHECK(s.weights == 4);
+    CHECK(s.in_zero_funnel == 0.25);    // 0.01: pruned
+    CHECK(s.in_level_funnels == 0.5);   // 0.5 (on +a) and -0.52 (0.02 < 0.074 from -a)
+    CHECK(s.outside_funnels == 0.25);   // 0.3: 0.2 from +a, 2 sigma
+    CHECK(s.nonzero == 0.75);
+    // distances 0.01, 0, 2, 0.1 sigma: median (nearest rank 2 of 0..3) 0.1, 90th 2
+    CHECK(s.distance_median == doctest::Approx(0.1).epsilon(1e-5));
+    CHECK(s.distance_p90 == doctest::Approx(2.0).epsilon(1e-5));
+    // log alpha = log sigma^2 - log theta^2: 9.21, 1.39, -2.20, -1.91
+    CHECK(s.log_alpha_p10 == doctest::Approx(std::log(0.01) - std::log(0.09)).epsilon(1e-4));
+    CHECK(s.log_alpha_median == doctest::Approx(-std::log(0.25)).epsilon(1e-4));
+    CHECK(s.log_alpha_p90 == doctest::Approx(-std::log(1e-4)).epsilon(1e-4));
+    // P&Q moves 0.01, 0, -0.2, -0.02 against |theta|^2 = 0.6105
+    CHECK(s.relative_error == doctest::Approx(std::sqrt(0.0405 / 0.6105)).epsilon(1e-4));
+
+    layer.codes.pop_back();
+    CHECK_THROWS_WITH_AS(layer_stats(layer), doctest::Contains("codes"), Error);
+    CHECK(layer_stats(LayerWeights{}).weights == 0);
   }
 
   TEST_CASE("codebook level initialisation: max |w| or the ternary fit (§2.1)") {

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <stb_image.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -66,6 +67,19 @@ const VnqFiles& vnq_files() {
   return files;
 }
 
+// The VNQ checkpoint of `files` with every conv1 log sigma^2 at its upper clip, so that P&Q
+// prunes conv1 whole (|theta| << 0.37 sigma), saved as `name` in its folder.
+std::string wide_conv1(const VnqFiles& files, const std::string& name) {
+  const std::string path = files.dir.file(name);
+  const quant::VnqModel vnq = quant::load_vnq_model(files.vnq, "");
+  Tensor ls = vnq.layers.front()->log_sigma2();
+  std::fill(ls.data(), ls.data() + ls.numel(), vnq.record.config.max_log_sigma2);
+  nn::TrainingState state;
+  state.extra = quant::vnq_metadata(vnq.record);
+  nn::save_checkpoint(path, *vnq.model, state);
+  return path;
+}
+
 nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);
   return nlohmann::json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
@@ -126,17 +140,9 @@ TEST_SUITE("tools") {
 
   TEST_CASE("trit eval --first-layer-float adds the paper's \"w/o 1\" row") {
     const VnqFiles& files = vnq_files();
-    // conv1 pruned whole by P&Q (log sigma^2 at its upper clip, |theta| << 0.37 sigma), so the
-    // all-layers row sees a constant image and the "w/o 1" row, conv1 at its means, does not.
-    const std::string wide = files.dir.file("wide_conv1.safetensors");
-    {
-      const quant::VnqModel vnq = quant::load_vnq_model(files.vnq, "");
-      Tensor ls = vnq.layers.front()->log_sigma2();
-      std::fill(ls.data(), ls.data() + ls.numel(), vnq.record.config.max_log_sigma2);
-      nn::TrainingState state;
-      state.extra = quant::vnq_metadata(vnq.record);
-      nn::save_checkpoint(wide, *vnq.model, state);
-    }
+    // conv1 pruned whole, so the all-layers row sees a constant image and the "w/o 1" row,
+    // conv1 at its means, does not.
+    const std::string wide = wide_conv1(files, "wide_conv1.safetensors");
     const std::string report = files.dir.file("wo1.json");
     REQUIRE(run_cli({"trit", "eval", "--weights", wide, "--data", files.data, "--report", report,
                      "--first-layer-float"}) == 0);
@@ -183,6 +189,51 @@ TEST_SUITE("tools") {
     REQUIRE(run_cli({"trit", "quantize", wide, "--save", ternary}) == 0);
     CHECK(run_cli({"trit", "eval", "--weights", ternary, "--data", files.data,
                    "--first-layer-float"}) == 1);  // no float means left
+  }
+
+  TEST_CASE("trit eval --per-layer: funnel shares and the error of each layer P&Q'd alone") {
+    const VnqFiles& files = vnq_files();
+    // conv1 pruned whole: alone, it leaves a constant image.
+    const std::string wide = wide_conv1(files, "wide_conv1_layers.safetensors");
+    const std::string report = files.dir.file("layers.json");
+    REQUIRE(run_cli({"trit", "eval", "--weights", wide, "--data", files.data, "--report", report,
+                     "--per-layer"}) == 0);
+    const auto json = read_json(report);
+    const auto& layers = json.at("layers");
+    REQUIRE(layers.size() == 4);
+    const char* names[] = {"conv1", "conv2", "fc1", "fc2"};
+    const int64_t sizes[] = {500, 25000, 400000, 5000};
+    double nonzero = 0, weights = 0;
+    for (size_t i = 0; i < 4; ++i) {
+      const auto& layer = layers[i];
+      CHECK(layer.at("layer") == names[i]);
+      CHECK(layer.at("weights") == sizes[i]);
+      CHECK(layer.at("in_zero_funnel").get<double>() + layer.at("in_level_funnels").get<double>() +
+                layer.at("outside_funnels").get<double>() ==
+            doctest::Approx(1.0));
+      CHECK(layer.at("log_alpha_p10").get<double>() <= layer.at("log_alpha_median").get<double>());
+      CHECK(layer.at("log_alpha_median").get<double>() <= layer.at("log_alpha_p90").get<double>());
+      nonzero += layer.at("nonzero_fraction").get<double>() * sizes[i];
+      weights += static_cast<double>(sizes[i]);
+      const double alone = layer.at("test_error_alone");
+      CHECK(alone >= 0.0);
+      CHECK(alone <= 1.0);
+    }
+    // The layers' codes are the P&Q row's: their non-zero shares add up to its.
+    CHECK(nonzero / weights == doctest::Approx(json.at("nonzero_fraction").get<double>()));
+    CHECK(layers[0].at("in_zero_funnel") == 1.0);
+    CHECK(layers[0].at("nonzero_fraction") == 0.0);
+    // conv1 alone P&Q'd zeroes every image: a constant prediction, no better than the most
+    // frequent test label, and not what the means network predicts.
+    const train::DataSplits data = train::load_data("mnist", files.data);
+    std::vector<int64_t> count(10, 0);
+    for (int64_t i = 0; i < data.test.size(); ++i) ++count[data.test.label(i)];
+    const double majority = static_cast<double>(*std::max_element(count.begin(), count.end()));
+    CHECK(layers[0].at("test_error_alone").get<double>() >= 1.0 - majority / data.test.size());
+    CHECK(layers[0].at("test_error_alone") != json.at("rows")[1].at("test_error"));
+    // A float checkpoint has no posteriors to break down.
+    CHECK(run_cli({"trit", "eval", "--weights", files.dir.file("float.safetensors"), "--data",
+                   files.data, "--per-layer"}) == 1);
   }
 
   TEST_CASE("trit quantize prunes no more at log T 3 than at log T 2, and checks its input") {

@@ -72,8 +72,13 @@ TEST_SUITE("tools") {
     CHECK(config.at("augment") == true);
     std::ifstream lines(files.metrics);  // the lr of each epoch's last step
     std::vector<float> lr;
-    for (std::string line; std::getline(lines, line);)
-      lr.push_back(nlohmann::json::parse(line).at("lr").get<float>());
+    for (std::string line; std::getline(lines, line);) {
+      const nlohmann::json metrics = nlohmann::json::parse(line);
+      lr.push_back(metrics.at("lr").get<float>());
+      const double outside = metrics.at("outside_funnels");  // a share of the weights
+      CHECK(outside >= 0.0);
+      CHECK(outside <= 1.0);
+    }
     REQUIRE(lr.size() == 2);
     CHECK(lr[0] == 5e-3f);  // constant through epoch 1 (--decay-start 1), then decaying
     CHECK(lr[1] < 5e-3f);

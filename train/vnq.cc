@@ -12,6 +12,7 @@
 #include "quant/vnq/model.h"
 #include "train/evaluate.h"
 #include "train/recipe.h"
+#include "train/vnq_layers.h"
 #include "train/vnq_report.h"
 
 namespace trit::train {
@@ -77,7 +78,8 @@ TrainHooks vnq_hooks(const VnqRun& run, const DataSplits& data, uint64_t seed, i
     }
   };
   // Each epoch's metrics line records what the paper's table tracks: the non-zero share,
-  // the test error with the posterior means and after P&Q (spec §5), and the KL in nats.
+  // the test error with the posterior means and after P&Q (spec §5), the share of weights
+  // outside every funnel (train/vnq_layers.h) and the KL in nats.
   nn::Module& model = *run.model;
   hooks.on_epoch_end = [&model, &layers, &record, &data, rank](EpochStats& stats) {
     const quant::CompressionStats compression = quant::compression_stats(layers);
@@ -87,6 +89,7 @@ TrainHooks vnq_hooks(const VnqRun& run, const DataSplits& data, uint64_t seed, i
     stats.extra["nonzero_fraction"] = compression.nonzero_fraction();
     stats.extra["means_test_error"] = means_error;
     stats.extra["pq_test_error"] = pq_error;
+    stats.extra["outside_funnels"] = outside_funnels(layers);
     {
       NoGradGuard no_grad;
       stats.extra["kl"] = quant::total_kl(layers, 1.0f).item();

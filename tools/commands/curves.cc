@@ -1,7 +1,8 @@
 // `trit curves METRICS --out PNG`: a run's metrics file (one JSON line per epoch, as
 // `--metrics` writes it) drawn as one PNG of panels against the epoch: the training loss,
 // train and test accuracy, the learning rate and, where a VNQ run recorded them, the test
-// error with the posterior means and after P&Q, the non-zero share and the KL. A resumed run
+// error with the posterior means and after P&Q, the non-zero share, the share of weights
+// outside every funnel and the KL. A resumed run
 // may have appended an epoch twice; the last line of an epoch counts.
 #include <cstdio>
 #include <fstream>
@@ -78,7 +79,9 @@ void run_curves(const std::string& metrics, const std::string& out) {
       {"learning rate", "lr", {{"lr", "lr"}}},
       {"VNQ test error", "%",
        {{"means_test_error", "means", 100}, {"pq_test_error", "P&Q (ternary)", 100}}},
-      {"VNQ non-zero weights", "%", {{"nonzero_fraction", "non-zero", 100}}},
+      {"VNQ weights", "%",
+       {{"nonzero_fraction", "non-zero after P&Q", 100},
+        {"outside_funnels", "outside every funnel", 100}}},
       {"VNQ KL", "nats", {{"kl", "KL"}}},
   };
   std::vector<report::Canvas> drawn;

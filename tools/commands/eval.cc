@@ -18,6 +18,7 @@
 #include "tools/commands/commands.h"
 #include "train/data.h"
 #include "train/evaluate.h"
+#include "train/vnq_layers.h"
 #include "train/vnq_report.h"
 
 namespace trit::cli {
@@ -29,6 +30,7 @@ struct EvalArgs {
   std::string model = "lenet5", weights, dataset = "mnist", data_dir, report;
   int64_t bn_reestimate = 0;  // training images; 0: off
   bool first_layer_float = false;  // VNQ: add the "w/o 1" row
+  bool per_layer = false;          // VNQ: add the per-layer table (train/vnq_layers.h)
 };
 
 // The rows of a quantised model's table on the terminal and, with --report, as JSON. `rows`
@@ -37,8 +39,10 @@ struct EvalArgs {
 // added. JSON: "rows" holds both; the top-level test_error, nonzero_fraction, bits and
 // bn_reestimated_images are rows.back()'s, and "bn_reestimated" holds reestimated.back()
 // when there is one.
-void report_rows(const EvalArgs& args, const train::DataSplits& data, const std::vector<train::ResultRow>& rows,
-                 const std::vector<train::ResultRow>& reestimated = {}) {
+void report_rows(const EvalArgs& args, const train::DataSplits& data,
+                 const std::vector<train::ResultRow>& rows,
+                 const std::vector<train::ResultRow>& reestimated = {},
+                 const std::vector<train::LayerRow>& layers = {}) {
   std::printf("%s (%s) on %s test set (%lld images):\n", args.model.c_str(), args.weights.c_str(),
               args.dataset.c_str(), static_cast<long long>(data.test.size()));
   std::vector<train::ResultRow> all = rows;
@@ -48,6 +52,10 @@ void report_rows(const EvalArgs& args, const train::DataSplits& data, const std:
     std::printf(
         "BN re-estimated rows: running statistics recomputed on %lld training images (%s)\n",
         static_cast<long long>(reestimated.back().bn_images), kNotThePapers);
+  if (!layers.empty()) {
+    std::printf("\nper layer (BN statistics as trained):\n");
+    train::print_layer_table(layers);
+  }
   if (args.report.empty()) return;
   const train::ResultRow& quantised = rows.back();
   nlohmann::json report = {{"model", args.model},
@@ -61,6 +69,7 @@ void report_rows(const EvalArgs& args, const train::DataSplits& data, const std:
                            {"bn_reestimated_images", quantised.bn_images},
                            {"rows", train::table_json(all)}};
   if (!reestimated.empty()) report["bn_reestimated"] = train::table_json({reestimated.back()})[0];
+  if (!layers.empty()) report["layers"] = train::layer_table_json(layers);
   write_json_report(args.report, report);
 }
 
@@ -75,11 +84,16 @@ void eval_vnq(const EvalArgs& args) {
   const std::vector<train::ResultRow> rows =
       train::vnq_table(*vnq.model, vnq.layers, data, vnq.record.original_error,
                         args.first_layer_float);
+  // Per-layer rows first: the BN re-estimated rows leave re-estimated statistics behind.
+  const std::vector<train::LayerRow> layers =
+      args.per_layer ? train::vnq_layer_rows(*vnq.model, vnq.layers, vnq.names, data, true)
+                     : std::vector<train::LayerRow>{};
   report_rows(args, data, rows,
               args.bn_reestimate > 0
-                  ? train::vnq_bn_reestimated_rows(*vnq.model, vnq.layers, data, args.bn_reestimate,
-                                            args.first_layer_float)
-                  : std::vector<train::ResultRow>{});
+                  ? train::vnq_bn_reestimated_rows(*vnq.model, vnq.layers, data,
+                                                   args.bn_reestimate, args.first_layer_float)
+                  : std::vector<train::ResultRow>{},
+              layers);
 }
 
 // A ternary checkpoint (trit quantize): the packed 2-bit model, deterministic, and the
@@ -126,6 +140,8 @@ void run_eval(const EvalArgs& args) {
   if (quant::is_vnq_checkpoint(metadata)) return eval_vnq(args);
   check(!args.first_layer_float, "--first-layer-float",
         args.weights + " is not a VNQ checkpoint; the \"w/o 1\" row needs its float means");
+  check(!args.per_layer, "--per-layer",
+        args.weights + " is not a VNQ checkpoint; the per-layer table needs its posteriors");
   if (quant::is_ternary_checkpoint(metadata)) return eval_ternary(args, *model);
   check(args.bn_reestimate == 0, "--bn-reestimate",
         args.weights + " is a float checkpoint; BN re-estimation is for VNQ and ternary ones");
@@ -183,6 +199,9 @@ void add_eval_command(CLI::App& app) {
   command->add_flag("--first-layer-float", args->first_layer_float,
                     "VNQ: add the paper's \"w/o 1\" row, P&Q with the first layer at its float "
                     "means (spec vnq.md 5)");
+  command->add_flag("--per-layer", args->per_layer,
+                    "VNQ: add a table per layer: shares inside the funnels, distance to the "
+                    "codebook in sigmas, log alpha, test error with only that layer P&Q'd");
   command->callback([args] { run_eval(*args); });
 }
 
