@@ -22,4 +22,15 @@ inline quant::PackedTernary random_ternary(int64_t rows, int64_t cols, float lev
   return quant::pack_ternary(random_codes(rows, cols, seed).data(), rows, cols, level);
 }
 
+// Packed codes of which a share `nonzero` (in [0, 1]) on average is +-1, the sign even odds:
+// the sparsity of a layer after VNQ's pruning (6-35 % non-zero).
+inline quant::PackedTernary sparse_random_ternary(int64_t rows, int64_t cols, double nonzero,
+                                                  float level, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<int8_t> codes(size_t(rows * cols));
+  for (int8_t& c : codes)
+    c = rng.uniform() < nonzero ? int8_t(rng.below(2) ? 1 : -1) : int8_t(0);
+  return quant::pack_ternary(codes.data(), rows, cols, level);
+}
+
 }  // namespace trit::testing

@@ -20,6 +20,8 @@ std::string size_text(int64_t rows, int64_t cols) {
 TernaryLayer::TernaryLayer(std::string type, PackedTernary weights, const Tensor& bias)
     : nn::Module(std::move(type)), weights_(std::move(weights)) {
   validate_ternary(weights_, "TernaryLayer");
+  sparse_ = kernels::sparse_ternary(weights_.bytes.data(), weights_.rows, weights_.cols,
+                                    ternary_bytes_per_row(weights_.cols));
   if (bias.defined()) {
     check(bias.dim() == 1 && bias.size(0) == weights_.rows, "TernaryLayer",
           "bias " + to_string(bias.shape()) + " does not match weight " +
@@ -28,15 +30,12 @@ TernaryLayer::TernaryLayer(std::string type, PackedTernary weights, const Tensor
   }
 }
 
-int64_t TernaryLayer::nonzero() const {
-  const std::vector<int8_t> codes = unpack_ternary(weights_);
-  return std::count_if(codes.begin(), codes.end(), [](int8_t c) { return c != 0; });
-}
-
 TernaryLinear::TernaryLinear(PackedTernary weights, const Tensor& bias)
     : TernaryLayer("TernaryLinear", std::move(weights), bias) {}
 
-Tensor TernaryLinear::forward(const Tensor& x) { return ternary_linear(x, weights(), bias()); }
+Tensor TernaryLinear::forward(const Tensor& x) {
+  return ternary_linear(x, weights(), bias(), &sparse());
+}
 
 std::string TernaryLinear::repr() const {
   return "TernaryLinear(" + std::to_string(weights().cols) + ", " + std::to_string(weights().rows) +
@@ -59,7 +58,8 @@ TernaryConv2d::TernaryConv2d(PackedTernary weights, int64_t in_channels, int64_t
 }
 
 Tensor TernaryConv2d::forward(const Tensor& x) {
-  return ternary_conv2d(x, weights(), kernel_, options_.stride, options_.padding, bias());
+  return ternary_conv2d(x, weights(), kernel_, options_.stride, options_.padding, bias(),
+                        &sparse());
 }
 
 std::string TernaryConv2d::repr() const {

@@ -18,6 +18,7 @@
 
 #include "autograd/ops/conv.h"
 #include "nn/module.h"
+#include "quant/ternary/kernels/sparse.h"
 #include "quant/ternary/pack.h"
 
 namespace trit::quant {
@@ -28,13 +29,16 @@ class TernaryLayer : public nn::Module {
   const PackedTernary& weights() const { return weights_; }
   Tensor bias() const { return bias_; }  // undefined without a bias
   // Codes that are not 0, over rows * cols.
-  int64_t nonzero() const;
+  int64_t nonzero() const { return sparse_.nonzero(); }
+  // The index of the non-zero codes (built with the layer), for the ops' sparse path.
+  const kernels::SparseTernary& sparse() const { return sparse_; }
 
  protected:
   TernaryLayer(std::string type, PackedTernary weights, const Tensor& bias);
 
  private:
   PackedTernary weights_;
+  kernels::SparseTernary sparse_;
   Tensor bias_;
 };
 

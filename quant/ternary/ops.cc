@@ -42,15 +42,25 @@ struct ConvRun {
   kernels::Window2d window;
   const float* bias;
   float* out;
+  const kernels::SparseTernary* sparse;  // null: the dense path
 
   int64_t taps() const { return w.cols; }
   int64_t image_size() const { return channels * window.plane(); }
   int64_t out_size() const { return w.rows * window.out_plane(); }
 
-  // y_b = level * codes columns_b + bias for `count` column matrices [taps, out_plane].
+  // y_b = level * codes B_b + bias for the images of `runs`, B_b [taps, n].
+  void product(const kernels::TapRuns& runs, int64_t n, float* y) const {
+    if (sparse) return kernels::sparse_ternary_taps(runs, n, *sparse, w.level, bias, y);
+    kernels::ternary_gemm_taps(runs, taps(), n, w.bytes.data(), w.rows,
+                               ternary_bytes_per_row(w.cols), w.level, bias, y);
+  }
+
+  // product() for `count` column matrices [taps, out_plane].
   void columns(const float* matrices, int64_t count, float* y) const {
-    kernels::ternary_gemm_columns(matrices, count, taps(), window.out_plane(), w.bytes.data(),
-                                  w.rows, ternary_bytes_per_row(w.cols), w.level, bias, y);
+    const int64_t n = window.out_plane();
+    std::vector<int64_t> offsets(static_cast<size_t>(taps()));
+    for (size_t p = 0; p < offsets.size(); ++p) offsets[p] = int64_t(p) * n;
+    product({matrices, taps() * n, offsets.data(), count}, n, y);
   }
 
   // Images per group when each takes `floats` of scratch: a function of the shapes alone.
@@ -96,9 +106,7 @@ struct ConvRun {
       for (int64_t i = 0; i < count; ++i)
         kernels::wide_input(x + (first + i) * image_size(), g, window.padding, window.padding,
                             inputs + i * g.input_size());
-      kernels::ternary_gemm_taps({inputs, g.input_size(), offsets.data(), count}, taps(), n,
-                                 w.bytes.data(), w.rows, ternary_bytes_per_row(w.cols), w.level,
-                                 bias, results);
+      product({inputs, g.input_size(), offsets.data(), count}, n, results);
       for (int64_t i = 0; i < count; ++i)
         kernels::narrow_planes(results + i * wide_out, w.rows, n, window.out_height(), g.width,
                                window.out_width(), out + (first + i) * out_size(), false);
@@ -106,20 +114,38 @@ struct ConvRun {
   }
 };
 
+// Whether an op given `sparse` for w takes the sparse path (at most max_density of the codes
+// non-zero); throws when the index is of other codes.
+bool use_sparse(const PackedTernary& w, const kernels::SparseTernary* sparse, const char* op,
+                double max_density) {
+  check(!sparse || (sparse->rows == w.rows && sparse->cols == w.cols), op,
+        "sparse index [" + std::to_string(sparse ? sparse->rows : 0) + "," +
+            std::to_string(sparse ? sparse->cols : 0) + "] does not match weight " +
+            weight_shape(w));
+  return sparse && sparse->density() <= max_density;
+}
+
 }  // namespace
 
-Tensor ternary_linear(const Tensor& x, const PackedTernary& w, const Tensor& bias) {
+Tensor ternary_linear(const Tensor& x, const PackedTernary& w, const Tensor& bias,
+                      const kernels::SparseTernary* sparse) {
   check_weight_and_bias(w, bias, "ternary_linear");
   check(x.dim() == 2 && x.size(1) == w.cols, "ternary_linear",
         "input " + to_string(x.shape()) + " does not match weight " + weight_shape(w));
   Tensor out = Tensor::empty({x.size(0), w.rows});
+  if (use_sparse(w, sparse, "ternary_linear", kSparseLinearDensity) &&
+      x.size(0) <= kSparseLinearRows) {
+    kernels::sparse_ternary_linear(x.data(), x.size(0), *sparse, w.level, data_or_null(bias),
+                                   out.data());
+    return out;
+  }
   kernels::ternary_gemm(x.data(), x.size(0), w.cols, w.bytes.data(), w.rows,
                         ternary_bytes_per_row(w.cols), w.level, data_or_null(bias), out.data());
   return out;
 }
 
 Tensor ternary_conv2d(const Tensor& x, const PackedTernary& w, int64_t kernel, int64_t stride,
-                      int64_t padding, const Tensor& bias) {
+                      int64_t padding, const Tensor& bias, const kernels::SparseTernary* sparse) {
   const char* op = "ternary_conv2d";
   check_weight_and_bias(w, bias, op);
   const kernels::Window2d window = make_window(op, x.shape(), kernel, kernel, stride, padding);
@@ -129,7 +155,9 @@ Tensor ternary_conv2d(const Tensor& x, const PackedTernary& w, int64_t kernel, i
             std::to_string(kernel) + " kernel needs " + std::to_string(taps) +
             " weight columns, weight " + weight_shape(w) + " has " + std::to_string(w.cols));
   Tensor out = Tensor::empty({batch, w.rows, window.out_height(), window.out_width()});
-  const ConvRun run{x.data(), w, channels, window, data_or_null(bias), out.data()};
+  const bool skip_zeros = use_sparse(w, sparse, op, kSparseDensity);
+  const ConvRun run{x.data(), w,           channels,
+                    window,   data_or_null(bias), out.data(), skip_zeros ? sparse : nullptr};
   const int64_t chunks = kernels::worthwhile_chunks(
       batch, batch * w.rows * taps * window.out_plane(), kImageGrain, kernels::num_threads());
   kernels::parallel_for_chunks(batch, chunks, [&](int64_t, int64_t begin, int64_t end) {

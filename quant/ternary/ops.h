@@ -9,6 +9,9 @@
 //
 // ternary_linear(x, w, bias) = x (w.level * codes)^T + bias, as linear(x, weight, bias)
 //   x [N, in], w [out, in] codes, bias [out] or Tensor() -> [N, out].
+//   Given `sparse` (as ternary_conv2d below), at most kSparseLinearRows rows of x and at most
+//   kSparseLinearDensity of the codes non-zero, it sums the inputs of the non-zero codes
+//   instead (kernels::sparse_ternary_linear).
 //   Errors: "ternary_linear: input [64,800] does not match weight [500,799]",
 //   "ternary_linear: bias [499] does not match weight [500,800]".
 //
@@ -19,7 +22,10 @@
 //   runs of each zero-padded image (kernels::WideConv, no column matrix); strided convs use
 //   im2col; a pointwise conv multiplies the images themselves. Groups of images share one
 //   kernels::ternary_gemm_taps call (each decoded weight panel serves the whole group);
-//   chunks of images run on the threads.
+//   chunks of images run on the threads. Given `sparse`, the index of w's non-zero codes
+//   (kernels::sparse_ternary of the same codes, as TernaryLayer keeps it), a layer with at
+//   most kSparseDensity of its codes non-zero skips the zeros instead
+//   (kernels::sparse_ternary_taps: additions and subtractions of the taps' runs).
 //   Errors: "ternary_conv2d: input [2,3,8,8] with a 3x3 kernel needs 27 weight columns,
 //   weight [4,18] has 18", and make_window's for bad kernel, stride, padding or input rank.
 #pragma once
@@ -27,13 +33,26 @@
 #include <cstdint>
 
 #include "autograd/tensor.h"
+#include "quant/ternary/kernels/sparse.h"
 #include "quant/ternary/pack.h"
 
 namespace trit::quant {
 
-Tensor ternary_linear(const Tensor& x, const PackedTernary& w, const Tensor& bias = Tensor());
+// The largest shares of non-zero codes at which the ops take their sparse paths: where the
+// sparse kernels stopped beating the dense ones on LeNet-5 and DenseNet-BC-40 layer shapes
+// (AVX2, 2026-12-07: even at 50 % for convolutions, at 30 % for a linear layer's scattered
+// loads).
+inline constexpr double kSparseDensity = 0.4;
+inline constexpr double kSparseLinearDensity = 0.25;
+// The most rows of x for which ternary_linear takes its sparse path (batch-1 inference);
+// more rows reuse each decoded weight panel enough for the dense kernel to win.
+inline constexpr int64_t kSparseLinearRows = 3;
+
+Tensor ternary_linear(const Tensor& x, const PackedTernary& w, const Tensor& bias = Tensor(),
+                      const kernels::SparseTernary* sparse = nullptr);
 
 Tensor ternary_conv2d(const Tensor& x, const PackedTernary& w, int64_t kernel, int64_t stride,
-                      int64_t padding, const Tensor& bias = Tensor());
+                      int64_t padding, const Tensor& bias = Tensor(),
+                      const kernels::SparseTernary* sparse = nullptr);
 
 }  // namespace trit::quant
