@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <tuple>
 
 #include "autograd/error.h"
 
@@ -32,11 +33,36 @@ void check_png_chunks(const std::string& where, const std::vector<uint8_t>& byte
   }
 }
 
+// SOS: [components n, n x (component id, DC table << 4 | AC table), Ss, Se, Ah << 4 | Al].
+// stb decodes with the tables a scan names whether or not a DHT defined them (its tables are
+// then uninitialised memory): a baseline scan uses both tables of each component, a
+// progressive one its DC table in a first DC scan (Ss = 0, Ah = 0) and its AC table in an AC
+// scan (Ss > 0). Each must have been defined before the scan. A segment too short for its
+// fields is left to stb.
+void check_scan_tables(const std::string& where, const std::string& marker, const uint8_t* scan,
+                       size_t size, const bool (&defined)[2][4], bool progressive) {
+  if (size < 1 || size < 1 + 2 * size_t(scan[0]) + 3) return;
+  const size_t components = scan[0];
+  const uint8_t ss = scan[1 + 2 * components], ah = scan[3 + 2 * components] >> 4;
+  for (size_t c = 0; c < components; ++c) {
+    const int dc = scan[2 + 2 * c] >> 4, ac = scan[2 + 2 * c] & 15;
+    const bool uses_dc = !progressive || (ss == 0 && ah == 0);
+    const bool uses_ac = !progressive || ss != 0;
+    for (const auto& [used, kind, id] : {std::tuple{uses_dc, 0, dc}, std::tuple{uses_ac, 1, ac}})
+      check(!used || id > 3 || defined[kind][id], where,
+            "corrupt JPEG: the scan in " + marker + " decodes with " + (kind ? "AC" : "DC") +
+                " Huffman table " + std::to_string(id) +
+                ", which no DHT segment before it defines");
+  }
+}
+
 // JPEG: after SOI, marker segments [FF, code, length (2, counting itself), data]. Between
 // them stb skips any byte that is not FF (padding, and each scan's entropy-coded data, where
 // an FF is always followed by 00 or a restart marker) and reads every marker it meets up to
 // EOI, Huffman tables between progressive scans included. The walk does the same.
 void check_jpeg_segments(const std::string& where, const std::vector<uint8_t>& bytes) {
+  bool defined[2][4] = {};  // Huffman tables [DC, AC][id] a DHT defined so far
+  bool progressive = false;
   size_t at = 2;
   while (at + 1 < bytes.size()) {
     const uint8_t code = bytes[at + 1];
@@ -67,9 +93,14 @@ void check_jpeg_segments(const std::string& where, const std::vector<uint8_t>& b
         check(codes <= 256, where,
               "corrupt JPEG: a Huffman table in " + marker + " declares " +
                   std::to_string(codes) + " codes (at most 256)");
+        if ((bytes[table] >> 4) < 2 && (bytes[table] & 15) < 4)
+          defined[bytes[table] >> 4][bytes[table] & 15] = true;
         table += 17 + codes;
       }
     }
+    if (code == 0xC2) progressive = true;
+    if (code == 0xDA)
+      check_scan_tables(where, marker, bytes.data() + at + 4, length - 2, defined, progressive);
     at += 2 + length;
   }
 }

@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stb_image_write.h>
 
 #include "autograd/error.h"
@@ -164,6 +166,30 @@ TEST_SUITE("datasets") {
                                           "/train/a/1.png: corrupt JPEG: a Huffman table in "
                                           "segment FFC4 at byte 2 declares 272 codes (at most "
                                           "256)");
+    }
+    SUBCASE("a JPEG scan must decode with Huffman tables defined before it") {
+      // stb_image_write's baseline JPEG, its scan switched to tables 3, which no DHT defines
+      // (stb would decode with uninitialised tables: fuzz_image's finding).
+      const std::vector<uint8_t> grey(64, 128);
+      const std::string path = dir.file("train/a/1.png");
+      REQUIRE(stbi_write_jpg(path.c_str(), 8, 8, 1, grey.data(), 90));
+      std::ifstream in(path, std::ios::binary);
+      std::vector<uint8_t> jpeg((std::istreambuf_iterator<char>(in)), {});
+      size_t sos = 0;
+      for (size_t i = 2; i + 1 < jpeg.size() && !sos; ++i)
+        if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xDA) sos = i;
+      REQUIRE(sos > 0);
+      REQUIRE(jpeg[sos + 4] == 3);  // components (YCbCr); the first's [id, tables] at sos + 5
+      jpeg[sos + 6] = 0x03;         // DC table 0, AC table 3
+      write_bytes(path, jpeg);
+      CHECK(load_error(dir.path()) ==
+            "image_folder: " + dir.path() + "/train/a/1.png: corrupt JPEG: the scan in segment "
+                                            "FFDA at byte " + std::to_string(sos) +
+                " decodes with AC Huffman table 3, which no DHT segment before it defines");
+      jpeg[sos + 6] = 0x20;  // DC table 2
+      write_bytes(path, jpeg);
+      CHECK(load_error(dir.path()).find("decodes with DC Huffman table 2, which no DHT") !=
+            std::string::npos);
     }
     SUBCASE("undecodable files: the first in sample order is reported") {
       write_bytes(dir.file("train/a/1.png"), {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 1});
