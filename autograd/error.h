@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,14 @@ class Error : public std::runtime_error {
 // Throws Error("<where>: <what>") when `condition` is false.
 inline void check(bool condition, const std::string& where, const std::string& what) {
   if (!condition) throw Error(where + ": " + what);
+}
+
+// The same with the message built only on failure: `what` is a callable returning it. For
+// the checks an op makes on every call, whose messages would cost more than the op on small
+// inputs: check(ok, op, [&] { return "input " + to_string(x.shape()) + " ..."; }).
+template <class What, class = decltype(std::string(std::declval<const What&>()()))>
+void check(bool condition, const char* where, const What& what) {
+  if (!condition) throw Error(std::string(where) + ": " + what());
 }
 
 // Throws Error("<where>: unknown <kind> '<name>'; known: a, b, c"): the one line for a name

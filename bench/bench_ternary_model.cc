@@ -2,7 +2,7 @@
 // the same weights (level x code), side by side, and where the time goes.
 //
 //   build/release/bench/bench_ternary_model [--model lenet5|densenet-bc40] [--batches 1,64]
-//                                           [--threads 1,2] [--repeats 7]
+//                                           [--threads 1,2] [--repeats 7] [--layers]
 //
 // The twin: the model made variational with log sigma^2 spread over [-10, 0] (so that pruning
 // and quantisation, spec vnq.md §5, give a mix of 0 and +-a), then make_ternary. The float
@@ -15,6 +15,10 @@
 // DenseNet runs its dense layers fused (BN-ReLU-conv, autograd/fused/) without calling the
 // leaf modules, so their time lands on the next leaf called (BatchNorm2d, AvgPool2d); the
 // ternary twin's TernaryConv2d layers are leaves and counted as such.
+// --layers adds a table per batch and thread count: each quantised layer alone, on a random
+// input of the shape it sees in the model, as the float op (conv2d / linear, the weights
+// level x code, unfused) and as the ternary layer (its packed path, sparse or dense by its
+// share of non-zero codes), best of `repeats` alternating calls.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -29,6 +33,9 @@
 #include "autograd/graph.h"
 #include "autograd/kernels/parallel.h"
 #include "autograd/kernels/targets.h"
+#include "autograd/ops/conv.h"
+#include "autograd/ops/layout.h"
+#include "autograd/ops/matmul.h"
 #include "nn/conv2d.h"
 #include "nn/linear.h"
 #include "nn/models/registry.h"
@@ -107,16 +114,66 @@ std::map<std::string, double> split(nn::Module& model, const Tensor& x) {
   return seconds;
 }
 
+// Each ternary layer alone against its float op, at the input shapes of a forward pass of
+// `model` on x (the current thread count).
+void layer_table(nn::Module& model, const Tensor& x, int repeats) {
+  std::map<const nn::Module*, Shape> outputs;
+  nn::set_forward_observer(
+      [&](const nn::Module& module, const Tensor& out) { outputs[&module] = out.shape(); });
+  model(x);
+  nn::set_forward_observer({});
+  std::printf("%-42s %8s %10s %10s %9s\n", "layer", "non-zero", "float ms", "ternary ms",
+              "speed-up");
+  double worst = 1e30;
+  for (const auto& [path, layer] : quant::find_ternary(model)) {
+    const Shape out = outputs.at(layer.get());
+    const quant::PackedTernary& packed = layer->weights();
+    Tensor weight = quant::ternary_to_float(packed);
+    Shape in = {out[0], packed.cols};
+    std::function<void(const Tensor&)> float_op = [&](const Tensor& input) {
+      linear(input, weight, layer->bias());
+    };
+    if (auto conv = std::dynamic_pointer_cast<quant::TernaryConv2d>(layer)) {
+      const Conv2dOptions& o = conv->options();
+      const int64_t k = conv->kernel();
+      in = {out[0], conv->in_channels(), (out[2] - 1) * o.stride + k - 2 * o.padding,
+            (out[3] - 1) * o.stride + k - 2 * o.padding};
+      weight = reshape(weight, {packed.rows, conv->in_channels(), k, k});
+      float_op = [&, o](const Tensor& input) { conv2d(input, weight, layer->bias(), o); };
+    }
+    Rng rng(7);
+    const Tensor input = Tensor::normal(in, 0.0f, 1.0f, rng);
+    double float_best = 1e30, ternary_best = 1e30;
+    for (int r = 0; r < repeats; ++r) {
+      Clock::time_point start = Clock::now();
+      float_op(input);
+      float_best = std::min(float_best, seconds_since(start));
+      start = Clock::now();
+      (*layer)(input);
+      ternary_best = std::min(ternary_best, seconds_since(start));
+    }
+    worst = std::min(worst, float_best / ternary_best);
+    std::printf("%-42s %7.1f%% %10.4f %10.4f %8.2fx\n", path.c_str(),
+                100.0 * layer->sparse().density(), 1e3 * float_best, 1e3 * ternary_best,
+                float_best / ternary_best);
+  }
+  std::printf("slowest layer: %.2fx\n", worst);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string name = "lenet5", batches = "1,64", thread_counts = "1,2";
   int repeats = 7;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--model")) name = argv[i + 1];
-    if (!std::strcmp(argv[i], "--batches")) batches = argv[i + 1];
-    if (!std::strcmp(argv[i], "--threads")) thread_counts = argv[i + 1];
-    if (!std::strcmp(argv[i], "--repeats")) repeats = std::max(1, std::atoi(argv[i + 1]));
+  bool layers = false;
+  for (int i = 1; i < argc; ++i) {
+    const bool value = i + 1 < argc;  // the flags below take one
+    if (!std::strcmp(argv[i], "--layers")) layers = true;
+    else if (value && !std::strcmp(argv[i], "--model")) name = argv[++i];
+    else if (value && !std::strcmp(argv[i], "--batches")) batches = argv[++i];
+    else if (value && !std::strcmp(argv[i], "--threads")) thread_counts = argv[++i];
+    else if (value && !std::strcmp(argv[i], "--repeats")) repeats = std::max(1, std::atoi(argv[++i]));
+    else return std::fprintf(stderr, "bench_ternary_model: unknown argument %s\n", argv[i]), 2;
   }
   const Twins twins = make_twins(name);
   const std::vector<int64_t> shape = nn::model_spec(name).input_shape;
@@ -152,6 +209,11 @@ int main(int argc, char** argv) {
       std::map<std::string, double> both = split(*twins.floating, x);
       for (const auto& [type, s] : split(*twins.ternary, x)) both[type] += s;
       splits.emplace_back(label, both);
+      if (layers) {
+        std::printf("\n%s, each layer alone:\n", label.c_str());
+        layer_table(*twins.ternary, x, repeats);
+        std::printf("\n");
+      }
     }
   }
   kernels::set_num_threads(saved);

@@ -17,7 +17,11 @@ void set_num_threads(int threads);
 
 template <class Body>
 void parallel_for(int64_t n, const Body& body) {
-#pragma omp parallel for schedule(static) if (n > 1)
+  if (n <= 1) {  // no parallel region: even an inactive one costs a microsecond
+    if (n == 1) body(0);
+    return;
+  }
+#pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) body(i);
 }
 

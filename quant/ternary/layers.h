@@ -56,6 +56,9 @@ class TernaryConv2d : public TernaryLayer {
                 const Conv2dOptions& options = {}, const Tensor& bias = Tensor());
   Tensor forward(const Tensor& x) override;
   std::string repr() const override;  // "TernaryConv2d(1, 20, kernel=5)"
+  int64_t in_channels() const { return in_channels_; }
+  int64_t kernel() const { return kernel_; }
+  const Conv2dOptions& options() const { return options_; }
 
  private:
   int64_t in_channels_, kernel_;

@@ -19,11 +19,14 @@ std::string weight_shape(const PackedTernary& w) { return to_string(Shape{w.rows
 void check_weight_and_bias(const PackedTernary& w, const Tensor& bias, const char* op) {
   check(w.rows >= 0 && w.cols >= 0 &&
             int64_t(w.bytes.size()) == w.rows * ternary_bytes_per_row(w.cols),
-        op,
-        "packed weight " + weight_shape(w) + " holds " + std::to_string(w.bytes.size()) + " bytes");
-  check(!bias.defined() || bias.shape() == Shape{w.rows}, op,
-        "bias " + (bias.defined() ? to_string(bias.shape()) : "") + " does not match weight " +
-            weight_shape(w));
+        op, [&] {
+          return "packed weight " + weight_shape(w) + " holds " +
+                 std::to_string(w.bytes.size()) + " bytes";
+        });
+  check(!bias.defined() || (bias.dim() == 1 && bias.size(0) == w.rows), op, [&] {
+    return "bias " + (bias.defined() ? to_string(bias.shape()) : "") + " does not match weight " +
+           weight_shape(w);
+  });
 }
 
 const float* data_or_null(const Tensor& t) { return t.defined() ? t.data() : nullptr; }
@@ -118,10 +121,10 @@ struct ConvRun {
 // non-zero); throws when the index is of other codes.
 bool use_sparse(const PackedTernary& w, const kernels::SparseTernary* sparse, const char* op,
                 double max_density) {
-  check(!sparse || (sparse->rows == w.rows && sparse->cols == w.cols), op,
-        "sparse index [" + std::to_string(sparse ? sparse->rows : 0) + "," +
-            std::to_string(sparse ? sparse->cols : 0) + "] does not match weight " +
-            weight_shape(w));
+  check(!sparse || (sparse->rows == w.rows && sparse->cols == w.cols), op, [&] {
+    return "sparse index [" + std::to_string(sparse->rows) + "," + std::to_string(sparse->cols) +
+           "] does not match weight " + weight_shape(w);
+  });
   return sparse && sparse->density() <= max_density;
 }
 
@@ -130,8 +133,9 @@ bool use_sparse(const PackedTernary& w, const kernels::SparseTernary* sparse, co
 Tensor ternary_linear(const Tensor& x, const PackedTernary& w, const Tensor& bias,
                       const kernels::SparseTernary* sparse) {
   check_weight_and_bias(w, bias, "ternary_linear");
-  check(x.dim() == 2 && x.size(1) == w.cols, "ternary_linear",
-        "input " + to_string(x.shape()) + " does not match weight " + weight_shape(w));
+  check(x.dim() == 2 && x.size(1) == w.cols, "ternary_linear", [&] {
+    return "input " + to_string(x.shape()) + " does not match weight " + weight_shape(w);
+  });
   Tensor out = Tensor::empty({x.size(0), w.rows});
   if (use_sparse(w, sparse, "ternary_linear", kSparseLinearDensity) &&
       x.size(0) <= kSparseLinearRows) {
@@ -150,10 +154,11 @@ Tensor ternary_conv2d(const Tensor& x, const PackedTernary& w, int64_t kernel, i
   check_weight_and_bias(w, bias, op);
   const kernels::Window2d window = make_window(op, x.shape(), kernel, kernel, stride, padding);
   const int64_t batch = x.size(0), channels = x.size(1), taps = channels * kernel * kernel;
-  check(w.cols == taps, op,
-        "input " + to_string(x.shape()) + " with a " + std::to_string(kernel) + "x" +
-            std::to_string(kernel) + " kernel needs " + std::to_string(taps) +
-            " weight columns, weight " + weight_shape(w) + " has " + std::to_string(w.cols));
+  check(w.cols == taps, op, [&] {
+    return "input " + to_string(x.shape()) + " with a " + std::to_string(kernel) + "x" +
+           std::to_string(kernel) + " kernel needs " + std::to_string(taps) +
+           " weight columns, weight " + weight_shape(w) + " has " + std::to_string(w.cols);
+  });
   Tensor out = Tensor::empty({batch, w.rows, window.out_height(), window.out_width()});
   const bool skip_zeros = use_sparse(w, sparse, op, kSparseDensity);
   const ConvRun run{x.data(), w,           channels,
