@@ -321,6 +321,16 @@ TEST_SUITE("quant") {
     CHECK(groups[1].params.size() == 4);
     CHECK(groups[1].lr_scale == doctest::Approx(0.01f));
     CHECK(groups[0].params.size() + groups[1].params.size() == model->parameters().size());
+    // with a rate of their own, the log sigma^2 form a third group, out of the main one
+    const auto three = vnq_param_groups(*model, layers, 0.01f, 10.0f);
+    REQUIRE(three.size() == 3);
+    REQUIRE(three[2].params.size() == 4);
+    CHECK(three[2].lr_scale == 10.0f);
+    for (size_t l = 0; l < layers.size(); ++l) {
+      CHECK(three[2].params[l].is_same(layers[l]->log_sigma2()));
+      for (const Tensor& p : three[0].params) CHECK_FALSE(p.is_same(layers[l]->log_sigma2()));
+    }
+    CHECK(three[0].params.size() + 4 + 4 == model->parameters().size());
   }
 
   TEST_CASE("KL warm-up is linear from 0 to 1") {

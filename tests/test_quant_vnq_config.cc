@@ -43,6 +43,7 @@ TEST_SUITE("quant") {
     set_level_init(record.config, "0.7", "t");
     record.config.level_param = VnqConfig::LevelParam::kLog;
     record.config.min_level = 0.3f;
+    record.config.log_sigma2_lr_scale = 4.0f;
     record.config.keep_float = {"features.conv0"};
     record.original_error = 0.125;
     const nn::Metadata metadata = vnq_metadata(record);
@@ -56,6 +57,7 @@ TEST_SUITE("quant") {
     CHECK(back.config.zero_share == 0.7f);
     CHECK(back.config.level_param == VnqConfig::LevelParam::kLog);
     CHECK(back.config.min_level == 0.3f);
+    CHECK(back.config.log_sigma2_lr_scale == 4.0f);
     CHECK(back.config.keep_float == record.config.keep_float);
     CHECK(back.original_error == 0.125);
   }
@@ -70,6 +72,7 @@ TEST_SUITE("quant") {
     CHECK(record.config.kl_warmup == 2.0);
     CHECK(record.config.zero_share == 0.65f);
     CHECK(record.config.min_level == 0.05f);
+    CHECK(record.config.log_sigma2_lr_scale == 1.0f);  // one rate, as those runs trained
     CHECK(record.original_error == 0.0123);
     const VnqRecord sparse = parse_vnq_record({{"vnq", R"({"kl_warmup": 4})"}}, "old");
     CHECK(sparse.config.kl_warmup == 4.0);
@@ -79,6 +82,8 @@ TEST_SUITE("quant") {
                          "old: VNQ settings: level_param \"exp\" is not raw or log", Error);
     CHECK_THROWS_WITH_AS(parse_vnq_record({{"vnq", R"({"min_level": -1})"}}, "old"),
                          doctest::Contains("old: VNQ settings: min_level"), Error);
+    CHECK_THROWS_WITH_AS(parse_vnq_record({{"vnq", R"({"log_sigma2_lr_scale": 0})"}}, "old"),
+                         doctest::Contains("old: VNQ settings: log_sigma2_lr_scale"), Error);
     CHECK_THROWS_WITH_AS(parse_vnq_record({{"vnq", R"({"kl_warmup": "x"})"}}, "old"),
                          doctest::Contains("old: malformed VNQ settings"), Error);
   }

@@ -197,5 +197,22 @@ TEST_SUITE("tools") {
           0);
     CHECK(run_cli({"trit", "vnq", "--model", "lenet5", "--init", straight, "--data", data,
                    "--level-param", "exp"}) == 2);
+
+    // log sigma^2 at a rate of its own: recorded, and a resume rebuilds the same three
+    // parameter groups for the optimiser state it loads
+    const std::string vnq_sigma = dir.file("vnq-sigma.safetensors");
+    const std::vector<std::string> sigma_run = {
+        "trit", "vnq", "--model", "lenet5", "--data", data, "--epochs", "2", "--batch", "32",
+        "--threads", "1", "--log-sigma2-lr-scale", "3", "--save", vnq_sigma};
+    std::vector<std::string> first = sigma_run;
+    first.insert(first.end(), {"--init", straight, "--stop-after-epoch", "1"});
+    REQUIRE(run_cli(first) == 0);
+    CHECK(quant::read_vnq_record(vnq_sigma).config.log_sigma2_lr_scale == 3.0f);
+    std::vector<std::string> second = sigma_run;
+    second.insert(second.end(), {"--resume", vnq_sigma});
+    CHECK(run_cli(second) == 0);
+    CHECK(nn::load_safetensors(vnq_sigma).metadata.at("epoch") == "2");
+    CHECK(run_cli({"trit", "vnq", "--model", "lenet5", "--init", straight, "--data", data,
+                   "--log-sigma2-lr-scale", "0"}) == 2);
   }
 }

@@ -27,7 +27,9 @@ VnqRun make_run(const TrainConfig& config, std::shared_ptr<nn::Module> model,
   VnqRun run;
   run.model = std::move(model);
   run.layers = quant::make_variational(*run.model, record.config, config.seed);
-  run.optimizer = make_optimizer(config, quant::vnq_param_groups(*run.model, run.layers));
+  run.optimizer = make_optimizer(
+      config, quant::vnq_param_groups(*run.model, run.layers, 0.01f,
+                                      record.config.log_sigma2_lr_scale));
   run.record = std::move(record);
   return run;
 }

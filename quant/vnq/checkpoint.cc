@@ -22,6 +22,7 @@ nlohmann::json to_json(const VnqRecord& record) {
           {"level_init", level_init_text(c)},
           {"level_param", level_param_text(c.level_param)},
           {"min_level", c.min_level},
+          {"log_sigma2_lr_scale", c.log_sigma2_lr_scale},
           {"keep_float", c.keep_float},
           {"original_error", record.original_error}};
 }
@@ -49,7 +50,7 @@ VnqRecord parse_vnq_record(const nn::Metadata& metadata, const std::string& path
   std::string level_init, level_param;
   try {
     const nlohmann::json json = nlohmann::json::parse(metadata.at("vnq"));
-    for (const char* key : {"log_threshold", "min_level"})
+    for (const char* key : {"log_threshold", "min_level", "log_sigma2_lr_scale"})
       nn::check_json_float(json, key, path + ": VNQ settings");
     c.kl_warmup = json.value("kl_warmup", c.kl_warmup);
     c.kl_delay = json.value("kl_delay", c.kl_delay);
@@ -58,6 +59,7 @@ VnqRecord parse_vnq_record(const nn::Metadata& metadata, const std::string& path
     level_init = json.value("level_init", level_init_text(c));
     level_param = json.value("level_param", level_param_text(c.level_param));
     c.min_level = json.value("min_level", c.min_level);
+    c.log_sigma2_lr_scale = json.value("log_sigma2_lr_scale", c.log_sigma2_lr_scale);
     c.keep_float = json.value("keep_float", c.keep_float);
     record.original_error = json.value("original_error", record.original_error);
   } catch (const std::exception& e) {
@@ -67,6 +69,8 @@ VnqRecord parse_vnq_record(const nn::Metadata& metadata, const std::string& path
   set_level_init(c, level_init, where);
   c.level_param = parse_level_param(level_param, where);
   check(c.min_level > 0.0f, where, "min_level " + std::to_string(c.min_level) + " is not positive");
+  check(c.log_sigma2_lr_scale > 0.0f, where,
+        "log_sigma2_lr_scale " + std::to_string(c.log_sigma2_lr_scale) + " is not positive");
   return record;
 }
 

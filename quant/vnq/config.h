@@ -41,6 +41,11 @@ struct VnqConfig {
   enum class LevelParam { kRaw, kLog };
   LevelParam level_param = LevelParam::kRaw;
 
+  // The learning rate of every log sigma^2 as a multiple of the main one. 1: one rate for
+  // theta and log sigma^2, as the paper trains them (§4.2). Not the paper's otherwise: for
+  // the DenseNet study (issue 15), where log sigma^2 may need to move faster than theta.
+  float log_sigma2_lr_scale = 1.0f;
+
   // Dotted names of Linear/Conv2d layers left deterministic, in float (DenseNet's "w/o 1" row
   // keeps the first conv, "features.conv0"; §5 item 4).
   std::vector<std::string> keep_float;

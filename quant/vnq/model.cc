@@ -108,16 +108,23 @@ float kl_weight(double progress, double warmup, double delay) {
 
 std::vector<optim::ParamGroup> vnq_param_groups(const nn::Module& model,
                                                 const VariationalLayers& layers,
-                                                float level_scale) {
-  optim::ParamGroup main_group, level_group;
+                                                float level_scale, float log_sigma2_scale) {
+  const bool own_sigma_group = log_sigma2_scale != 1.0f;
+  optim::ParamGroup main_group, level_group, sigma_group;
   level_group.lr_scale = level_scale;
-  for (const auto& layer : layers) level_group.params.push_back(layer->level());
-  for (const Tensor& p : model.parameters()) {
-    const bool is_level = std::any_of(layers.begin(), layers.end(),
-                                      [&](const auto& l) { return l->level().is_same(p); });
-    if (!is_level) main_group.params.push_back(p);
+  sigma_group.lr_scale = log_sigma2_scale;
+  for (const auto& layer : layers) {
+    level_group.params.push_back(layer->level());
+    if (own_sigma_group) sigma_group.params.push_back(layer->log_sigma2());
   }
-  return {main_group, level_group};
+  for (const Tensor& p : model.parameters()) {
+    const bool grouped = std::any_of(layers.begin(), layers.end(), [&](const auto& l) {
+      return l->level().is_same(p) || (own_sigma_group && l->log_sigma2().is_same(p));
+    });
+    if (!grouped) main_group.params.push_back(p);
+  }
+  if (!own_sigma_group) return {main_group, level_group};
+  return {main_group, level_group, sigma_group};
 }
 
 void set_mode(const VariationalLayers& layers, VnqMode mode) {

@@ -36,10 +36,12 @@ Tensor total_kl(const VariationalLayers& layers, float weight = 1.0f);
 float kl_weight(double progress, double warmup, double delay = 0.0);
 
 // Parameter groups: everything at the main rate except the codebook levels at `level_scale`
-// (1/100, §2.1).
+// (1/100, §2.1) and, when `log_sigma2_scale` is not 1 (VnqConfig::log_sigma2_lr_scale), the
+// log sigma^2 of every layer at that multiple, in a third group.
 std::vector<optim::ParamGroup> vnq_param_groups(const nn::Module& model,
                                                 const VariationalLayers& layers,
-                                                float level_scale = 0.01f);
+                                                float level_scale = 0.01f,
+                                                float log_sigma2_scale = 1.0f);
 
 void set_mode(const VariationalLayers& layers, VnqMode mode);
 void project(const VariationalLayers& layers);

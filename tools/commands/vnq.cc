@@ -103,6 +103,11 @@ void add_vnq_command(CLI::App& app) {
                       "what the codebook level's optimiser trains: raw (a) | log (log a)")
       ->check(CLI::IsMember({"raw", "log"}))
       ->capture_default_str();
+  command->add_option("--log-sigma2-lr-scale", args->vnq.log_sigma2_lr_scale,
+                      "learning rate of log sigma^2 as a multiple of --lr (1: the paper's one "
+                      "rate; recorded in the checkpoint)")
+      ->check(kPositive)
+      ->capture_default_str();
   command->add_option("--min-level", args->vnq.min_level, "lower clip of the codebook level a")
       ->check(kPositive)
       ->capture_default_str();
