@@ -85,11 +85,17 @@ case $CHECK in
     timeout 300 "$TRIT" "${TRAIN[@]}" --epochs 1 --save "$WORK/d.safetensors" >/dev/null 2>&1
     status=0
     start=$SECONDS
-    # Rank 1 kills itself (SIGKILL) 4 s in, while both train and rank 0 saves each epoch.
-    timeout 120 "${MPIRUN[@]}" sh -c 'checkpoint=$0; trit=$1; shift
-      [ "$OMPI_COMM_WORLD_RANK" = 1 ] && (sleep 4; kill -9 $$) &
+    # Rank 1 kills itself (SIGKILL) once rank 0 reports training (its first progress line,
+    # "epoch 2/50", in the job's output; at most 100 s on), while both train and rank 0
+    # saves each epoch. Waiting for the line, not a fixed time: a loaded machine starts slowly.
+    timeout 120 "${MPIRUN[@]}" sh -c 'checkpoint=$0; out=$1; trit=$2; shift 2
+      if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then
+        (i=0; while [ $i -lt 500 ] && ! grep -q "^epoch 2/50 " "$out"; do
+           sleep 0.2; i=$((i + 1)); done; kill -9 $$) &
+      fi
       exec "$trit" "$@" --epochs 50 --reschedule --resume "$checkpoint" --save "$checkpoint"' \
-      "$WORK/d.safetensors" "$TRIT" "${TRAIN[@]}" >"$WORK/out.txt" 2>&1 || status=$?
+      "$WORK/d.safetensors" "$WORK/out.txt" "$TRIT" "${TRAIN[@]}" >"$WORK/out.txt" 2>&1 ||
+      status=$?
     [ "$status" -ne 0 ] || fail "the job exited 0"
     [ "$status" -ne 124 ] || fail "the job hung (killed after 120 s)"
     grep -q 'rank 1 .*exited on signal 9' "$WORK/out.txt" ||
