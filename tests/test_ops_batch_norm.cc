@@ -8,7 +8,10 @@
 
 #include "autograd/error.h"
 #include "autograd/kernels/parallel.h"
+#include "autograd/graph.h"
 #include "autograd/ops/batch_norm.h"
+#include "autograd/ops/layout.h"
+#include "autograd/ops/unary.h"
 #include "tests/gradcheck.h"
 
 using namespace trit;
@@ -132,6 +135,34 @@ TEST_SUITE("ops") {
       batch_norm(x, p.weight, p.bias, p.running_mean, p.running_var, true);
       CHECK(p.running_mean.to_vector() != before);
     }
+  }
+
+  TEST_CASE("batch_norm_relu_eval equals slice, batch_norm and relu in evaluation, every target") {
+    trit::testing::for_each_target([] {
+      Rng rng(15);
+      const Tensor x = Tensor::normal({3, 5, 4, 7}, 0.0f, 1.0f, rng);  // 3 of its 5 channels
+      Parameters p = parameters(3, 16);
+      NoGradGuard no_grad;
+      const Tensor fused = batch_norm_relu_eval(x, 3, p.weight, p.bias, p.running_mean,
+                                                p.running_var, 1e-3f);
+      const Tensor reference = relu(batch_norm(slice(x, 1, 0, 3), p.weight, p.bias,
+                                               p.running_mean, p.running_var, false, 0.1f, 1e-3f));
+      REQUIRE(fused.shape() == reference.shape());
+      CHECK(fused.to_vector() == reference.to_vector());
+      CHECK_THROWS_WITH_AS(batch_norm_relu_eval(x, 6, p.weight, p.bias, p.running_mean,
+                                                p.running_var),
+                           "batch_norm_relu_eval: 6 channels of input [3,5,4,7]", Error);
+      CHECK_THROWS_WITH_AS(batch_norm_relu_eval(x, 2, p.weight, p.bias, p.running_mean,
+                                                p.running_var),
+                           doctest::Contains("parameter [3] for 2 channels"), Error);
+    });
+    Rng rng(16);
+    const Tensor x = Tensor::normal({2, 3, 2, 2}, 0.0f, 1.0f, rng);
+    Parameters p = parameters(3, 17);
+    p.weight.set_requires_grad(true);  // would need a backward it does not record
+    CHECK_THROWS_WITH_AS(
+        batch_norm_relu_eval(x, 3, p.weight, p.bias, p.running_mean, p.running_var),
+        doctest::Contains("batch_norm_relu_eval: records nothing"), Error);
   }
 
   TEST_CASE("batch_norm backward matches finite differences in both modes") {

@@ -7,6 +7,7 @@
 #include "autograd/error.h"
 #include "autograd/graph.h"
 #include "autograd/kernels/batch_norm.h"
+#include "autograd/kernels/norm_relu.h"
 #include "autograd/kernels/parallel.h"
 
 namespace trit {
@@ -147,6 +148,36 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Ten
              batch_norm_backward(g, x, weight, bias, stats, sync);
            });
   }
+  return out;
+}
+
+Tensor batch_norm_relu_eval(const Tensor& x, int64_t channels, const Tensor& weight,
+                            const Tensor& bias, const Tensor& running_mean,
+                            const Tensor& running_var, float eps) {
+  const char* op = "batch_norm_relu_eval";
+  check(x.dim() == 4 && channels > 0 && channels <= x.size(1), op, [&] {
+    return std::to_string(channels) + " channels of input " + to_string(x.shape());
+  });
+  for (const Tensor* t : {&weight, &bias, &running_mean, &running_var})
+    check(t->dim() == 1 && t->size(0) == channels, op, [&] {
+      return "parameter " + to_string(t->shape()) + " for " + std::to_string(channels) +
+             " channels: expected [" + std::to_string(channels) + "]";
+    });
+  check(eps > 0.0f, op, [&] { return "eps " + std::to_string(eps) + " is not positive"; });
+  const Shape sliced = {x.size(0), channels, x.size(2), x.size(3)};
+  check(!needs_grad({x, weight, bias}), op, [] {
+    return std::string("records nothing, but an input requires grad (use batch_norm and relu)");
+  });
+  const int64_t plane = x.size(2) * x.size(3);
+  const kernels::ChannelPair pair{size_t(x.size(0)), size_t(plane), size_t(x.size(1) * plane),
+                                  size_t(channels * plane)};
+  Tensor out = Tensor::empty(sliced);
+  kernels::parallel_for_work(channels, out.numel(), kGrain, [&](int64_t c) {
+    const float inv_std = 1.0f / std::sqrt(running_var.data()[c] + eps);
+    kernels::norm_relu(x.data() + c * plane, pair,
+                       {running_mean.data()[c], weight.data()[c] * inv_std, bias.data()[c]},
+                       out.data() + c * plane);
+  });
   return out;
 }
 

@@ -40,4 +40,14 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Ten
                   Tensor& running_var, bool training, float momentum = 0.1f, float eps = 1e-5f,
                   const CrossProcessSum& sync = {});
 
+// relu(batch_norm(x[:, :channels])) in evaluation mode, in one pass over x, for inference:
+// x [N, C, H, W] with 0 < channels <= C (a dense block's buffer, say), the four parameters
+// [channels] -> [N, channels, H, W]. The values equal batch_norm (training false), relu and
+// the slice in turn; nothing is recorded, so it throws "batch_norm_relu_eval: ..." when grad
+// mode is on and x, weight or bias requires grad (use the three ops there), and for shapes
+// as batch_norm does.
+Tensor batch_norm_relu_eval(const Tensor& x, int64_t channels, const Tensor& weight,
+                            const Tensor& bias, const Tensor& running_mean,
+                            const Tensor& running_var, float eps = 1e-5f);
+
 }  // namespace trit

@@ -7,6 +7,8 @@
 #include "autograd/error.h"
 #include "autograd/fused/channel_buffer.h"
 #include "autograd/fused/norm_relu_conv.h"
+#include "autograd/graph.h"
+#include "autograd/ops/batch_norm.h"
 #include "autograd/ops/layout.h"
 #include "autograd/ops/unary.h"
 #include "nn/activation.h"
@@ -41,6 +43,10 @@ Tensor norm_relu_conv(const Tensor& x, int64_t channels, BatchNorm2d& norm, Modu
   if (!runs_fused(convolution, memory_efficient)) {
     check(shared == nullptr, "DenseNet",
           "shared channel statistics for an unfused " + convolution.repr() + " (see densenet.h)");
+    if (!norm.is_training() && !grad_enabled())  // inference: one pass instead of three
+      return convolution(batch_norm_relu_eval(x, channels, norm.weight(), norm.bias(),
+                                              norm.running_mean(), norm.running_var(),
+                                              norm.eps()));
     return convolution(relu(norm(x.size(1) == channels ? x : slice(x, 1, 0, channels))));
   }
   BatchNormState state{norm.weight(),      norm.bias(),     norm.running_mean(), norm.running_var(),
