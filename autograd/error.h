@@ -25,8 +25,8 @@ inline void check(bool condition, const std::string& where, const std::string& w
 // The same with the message built only on failure: `what` is a callable returning it. For
 // the checks an op makes on every call, whose messages would cost more than the op on small
 // inputs: check(ok, op, [&] { return "input " + to_string(x.shape()) + " ..."; }).
-template <class What, class = decltype(std::string(std::declval<const What&>()()))>
-void check(bool condition, const char* where, const What& what) {
+template <class Where, class What, class = decltype(std::string(std::declval<const What&>()()))>
+void check(bool condition, const Where& where, const What& what) {
   if (!condition) throw Error(std::string(where) + ": " + what());
 }
 

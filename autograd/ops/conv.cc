@@ -29,21 +29,26 @@ int64_t image_chunks(const ConvPlan& p, int64_t max_chunks) {
 ConvPlan plan_conv(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias,
                    const Conv2dOptions& options) {
   check_nchw(op, x.shape());
-  const std::string w_shape = to_string(weight.shape());
-  check(weight.dim() == 4, op, "weight " + w_shape + " must be 4-d [Cout,Cin/groups,KH,KW]");
+  // messages built only on failure: a convolution runs on every step
+  const auto w_shape = [&] { return to_string(weight.shape()); };
+  check(weight.dim() == 4, op,
+        [&] { return "weight " + w_shape() + " must be 4-d [Cout,Cin/groups,KH,KW]"; });
   const int64_t groups = options.groups, out_channels = weight.size(0);
-  check(groups >= 1, op, "groups " + std::to_string(groups) + " must be >= 1");
-  check(out_channels % groups == 0, op,
-        "weight " + w_shape + " has " + std::to_string(out_channels) +
-            " output channels, not divisible by groups " + std::to_string(groups));
-  check(x.size(1) == weight.size(1) * groups, op,
-        "input " + to_string(x.shape()) + " has " + std::to_string(x.size(1)) +
-            " channels, weight " + w_shape + " expects " + std::to_string(weight.size(1)) +
-            " x groups " + std::to_string(groups));
+  check(groups >= 1, op, [&] { return "groups " + std::to_string(groups) + " must be >= 1"; });
+  check(out_channels % groups == 0, op, [&] {
+    return "weight " + w_shape() + " has " + std::to_string(out_channels) +
+           " output channels, not divisible by groups " + std::to_string(groups);
+  });
+  check(x.size(1) == weight.size(1) * groups, op, [&] {
+    return "input " + to_string(x.shape()) + " has " + std::to_string(x.size(1)) +
+           " channels, weight " + w_shape() + " expects " + std::to_string(weight.size(1)) +
+           " x groups " + std::to_string(groups);
+  });
   if (bias.defined())
-    check(bias.shape() == Shape{out_channels}, op,
-          "bias " + to_string(bias.shape()) + " must be [" + std::to_string(out_channels) +
-              "] for weight " + w_shape);
+    check(bias.dim() == 1 && bias.size(0) == out_channels, op, [&] {
+      return "bias " + to_string(bias.shape()) + " must be [" + std::to_string(out_channels) +
+             "] for weight " + w_shape();
+    });
   const kernels::Window2d window =
       make_window(op, x.shape(), weight.size(2), weight.size(3), options.stride, options.padding);
   return ConvPlan{x.size(0), x.size(1), out_channels, groups, window};

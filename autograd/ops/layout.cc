@@ -13,30 +13,34 @@ namespace {
 // `axis` of x in [0, rank); throws "<op>: axis 3 out of range for [2,3,4]".
 int64_t axis_of(const Tensor& x, int64_t axis, const char* op) {
   const int64_t rank = x.dim();
-  check(axis >= -rank && axis < rank, op,
-        "axis " + std::to_string(axis) + " out of range for " + to_string(x.shape()));
+  check(axis >= -rank && axis < rank, op, [&] {
+    return "axis " + std::to_string(axis) + " out of range for " + to_string(x.shape());
+  });
   return axis < 0 ? axis + rank : axis;
 }
 
 // `shape` with its -1 (if any) replaced by the size that keeps x's element count.
 Shape resolve_shape(const char* op, const Shape& from, Shape shape) {
-  const std::string what = "cannot reshape " + to_string(from) + " to " + to_string(shape);
+  const Shape asked = shape;
+  const auto what = [&](const char* detail) {
+    return "cannot reshape " + to_string(from) + " to " + to_string(asked) + detail;
+  };
   auto inferred = shape.end();
   int64_t known = 1;
   for (auto it = shape.begin(); it != shape.end(); ++it) {
     if (*it == -1) {
-      check(inferred == shape.end(), op, what + ": more than one -1");
+      check(inferred == shape.end(), op, [&] { return what(": more than one -1"); });
       inferred = it;
     } else {
-      check(*it >= 0, op, what + ": negative size");
+      check(*it >= 0, op, [&] { return what(": negative size"); });
       known *= *it;
     }
   }
   if (inferred != shape.end()) {
-    check(known > 0 && numel(from) % known == 0, op, what);
+    check(known > 0 && numel(from) % known == 0, op, [&] { return what(""); });
     *inferred = numel(from) / known;
   }
-  check(numel(shape) == numel(from), op, what);
+  check(numel(shape) == numel(from), op, [&] { return what(""); });
   return shape;
 }
 

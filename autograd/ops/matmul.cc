@@ -27,12 +27,15 @@ struct MatmulDims {
 };
 
 MatmulDims matmul_dims(const char* op, const Shape& a, const Shape& b) {
-  const std::string shapes = to_string(a) + " x " + to_string(b);
-  check(a.size() >= 2 && b.size() >= 2, op, shapes + ": operands need at least 2 dimensions");
+  // messages built only on failure: matmul runs on every step
+  const auto shapes = [&](const char* what) { return to_string(a) + " x " + to_string(b) + what; };
+  check(a.size() >= 2 && b.size() >= 2, op,
+        [&] { return shapes(": operands need at least 2 dimensions"); });
   const int64_t m = a[a.size() - 2], k = a.back(), n = b.back();
-  check(b[b.size() - 2] == k, op, shapes + ": inner dimensions differ");
+  check(b[b.size() - 2] == k, op, [&] { return shapes(": inner dimensions differ"); });
   const Shape a_batch(a.begin(), a.end() - 2), b_batch(b.begin(), b.end() - 2);
-  check(b_batch.empty() || b_batch == a_batch, op, shapes + ": batch dimensions differ");
+  check(b_batch.empty() || b_batch == a_batch, op,
+        [&] { return shapes(": batch dimensions differ"); });
   Shape out = a_batch;
   out.push_back(m);
   out.push_back(n);
@@ -77,14 +80,16 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const char* op = "linear";
   const Shape& ws = weight.shape();
-  check(ws.size() == 2, op, "weight " + to_string(ws) + " must be 2-D [out,in]");
+  check(ws.size() == 2, op, [&] { return "weight " + to_string(ws) + " must be 2-D [out,in]"; });
   const int64_t out_features = ws[0], in_features = ws[1];
-  check(x.dim() == 2 && x.size(1) == in_features, op,
-        "input " + to_string(x.shape()) + " does not match weight " + to_string(ws));
+  check(x.dim() == 2 && x.size(1) == in_features, op, [&] {
+    return "input " + to_string(x.shape()) + " does not match weight " + to_string(ws);
+  });
   const bool has_bias = bias.defined();
-  check(!has_bias || bias.shape() == Shape{out_features}, op,
-        "bias " + (has_bias ? to_string(bias.shape()) : "") + " does not match weight " +
-            to_string(ws));
+  check(!has_bias || (bias.dim() == 1 && bias.size(0) == out_features), op, [&] {
+    return "bias " + (has_bias ? to_string(bias.shape()) : "") + " does not match weight " +
+           to_string(ws);
+  });
   const int64_t batch = x.size(0);
 
   Tensor out = Tensor::empty({batch, out_features});

@@ -17,9 +17,10 @@ namespace {
 kernels::Window2d pool_window(const char* op, const Tensor& x, int64_t kernel, int64_t stride,
                               int64_t padding) {
   const kernels::Window2d w = make_window(op, x.shape(), kernel, kernel, stride, padding);
-  check(2 * padding <= kernel, op,
-        "padding " + std::to_string(padding) + " is more than half the kernel " +
-            std::to_string(kernel));
+  check(2 * padding <= kernel, op, [&] {
+    return "padding " + std::to_string(padding) + " is more than half the kernel " +
+           std::to_string(kernel);
+  });
   return w;
 }
 
