@@ -112,7 +112,7 @@ void ImageRows(const Problem& pr, int64_t b, int64_t o_begin, int64_t o_end) {
 HWY_INLINE float GatherSum(const float* x, const int32_t* begin, const int32_t* end) {
   float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
   const int32_t* p = begin;
-  for (; p + 4 <= end; p += 4) {
+  for (; end - p >= 4; p += 4) {  // not p + 4 <= end: begin may be null (no codes)
     s0 += x[p[0]];
     s1 += x[p[1]];
     s2 += x[p[2]];
