@@ -9,9 +9,12 @@
 //
 // ternary_linear(x, w, bias) = x (w.level * codes)^T + bias, as linear(x, weight, bias)
 //   x [N, in], w [out, in] codes, bias [out] or Tensor() -> [N, out].
-//   Given `sparse` (as ternary_conv2d below), at most kSparseLinearRows rows of x and at most
-//   kSparseLinearDensity of the codes non-zero, it sums the inputs of the non-zero codes
-//   instead (kernels::sparse_ternary_linear).
+//   Given `sparse` (as ternary_conv2d below), it skips the zeros: for at most
+//   kSparseLinearRows rows of x and at most kSparseLinearDensity of the codes non-zero by
+//   summing each row's inputs of the non-zero codes (kernels::sparse_ternary_linear); for
+//   more rows and at most kSparseDensity non-zero, when the layer is large enough for the
+//   transposes to pay, by the taps product on x transposed (each input's values over the
+//   batch a contiguous run).
 //   Errors: "ternary_linear: input [64,800] does not match weight [500,799]",
 //   "ternary_linear: bias [499] does not match weight [500,800]".
 //
