@@ -158,7 +158,8 @@ TEST_SUITE("kernels") {
               for (int64_t o = 0; o < out; ++o) {
                 double want = bias[size_t(o)], bound = std::abs(want);
                 for (int64_t p = 0; p < k; ++p) {
-                  const double term = double(w.level) * codes[size_t(o * k + p)] * x[size_t(i * k + p)];
+                  const double term =
+                      double(w.level) * codes[size_t(o * k + p)] * x[size_t(i * k + p)];
                   want += term;
                   bound += std::abs(term);
                 }

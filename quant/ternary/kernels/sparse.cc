@@ -1,11 +1,13 @@
 // Highway implementation of sparse.h.
 //
-// For each image and output row, the n positions are walked in blocks of kVecs vectors held
-// in registers: every +1 code adds the block of its input run, then every -1 code subtracts
-// it, then y = level * (sum) + bias. The runs' offsets are looked up once per call, one per
-// non-zero code. Blocks are the outer loop and rows the inner one, so the
-// input runs of one block (channels x a few image rows) stay in L1 while every output row
-// reads them. Threads own disjoint (image, row range) parts.
+// Taps: for each image and output row, the n positions are walked in blocks of kVecs vectors
+// held in registers: every +1 code adds the block of its input run, then every -1 code
+// subtracts it, then y = level * (sum) + bias. The runs' offsets are looked up once per call,
+// one per non-zero code. Blocks are the outer loop and rows the inner one, so the input runs
+// of one block (channels x a few image rows) stay in L1 while every output row reads them.
+// Threads own disjoint (image, row range) parts.
+// Linear: each output sums the inputs its +1 codes index, then those of its -1 codes, in
+// four scalar partial sums; threads own disjoint ranges of outputs.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "quant/ternary/kernels/sparse.cc"
 #include "quant/ternary/kernels/sparse.h"
@@ -26,7 +28,6 @@ namespace hn = hwy::HWY_NAMESPACE;
 namespace {
 
 using D = hn::ScalableTag<float>;
-using V = hn::Vec<D>;
 
 constexpr size_t kVecs = 8;  // vectors per block of positions: 8 independent add chains
 // Below this many additions (non-zero codes x positions x images) one thread does it all.
@@ -109,7 +110,7 @@ void ImageRows(const Problem& pr, int64_t b, int64_t o_begin, int64_t o_end) {
 // The sum of x[columns[i]] for i in [begin, end), in four interleaved partial sums (scalar
 // loads: the inputs are scattered, and a gather instruction costs more than its lanes'
 // loads on the x86 cores measured).
-HWY_INLINE float GatherSum(const float* x, const int32_t* begin, const int32_t* end) {
+HWY_INLINE float IndexedSum(const float* x, const int32_t* begin, const int32_t* end) {
   float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
   const int32_t* p = begin;
   for (; end - p >= 4; p += 4) {  // not p + 4 <= end: begin may be null (no codes)
@@ -127,9 +128,10 @@ void LinearUnits(const float* x, const SparseTernary& c, float level, const floa
                  float* y, int64_t o_begin, int64_t o_end) {
   const int32_t* columns = c.columns.data();
   for (int64_t o = o_begin; o < o_end; ++o) {
-    const float plus = GatherSum(x, columns + c.starts[size_t(o)], columns + c.minus[size_t(o)]);
-    const float minus =
-        GatherSum(x, columns + c.minus[size_t(o)], columns + c.starts[size_t(o) + 1]);
+    const int32_t* plus_begin = columns + c.starts[size_t(o)];
+    const int32_t* minus_begin = columns + c.minus[size_t(o)];
+    const float plus = IndexedSum(x, plus_begin, minus_begin);
+    const float minus = IndexedSum(x, minus_begin, columns + c.starts[size_t(o) + 1]);
     y[o] = level * (plus - minus) + (bias ? bias[o] : 0.0f);
   }
 }

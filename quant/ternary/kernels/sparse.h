@@ -15,8 +15,9 @@
 //   B_b(p, j) = runs.input[b * runs.image_stride + runs.offsets[p] + j], j < n.
 // The work is proportional to the non-zero codes, not to rows * cols: with VNQ's 6-35 %
 // non-zero it does a fraction of the dense product's arithmetic, in additions. Each output
-// sums its terms in one order fixed by the codes (the +1 columns, then the -1 columns), so results do not depend on the thread count; they equal the dense product
-// within float reassociation. y must not overlap the inputs; bias may be nullptr.
+// sums its terms in one order fixed by the codes (the +1 columns, then the -1 columns), so
+// results do not depend on the thread count; they equal the dense product within float
+// reassociation. y must not overlap the inputs; bias may be nullptr.
 #pragma once
 
 #include <cstdint>
