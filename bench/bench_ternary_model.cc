@@ -172,7 +172,8 @@ int main(int argc, char** argv) {
     else if (value && !std::strcmp(argv[i], "--model")) name = argv[++i];
     else if (value && !std::strcmp(argv[i], "--batches")) batches = argv[++i];
     else if (value && !std::strcmp(argv[i], "--threads")) thread_counts = argv[++i];
-    else if (value && !std::strcmp(argv[i], "--repeats")) repeats = std::max(1, std::atoi(argv[++i]));
+    else if (value && !std::strcmp(argv[i], "--repeats"))
+      repeats = std::max(1, std::atoi(argv[++i]));
     else return std::fprintf(stderr, "bench_ternary_model: unknown argument %s\n", argv[i]), 2;
   }
   const Twins twins = make_twins(name);
