@@ -31,11 +31,17 @@ void check_mpi(int status, const char* call) {
   throw Error(std::string("MPI: ") + call + " failed: " + std::string(text, length));
 }
 
+MPI_Datatype mpi_type(const float*) { return MPI_FLOAT; }
+MPI_Datatype mpi_type(const double*) { return MPI_DOUBLE; }
+MPI_Datatype mpi_type(const int64_t*) { return MPI_INT64_T; }
+
+// Element-wise sum over every rank, in place.
 template <typename T>
-void allreduce(T* values, size_t count, MPI_Datatype type) {
+void allreduce(T* values, size_t count) {
   for (size_t done = 0; done < count; done += kMaxCount) {
     const int piece = static_cast<int>(std::min(kMaxCount, count - done));
-    check_mpi(MPI_Allreduce(MPI_IN_PLACE, values + done, piece, type, MPI_SUM, MPI_COMM_WORLD),
+    check_mpi(MPI_Allreduce(MPI_IN_PLACE, values + done, piece, mpi_type(values), MPI_SUM,
+                            MPI_COMM_WORLD),
               "MPI_Allreduce");
   }
 }
@@ -124,28 +130,26 @@ std::string Communicator::where() const {
   return "rank " + std::to_string(rank_) + " of " + std::to_string(size_);
 }
 
+namespace {
+// Communicator::sum for each element type: a no-op in one process.
+template <typename T>
+void sum_over_ranks(bool uses_mpi, T* values, size_t count) {
+#if TRIT_WITH_MPI
+  if (uses_mpi) allreduce(values, count);
+#else
+  (void)uses_mpi, (void)values, (void)count;
+#endif
+}
+}  // namespace
+
 void Communicator::sum(float* values, size_t count) const {
-#if TRIT_WITH_MPI
-  if (uses_mpi_) allreduce(values, count, MPI_FLOAT);
-#else
-  (void)values, (void)count;
-#endif
+  sum_over_ranks(uses_mpi_, values, count);
 }
-
 void Communicator::sum(double* values, size_t count) const {
-#if TRIT_WITH_MPI
-  if (uses_mpi_) allreduce(values, count, MPI_DOUBLE);
-#else
-  (void)values, (void)count;
-#endif
+  sum_over_ranks(uses_mpi_, values, count);
 }
-
 void Communicator::sum(int64_t* values, size_t count) const {
-#if TRIT_WITH_MPI
-  if (uses_mpi_) allreduce(values, count, MPI_INT64_T);
-#else
-  (void)values, (void)count;
-#endif
+  sum_over_ranks(uses_mpi_, values, count);
 }
 
 PendingSum Communicator::start_sum(float* values, size_t count) const {

@@ -61,8 +61,7 @@ struct ConvRun {
   // product() for `count` column matrices [taps, out_plane].
   void columns(const float* matrices, int64_t count, float* y) const {
     const int64_t n = window.out_plane();
-    std::vector<int64_t> offsets(static_cast<size_t>(taps()));
-    for (size_t p = 0; p < offsets.size(); ++p) offsets[p] = int64_t(p) * n;
+    const std::vector<int64_t> offsets = kernels::column_offsets(taps(), n);
     product({matrices, taps() * n, offsets.data(), count}, n, y);
   }
 
@@ -158,8 +157,7 @@ Tensor ternary_linear(const Tensor& x, const PackedTernary& w, const Tensor& bia
     float* y = out.data();
     for (int64_t i = 0; i < n; ++i)
       for (int64_t p = 0; p < w.cols; ++p) columns[size_t(p * n + i)] = in[i * w.cols + p];
-    std::vector<int64_t> offsets(static_cast<size_t>(w.cols));
-    for (size_t p = 0; p < offsets.size(); ++p) offsets[p] = int64_t(p) * n;
+    const std::vector<int64_t> offsets = kernels::column_offsets(w.cols, n);
     kernels::sparse_ternary_taps({columns.data(), 0, offsets.data(), 1}, n, *sparse, w.level,
                                  data_or_null(bias), rows.data());
     for (int64_t o = 0; o < w.rows; ++o)

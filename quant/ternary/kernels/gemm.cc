@@ -439,8 +439,7 @@ void ternary_gemm_taps(const TapRuns& runs, int64_t k, int64_t n, const uint8_t*
 void ternary_gemm_columns(const float* columns, int64_t batch, int64_t k, int64_t n,
                           const uint8_t* packed, int64_t out_rows, int64_t bytes_per_row,
                           float level, const float* bias, float* y) {
-  std::vector<int64_t> offsets(size_t(std::max<int64_t>(k, 0)));
-  for (size_t p = 0; p < offsets.size(); ++p) offsets[p] = int64_t(p) * n;
+  const std::vector<int64_t> offsets = column_offsets(k, n);
   ternary_gemm_taps({columns, k * n, offsets.data(), batch}, k, n, packed, out_rows, bytes_per_row,
                     level, bias, y);
 }

@@ -23,7 +23,9 @@
 // thread count.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace trit::kernels {
 
@@ -39,6 +41,14 @@ struct TapRuns {
   const int64_t* offsets;
   int64_t batch;
 };
+
+// The offsets p n (p < k) of a column matrix [k, n]'s rows: with them, column matrices stored
+// back to back are TapRuns of image_stride k n.
+inline std::vector<int64_t> column_offsets(int64_t k, int64_t n) {
+  std::vector<int64_t> offsets(static_cast<std::size_t>(k > 0 ? k : 0));
+  for (std::size_t p = 0; p < offsets.size(); ++p) offsets[p] = static_cast<int64_t>(p) * n;
+  return offsets;
+}
 
 // For each b < batch: y_b[out_rows, n] = level * T B_b + bias^T, y_b = y + b out_rows n.
 void ternary_gemm_taps(const TapRuns& runs, int64_t k, int64_t n, const uint8_t* packed,
