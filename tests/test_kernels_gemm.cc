@@ -121,6 +121,23 @@ TEST_SUITE("kernels") {
     });
   }
 
+  TEST_CASE("gemm of a few rows times a transposed B (a linear layer at batch 1-4)") {
+    // At most 4 rows with B transposed take the dot-product path, 5 the packed one; k covers
+    // the unrolled loop, the single-vector loop and the scalar tail on every vector width.
+    trit::testing::for_each_target([] {
+      for (int64_t m = 1; m <= 5; ++m)
+        for (int64_t k : {1, 3, 17, 64, 67, 131, 1000})
+          for (float beta : {0.0f, 0.5f}) {
+            check_gemm({m, 23, k, false, true, -0.5f, beta, int64_t(k % 3)});
+            check_gemm({m, 23, k, true, true, 1.0f, beta, 1});  // A transposed: packed
+          }
+      std::vector<float> x(3, 1.0f), w(6, 2.0f);
+      std::vector<float> y(2, std::numeric_limits<float>::quiet_NaN());
+      kernels::gemm(false, true, 1, 2, 3, 1.0f, x.data(), 3, w.data(), 3, 0.0f, y.data(), 2);
+      for (float v : y) CHECK(v == 6.0f);  // beta == 0 overwrites NaN here too
+    });
+  }
+
   TEST_CASE("gemm crosses every cache block boundary") {
     // k over two k blocks (256), n above one column panel (1024), m not a tile multiple.
     for (int transposes = 0; transposes < 4; ++transposes) {
@@ -137,6 +154,7 @@ TEST_SUITE("kernels") {
                               {150, 600, 300, true, true, 1.0f, 1.0f, 1},
                               {5, 700, 700},
                               {5, 700, 700, false, true},
+                              {3, 1500, 1500, false, true, 1.0f, 0.5f},  // dot rows, split
                               {700, 9, 400, true, false},
                               {24, 800, 300, false, false, 1.0f, 0.5f}};
     for (const GemmCase& t : cases) {

@@ -13,7 +13,9 @@
 // needed). A block of a single row sliver reads a non-transposed B in place instead.
 // Every C element is summed over k in one order (k blocks in sequence, k in sequence
 // inside a block) whatever the thread count, block split or tile position, so results
-// are bit-identical for any number of threads. Edge tiles run the same full-size kernel
+// are bit-identical for any number of threads. At most kDotRowsMax rows of A times a
+// transposed B (a linear layer at batch 1-4) skip the packing: each C element is a dot
+// product of two stored rows (DotRows), also one order whatever the thread count. Edge tiles run the same full-size kernel
 // on zero-padded slivers and write only their valid part.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "autograd/kernels/gemm.cc"
@@ -208,6 +210,48 @@ void ComputeBlock(const Problem& pr, int64_t kc_max, const Block& block) {
   }
 }
 
+// A linear layer's forward at batch 1-4 (y = x W^T): op(A) is a few stored rows, op(B) = B^T
+// with B's rows stored. Packing would copy all of B to use each element m times; instead
+// each C element is the dot product of two stored rows, read in place. For a given k the
+// sum runs in one order (four vector accumulators, k in sequence, then the tail).
+constexpr int64_t kDotRowsMax = 4;
+
+float DotRow(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w, int64_t k) {
+  const D d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  V sum0 = hn::Zero(d), sum1 = hn::Zero(d), sum2 = hn::Zero(d), sum3 = hn::Zero(d);
+  int64_t p = 0;
+  for (; p + 4 * lanes <= k; p += 4 * lanes) {
+    sum0 = hn::MulAdd(hn::LoadU(d, x + p), hn::LoadU(d, w + p), sum0);
+    sum1 = hn::MulAdd(hn::LoadU(d, x + p + lanes), hn::LoadU(d, w + p + lanes), sum1);
+    sum2 = hn::MulAdd(hn::LoadU(d, x + p + 2 * lanes), hn::LoadU(d, w + p + 2 * lanes), sum2);
+    sum3 = hn::MulAdd(hn::LoadU(d, x + p + 3 * lanes), hn::LoadU(d, w + p + 3 * lanes), sum3);
+  }
+  for (; p + lanes <= k; p += lanes)
+    sum0 = hn::MulAdd(hn::LoadU(d, x + p), hn::LoadU(d, w + p), sum0);
+  float sum = hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(sum0, sum1), hn::Add(sum2, sum3))));
+  for (; p < k; ++p) sum += x[p] * w[p];
+  return sum;
+}
+
+void DotRows(const Problem& pr) {
+  const auto columns = [&](int64_t begin, int64_t end) {
+    for (int64_t i = 0; i < pr.m; ++i) {
+      float* c = pr.c + i * pr.ldc;
+      const float* x = pr.a.x + i * pr.a.ld;
+      for (int64_t j = begin; j < end; ++j) {
+        const float ab = pr.alpha * DotRow(x, pr.b.x + j * pr.b.ld, pr.k);
+        c[j] = pr.beta == 0.0f ? ab : ab + pr.beta * c[j];
+      }
+    }
+  };
+  const int64_t threads = omp_in_parallel() ? 1 : num_threads();
+  const int64_t chunks = worthwhile_chunks(pr.n, pr.m * pr.n * pr.k, kParallelWork, threads);
+  parallel_for_chunks(pr.n, chunks, [&](int64_t, int64_t begin, int64_t end) {
+    columns(begin, end);
+  });
+}
+
 // C = beta * C, with beta == 0 writing zeros (the whole result when k == 0 or alpha == 0).
 void ScaleC(const Problem& pr) {
   for (int64_t i = 0; i < pr.m; ++i) {
@@ -222,6 +266,7 @@ void GemmImpl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float
   const Problem pr{{a, lda, trans_a}, {b, ldb, trans_b}, m, n, k, alpha, beta, c, ldc};
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0.0f) return ScaleC(pr);
+  if (m <= kDotRowsMax && !trans_a && trans_b) return DotRows(pr);
   const int64_t k_blocks = (k + kKc - 1) / kKc;
   const int64_t kc_max = (k + k_blocks - 1) / k_blocks;  // balanced k blocks, fixed by k
   // Inside another op's parallel loop the nested loop would run serially: use one block.
