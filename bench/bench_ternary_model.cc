@@ -3,6 +3,7 @@
 //
 //   build/release/bench/bench_ternary_model [--model lenet5|densenet-bc40] [--batches 1,64]
 //                                           [--threads 1,2] [--repeats 7] [--layers]
+//                                           [--target AVX2]
 //
 // The twin: the model made variational with log sigma^2 spread over [-10, 0] (so that pruning
 // and quantisation, spec vnq.md §5, give a mix of 0 and +-a), then make_ternary. The float
@@ -19,6 +20,8 @@
 // input of the shape it sees in the model, as the float op (conv2d / linear, the weights
 // level x code, unfused) and as the ternary layer (its packed path, sparse or dense by its
 // share of non-zero codes), best of `repeats` alternating calls.
+// --target runs both models on one of the SIMD targets this CPU supports (e.g. AVX2 on an
+// AVX-512 machine) instead of the one dispatch would pick.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -166,15 +169,29 @@ int main(int argc, char** argv) {
   std::string name = "lenet5", batches = "1,64", thread_counts = "1,2";
   int repeats = 7;
   bool layers = false;
+  std::string target;
   for (int i = 1; i < argc; ++i) {
     const bool value = i + 1 < argc;  // the flags below take one
     if (!std::strcmp(argv[i], "--layers")) layers = true;
     else if (value && !std::strcmp(argv[i], "--model")) name = argv[++i];
     else if (value && !std::strcmp(argv[i], "--batches")) batches = argv[++i];
     else if (value && !std::strcmp(argv[i], "--threads")) thread_counts = argv[++i];
+    else if (value && !std::strcmp(argv[i], "--target")) target = argv[++i];
     else if (value && !std::strcmp(argv[i], "--repeats"))
       repeats = std::max(1, std::atoi(argv[++i]));
     else return std::fprintf(stderr, "bench_ternary_model: unknown argument %s\n", argv[i]), 2;
+  }
+  if (!target.empty()) {
+    std::string names;
+    int64_t chosen = 0;
+    for (const int64_t t : kernels::supported_targets()) {
+      names += " " + kernels::target_name(t);
+      if (kernels::target_name(t) == target) chosen = t;
+    }
+    if (chosen == 0)
+      return std::fprintf(stderr, "bench_ternary_model: --target %s is not one of this CPU's:%s\n",
+                          target.c_str(), names.c_str()), 2;
+    kernels::force_target(chosen);
   }
   const Twins twins = make_twins(name);
   const std::vector<int64_t> shape = nn::model_spec(name).input_shape;
