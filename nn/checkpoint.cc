@@ -78,18 +78,25 @@ Rng::State rng_state_from_string(const std::string& text) {
 
 void save_checkpoint(const std::string& path, const Module& model, const TrainingState& state,
                      const std::string& optimizer_kind, const StateDict& optimizer_state) {
+  write_checkpoint(path, model.name(),
+                   {state, optimizer_kind, model.state_dict(), optimizer_state});
+}
+
+void write_checkpoint(const std::string& path, const std::string& model_name,
+                      const CheckpointContents& contents) {
   const std::string where = "save_checkpoint: " + path;
-  StateDict tensors = model.state_dict();
-  for (const auto& [name, tensor] : optimizer_state)
+  StateDict tensors = contents.model_state;
+  for (const auto& [name, tensor] : contents.optimizer_state)
     check(tensors.emplace(kOptimizerPrefix + name, tensor).second, where,
           "model tensor name " + kOptimizerPrefix + name + " clashes with the optimiser's");
+  const TrainingState& state = contents.state;
   Metadata metadata = state.extra;
   for (const char* key : kReservedKeys)
     check(metadata.count(key) == 0, where,
           std::string("extra metadata key ") + key + " is reserved");
   metadata["format"] = kFormat;
-  metadata["model"] = model.name();
-  metadata["optimizer"] = optimizer_kind;
+  metadata["model"] = model_name;
+  metadata["optimizer"] = contents.optimizer;
   metadata["config"] = state.config;
   metadata["epoch"] = std::to_string(state.epoch);
   metadata["step"] = std::to_string(state.step);

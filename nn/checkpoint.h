@@ -46,6 +46,13 @@ struct CheckpointContents {
 // floating point and finite (check_float_tensors). Throws Error naming the file otherwise.
 CheckpointContents read_checkpoint(const std::string& path, const std::string& model_name);
 
+// Writes `contents` as the checkpoint of model `model_name` at `path` (atomically): what
+// save_checkpoint writes. A copy of a read_checkpoint with `optimizer` and `optimizer_state`
+// cleared is the model alone, for release: it evaluates, plots and quantises like the
+// original, and refuses --resume.
+void write_checkpoint(const std::string& path, const std::string& model_name,
+                      const CheckpointContents& contents);
+
 // Loads the model's state (strict) and returns the training state stored with it; any
 // optimiser state in the file is ignored. Throws as read_checkpoint does, or when a tensor
 // is missing or has another shape; the model is unchanged then.

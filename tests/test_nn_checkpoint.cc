@@ -83,7 +83,8 @@ TEST_SUITE("nn") {
     other.set_name("toy-a");
     CHECK_THROWS_WITH_AS(train::load_checkpoint(path, other, sgd),
                          ("load_checkpoint: " + path +
-                          ": it was saved without optimiser state; load it without an optimiser")
+                          ": it holds the model without optimiser state (e.g. from trit strip): a run "
+                          "cannot resume from it")
                              .c_str(),
                          Error);
     optim::Adam adam(other.parameters(), {});

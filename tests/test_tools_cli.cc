@@ -95,6 +95,51 @@ TEST_SUITE("tools") {
                       "--weight-init: unknown rule 'he'; known: default, glorot");
   }
 
+  TEST_CASE("strip keeps the model and its metadata, drops the optimiser state") {
+    TempDir dir;
+    trit::testing::write_tiny_mnist(dir.path());
+    const std::string trained = dir.path() + "/trained.safetensors";
+    const std::string stripped = dir.path() + "/model.safetensors";
+    REQUIRE(run_cli(with(train_args(dir.path(), "1"),
+                         {"--optimizer", "adam", "--save", trained})) == 0);
+    REQUIRE(run_cli({"trit", "strip", trained, "--save", stripped}) == 0);
+    const nn::SafetensorsContents before = nn::load_safetensors(trained);
+    const nn::SafetensorsContents after = nn::load_safetensors(stripped);
+    size_t model_tensors = 0;
+    for (const auto& [name, tensor] : before.tensors) {
+      if (name.rfind("optimizer.", 0) == 0) {
+        CHECK(after.tensors.count(name) == 0);
+        continue;
+      }
+      ++model_tensors;
+      REQUIRE(after.tensors.count(name) == 1);
+      CHECK(after.tensors.at(name).to_vector() == tensor.to_vector());
+    }
+    CHECK(model_tensors == after.tensors.size());
+    CHECK(model_tensors < before.tensors.size());
+    nn::Metadata expected = before.metadata;
+    expected["optimizer"] = "";
+    CHECK(after.metadata == expected);
+    // The stripped model evaluates as the original does, and refuses to resume.
+    const std::string report_before = dir.path() + "/before.json";
+    const std::string report_after = dir.path() + "/after.json";
+    for (const auto& [weights, report] :
+         {std::pair{trained, report_before}, std::pair{stripped, report_after}})
+      REQUIRE(run_cli({"trit", "eval", "--weights", weights, "--data", dir.path(), "--report",
+                       report}) == 0);
+    CHECK(nlohmann::json::parse(read_file(report_before))["test_error"] ==
+          nlohmann::json::parse(read_file(report_after))["test_error"]);
+    CHECK(run_cli(with(train_args(dir.path(), "2"),
+                       {"--optimizer", "adam", "--resume", stripped, "--save",
+                        dir.path() + "/more.safetensors"})) == 1);
+    // Stripping a file onto itself would lose its optimiser state: refused, file unchanged.
+    const std::string bytes = read_file(trained);
+    CHECK(run_cli({"trit", "strip", trained, "--save", trained}) == 1);
+    CHECK(read_file(trained) == bytes);
+    CHECK(run_cli({"trit", "strip", dir.path() + "/t10k-labels-idx1-ubyte", "--save",
+                   dir.path() + "/x.safetensors"}) == 1);  // not a checkpoint
+  }
+
   TEST_CASE("summary runs for every registered model") {
     CHECK(run_cli({"trit", "summary", "--model", "lenet5"}) == 0);
     CHECK(run_cli({"trit", "summary", "--model", "lenet5-classic"}) == 0);

@@ -29,6 +29,7 @@ int run_cli(const std::vector<std::string>& args) {
   add_train_command(app);
   add_eval_command(app);
   add_info_command(app);
+  add_strip_command(app);
   add_summary_command(app);
   add_vnq_command(app);
   add_quantize_command(app);

@@ -14,7 +14,8 @@ nn::TrainingState load_checkpoint(const std::string& path, nn::Module& model,
   const std::string where = "load_checkpoint: " + path;
   nn::CheckpointContents contents = nn::read_checkpoint(path, model.name());
   check(!contents.optimizer.empty(), where,
-        "it was saved without optimiser state; load it without an optimiser");
+        "it holds the model without optimiser state (e.g. from trit strip): a run cannot "
+        "resume from it");
   check(contents.optimizer == optimizer.kind(), where,
         "it holds " + contents.optimizer + " state, but the optimiser is " + optimizer.kind());
   // Each load checks everything before it changes anything; if the model's fails after

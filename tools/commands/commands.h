@@ -51,6 +51,7 @@ void add_eval_command(CLI::App& app);
 // --bn-reestimate N (training images for BatchNorm re-estimation; 0, the default, is off).
 void add_bn_reestimate_option(CLI::App& command, int64_t& images, const std::string& help);
 void add_info_command(CLI::App& app);
+void add_strip_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_vnq_command(CLI::App& app);
 // What `trit quantize` and `trit plot` read: a checkpoint (positional), --model (default: the
