@@ -3,12 +3,14 @@
 //
 //   build/release/bench/bench_ternary_model [--model lenet5|densenet-bc40] [--batches 1,64]
 //                                           [--threads 1,2] [--repeats 7] [--layers]
-//                                           [--target AVX2]
+//                                           [--target AVX2] [--activations 8]
+//                                           [--weights TERNARY.safetensors]
 //
-// The twin: the model made variational with log sigma^2 spread over [-10, 0] (so that pruning
-// and quantisation, spec vnq.md §5, give a mix of 0 and +-a), then make_ternary. The float
-// model: the same seeded model with each Linear/Conv2d weight set to the twin's
-// ternary_to_float, so both compute the same function up to float reassociation (the largest
+// The twin: a packed ternary checkpoint of the model (--weights, trit quantize: a trained
+// model's share of non-zero codes), or else the model made variational with log sigma^2
+// spread over [-10, 0] (so that pruning and quantisation, spec vnq.md §5, give a mix of 0
+// and +-a), then make_ternary. The float model: the same model (its other tensors copied from
+// the twin) with each Linear/Conv2d weight set to the twin's ternary_to_float, so both compute the same function up to float reassociation (the largest
 // logit difference is printed). Both in eval mode, no tape. A timing is the best of `repeats`
 // forward passes, the two models alternating (on a shared machine other work only adds time).
 // The split: per module type, the time from the previous module's end to this leaf module's
@@ -20,6 +22,9 @@
 // input of the shape it sees in the model, as the float op (conv2d / linear, the weights
 // level x code, unfused) and as the ternary layer (its packed path, sparse or dense by its
 // share of non-zero codes), best of `repeats` alternating calls.
+// --activations 8 adds the ternary twin with 8-bit activations in its convolutions
+// (quant/ternary/activations.h), calibrated on the bench's own input: its time, its speed-up
+// over float and its largest logit difference from the exact ternary path.
 // --target runs both models on one of the SIMD targets this CPU supports (e.g. AVX2 on an
 // AVX-512 machine) instead of the one dispatch would pick.
 #include <algorithm>
@@ -41,6 +46,8 @@
 #include "autograd/ops/matmul.h"
 #include "nn/conv2d.h"
 #include "nn/linear.h"
+#include "quant/ternary/activations.h"
+#include "quant/ternary/checkpoint.h"
 #include "nn/models/registry.h"
 #include "quant/ternary/layers.h"
 #include "quant/ternary/pack.h"
@@ -70,13 +77,20 @@ struct Twins {
   double nonzero = 0.0;  // share of non-zero codes
 };
 
-Twins make_twins(const std::string& name) {
+// The twins of model `name`: from a packed ternary checkpoint (`weights`, trit quantize) when
+// given, else from the seeded model with log sigma^2 spread over [-10, 0].
+Twins make_twins(const std::string& name, const std::string& weights) {
   Twins twins;
   Rng rng(1), float_rng(1);
   twins.ternary = nn::make_model(name, rng);
   twins.floating = nn::make_model(name, float_rng);  // the same seeded weights
-  testing::spread_log_sigma2(quant::make_variational(*twins.ternary, {}, 1), rng);
-  quant::make_ternary(*twins.ternary);
+  if (weights.empty()) {
+    testing::spread_log_sigma2(quant::make_variational(*twins.ternary, {}, 1), rng);
+    quant::make_ternary(*twins.ternary);
+  } else {
+    quant::load_ternary_checkpoint(weights, *twins.ternary);
+    twins.floating->load_state_dict(twins.ternary->state_dict(), false);  // biases, BN
+  }
   std::map<std::string, std::shared_ptr<nn::Module>> float_layers;
   for (const auto& [path, module] : twins.floating->named_modules()) float_layers[path] = module;
   int64_t codes = 0, nonzero = 0;
@@ -170,6 +184,8 @@ int main(int argc, char** argv) {
   int repeats = 7;
   bool layers = false;
   std::string target;
+  int activation_bits = 0;
+  std::string weights;
   for (int i = 1; i < argc; ++i) {
     const bool value = i + 1 < argc;  // the flags below take one
     if (!std::strcmp(argv[i], "--layers")) layers = true;
@@ -177,6 +193,9 @@ int main(int argc, char** argv) {
     else if (value && !std::strcmp(argv[i], "--batches")) batches = argv[++i];
     else if (value && !std::strcmp(argv[i], "--threads")) thread_counts = argv[++i];
     else if (value && !std::strcmp(argv[i], "--target")) target = argv[++i];
+    else if (value && !std::strcmp(argv[i], "--weights")) weights = argv[++i];
+    else if (value && !std::strcmp(argv[i], "--activations") && !std::strcmp(argv[i + 1], "8"))
+      activation_bits = std::atoi(argv[++i]);
     else if (value && !std::strcmp(argv[i], "--repeats"))
       repeats = std::max(1, std::atoi(argv[++i]));
     else return std::fprintf(stderr, "bench_ternary_model: unknown argument %s\n", argv[i]), 2;
@@ -193,12 +212,14 @@ int main(int argc, char** argv) {
                           target.c_str(), names.c_str()), 2;
     kernels::force_target(chosen);
   }
-  const Twins twins = make_twins(name);
+  const Twins twins = make_twins(name, weights);
   const std::vector<int64_t> shape = nn::model_spec(name).input_shape;
   std::printf("%s, float vs packed ternary (%.1f%% of codes non-zero), SIMD %s, best of %d\n",
               name.c_str(), 100 * twins.nonzero, kernels::dispatch_target().c_str(), repeats);
-  std::printf("%5s %7s %12s %12s %9s %14s\n", "batch", "threads", "float ms", "ternary ms",
+  std::printf("%5s %7s %12s %12s %9s %14s", "batch", "threads", "float ms", "ternary ms",
               "speed-up", "max |diff|");
+  if (activation_bits) std::printf(" %12s %9s %14s", "8-bit ms", "speed-up", "max |diff|");
+  std::printf("\n");
   NoGradGuard no_grad;
   const int saved = kernels::num_threads();
   std::vector<std::pair<std::string, std::map<std::string, double>>> splits;
@@ -219,9 +240,26 @@ int main(int argc, char** argv) {
         (*twins.ternary)(x);
         ternary_best = std::min(ternary_best, seconds_since(start));
       }
-      std::printf("%5lld %7lld %12.3f %12.3f %8.2fx %14.3g\n", (long long)batch,
+      std::printf("%5lld %7lld %12.3f %12.3f %8.2fx %14.3g", (long long)batch,
                   (long long)threads, 1e3 * float_best, 1e3 * ternary_best,
                   float_best / ternary_best, difference);
+      if (activation_bits) {
+        const Tensor exact = (*twins.ternary)(x);
+        quant::calibrate_activations(*twins.ternary, {x});
+        const double int8_difference = max_difference(exact, (*twins.ternary)(x));
+        double int8_best = 1e30;
+        for (int r = 0; r < repeats; ++r) {
+          Clock::time_point start = Clock::now();
+          (*twins.floating)(x);
+          start = Clock::now();
+          (*twins.ternary)(x);
+          int8_best = std::min(int8_best, seconds_since(start));
+        }
+        quant::clear_activation_scales(*twins.ternary);
+        std::printf(" %12.3f %8.2fx %14.3g", 1e3 * int8_best, float_best / int8_best,
+                    int8_difference);
+      }
+      std::printf("\n");
       const std::string label = "batch " + std::to_string(batch) + ", " +
                                 std::to_string(threads) + " thread" + (threads > 1 ? "s" : "");
       std::map<std::string, double> both = split(*twins.floating, x);

@@ -138,6 +138,34 @@ TEST_SUITE("tools") {
     CHECK(read_json(ternary_report).at("test_error") == packed.at("test_error"));
   }
 
+  TEST_CASE("trit eval --activation-bits 8 adds the 8-bit activation row beside the exact one") {
+    const VnqFiles& files = vnq_files();
+    const std::string ternary = files.dir.file("ternary-8bit.safetensors");
+    REQUIRE(run_cli({"trit", "quantize", files.vnq, "--save", ternary}) == 0);
+    const std::string exact_report = files.dir.file("exact.json");
+    const std::string report = files.dir.file("8bit.json");
+    REQUIRE(run_cli({"trit", "eval", "--weights", ternary, "--data", files.data, "--report",
+                     exact_report}) == 0);
+    REQUIRE(run_cli({"trit", "eval", "--weights", ternary, "--data", files.data, "--report",
+                     report, "--activation-bits", "8", "--calibration-images", "32"}) == 0);
+    const auto exact = read_json(exact_report), quantised = read_json(report);
+    // The headline stays the exact path; the 8-bit row comes after it, nearly as accurate on
+    // this model (a few of 64 test images may flip).
+    CHECK(quantised.at("test_error") == exact.at("test_error"));
+    const auto& row = quantised.at("activations_8bit");
+    CHECK(row.at("method") == "VNQ + P&Q (packed 2-bit), 8-bit activations");
+    CHECK(row.at("calibration_images") == 32);
+    CHECK(row.at("bits") == 2);
+    CHECK(std::abs(row.at("test_error").get<double>() - exact.at("test_error").get<double>()) <=
+          4.0 / 64);
+    CHECK(quantised.at("rows").back().at("method") == row.at("method"));
+    // Only 8 bits, only for ternary checkpoints.
+    CHECK(run_cli({"trit", "eval", "--weights", ternary, "--data", files.data,
+                   "--activation-bits", "4"}) == 2);
+    CHECK(run_cli({"trit", "eval", "--weights", files.vnq, "--data", files.data,
+                   "--activation-bits", "8"}) == 1);
+  }
+
   TEST_CASE("trit eval --first-layer-float adds the paper's \"w/o 1\" row") {
     const VnqFiles& files = vnq_files();
     // conv1 pruned whole, so the all-layers row sees a constant image and the "w/o 1" row,

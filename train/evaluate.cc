@@ -41,22 +41,46 @@ double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
   return data.size() ? static_cast<double>(correct) / data.size() : 0.0;
 }
 
+namespace {
+
+// Batches of the first `images` training images in the fixed shuffled order (seed 0),
+// normalised, not augmented: next(out) gives the next one, false after the last.
+class TrainingImages {
+ public:
+  TrainingImages(const DataSplits& data, int64_t images, int64_t batch)
+      : loader_(data.train, datasets::LoaderOptions::shuffled(batch, 0, data.normalization)),
+        wanted_(std::min(images, data.train.size())) {
+    loader_.start_epoch(0);
+  }
+  bool next(Tensor& out) {
+    datasets::Batch batch;
+    if (used_ >= wanted_ || !loader_.next(batch)) return false;
+    const int64_t take = std::min(wanted_ - used_, batch.images.size(0));
+    out = take == batch.images.size(0) ? batch.images : slice(batch.images, 0, 0, take);
+    used_ += take;
+    return true;
+  }
+  int64_t used() const { return used_; }
+
+ private:
+  datasets::DataLoader loader_;
+  int64_t wanted_, used_ = 0;
+};
+
+}  // namespace
+
 int64_t reestimate_batch_norm(nn::Module& model, const DataSplits& data, int64_t images,
                               int64_t batch) {
-  datasets::DataLoader loader(data.train,
-                              datasets::LoaderOptions::shuffled(batch, 0, data.normalization));
-  loader.start_epoch(0);
-  const int64_t wanted = std::min(images, data.train.size());
-  int64_t used = 0;
-  nn::recalibrate_batch_norm(model, [&](Tensor& out) {
-    datasets::Batch next;
-    if (used >= wanted || !loader.next(next)) return false;
-    const int64_t take = std::min(wanted - used, next.images.size(0));
-    out = take == next.images.size(0) ? next.images : slice(next.images, 0, 0, take);
-    used += take;
-    return true;
-  });
-  return used;
+  TrainingImages source(data, images, batch);
+  nn::recalibrate_batch_norm(model, [&](Tensor& out) { return source.next(out); });
+  return source.used();
+}
+
+std::vector<Tensor> training_batches(const DataSplits& data, int64_t images, int64_t batch) {
+  TrainingImages source(data, images, batch);
+  std::vector<Tensor> out;
+  for (Tensor next; source.next(next);) out.push_back(next);
+  return out;
 }
 
 }  // namespace trit::train

@@ -33,4 +33,9 @@ double evaluate_accuracy(nn::Module& model, const datasets::ImageDataset& data,
 int64_t reestimate_batch_norm(nn::Module& model, const DataSplits& data, int64_t images,
                               int64_t batch = 64);
 
+// The first `images` training images (all of them when fewer) of the same fixed shuffled order
+// (seed 0), normalised, not augmented, in batches of `batch`: calibration inputs, e.g. for
+// quant::calibrate_activations.
+std::vector<Tensor> training_batches(const DataSplits& data, int64_t images, int64_t batch = 64);
+
 }  // namespace trit::train

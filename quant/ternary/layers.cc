@@ -1,6 +1,7 @@
 #include "quant/ternary/layers.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "autograd/error.h"
 #include "nn/conv2d.h"
@@ -58,8 +59,24 @@ TernaryConv2d::TernaryConv2d(PackedTernary weights, int64_t in_channels, int64_t
 }
 
 Tensor TernaryConv2d::forward(const Tensor& x) {
+  if (recording_) {
+    const float* values = x.data();
+    for (int64_t i = 0; i < x.numel(); ++i)
+      input_range_ = std::max(input_range_, std::fabs(values[i]));
+  }
   return ternary_conv2d(x, weights(), kernel_, options_.stride, options_.padding, bias(),
-                        &sparse());
+                        &sparse(), activation_scale_);
+}
+
+void TernaryConv2d::set_activation_scale(float scale) {
+  check(scale >= 0 && std::isfinite(scale), "TernaryConv2d",
+        "activation scale " + std::to_string(scale) + " is not a finite scale >= 0");
+  activation_scale_ = scale;
+}
+
+void TernaryConv2d::record_input_range(bool on) {
+  if (on && !recording_) input_range_ = 0.0f;
+  recording_ = on;
 }
 
 std::string TernaryConv2d::repr() const {

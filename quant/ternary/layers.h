@@ -60,9 +60,22 @@ class TernaryConv2d : public TernaryLayer {
   int64_t kernel() const { return kernel_; }
   const Conv2dOptions& options() const { return options_; }
 
+  // The optional 8-bit activation path (ternary_conv2d's activation_scale): 0, the default,
+  // is the exact float path. calibrate_activations (activations.h) sets it; a scale must be
+  // finite and >= 0.
+  float activation_scale() const { return activation_scale_; }
+  void set_activation_scale(float scale);
+  // While recording, forward() also keeps the largest |input| it has seen (from 0 when
+  // recording starts), for calibration.
+  void record_input_range(bool on);
+  float input_range() const { return input_range_; }
+
  private:
   int64_t in_channels_, kernel_;
   Conv2dOptions options_;
+  float activation_scale_ = 0.0f;
+  bool recording_ = false;
+  float input_range_ = 0.0f;
 };
 
 using TernaryLayers = std::vector<std::shared_ptr<TernaryLayer>>;

@@ -1,6 +1,7 @@
 #include "quant/ternary/ops.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "autograd/kernels/parallel.h"
 #include "autograd/ops/window.h"
 #include "quant/ternary/kernels/gemm.h"
+#include "quant/ternary/kernels/sparse_int16.h"
 
 namespace trit::quant {
 namespace {
@@ -46,6 +48,7 @@ struct ConvRun {
   const float* bias;
   float* out;
   const kernels::SparseTernary* sparse;  // null: the dense path
+  float activation_scale;                 // > 0: 8-bit activations (sparse path only)
 
   int64_t taps() const { return w.cols; }
   int64_t image_size() const { return channels * window.plane(); }
@@ -53,9 +56,20 @@ struct ConvRun {
 
   // y_b = level * codes B_b + bias for the images of `runs`, B_b [taps, n].
   void product(const kernels::TapRuns& runs, int64_t n, float* y) const {
+    if (activation_scale > 0) return product_int16(runs, n, y);
     if (sparse) return kernels::sparse_ternary_taps(runs, n, *sparse, w.level, bias, y);
     kernels::ternary_gemm_taps(runs, taps(), n, w.bytes.data(), w.rows,
                                ternary_bytes_per_row(w.cols), w.level, bias, y);
+  }
+
+  // product() on the runs' values quantised to 8 bits (kernels/sparse_int16.h).
+  void product_int16(const kernels::TapRuns& runs, int64_t n, float* y) const {
+    const int64_t values = runs.batch * runs.image_stride;
+    std::vector<int16_t, AlignedAllocator<int16_t>> quantised(static_cast<size_t>(values));
+    kernels::quantize_activations(runs.input, values, activation_scale, quantised.data());
+    kernels::sparse_ternary_taps_int16(
+        {quantised.data(), runs.image_stride, runs.offsets, runs.batch}, n, *sparse,
+        w.level * activation_scale, bias, y);
   }
 
   // product() for `count` column matrices [taps, out_plane].
@@ -103,12 +117,25 @@ struct ConvRun {
       for (int64_t ky = 0; ky < g.kernel_h; ++ky)
         for (int64_t kx = 0; kx < g.kernel_w; ++kx)
           offsets.push_back(c * g.plane() + ky * g.width + kx);
+    // With 8-bit activations each image is padded and quantised in one pass.
+    std::vector<int16_t, AlignedAllocator<int16_t>> quantised(
+        size_t(activation_scale > 0 ? images * g.input_size() : 0));
     for (int64_t first = begin; first < end; first += images) {
       const int64_t count = std::min(images, end - first);
-      for (int64_t i = 0; i < count; ++i)
-        kernels::wide_input(x + (first + i) * image_size(), g, window.padding, window.padding,
-                            inputs + i * g.input_size());
-      product({inputs, g.input_size(), offsets.data(), count}, n, results);
+      if (activation_scale > 0) {
+        for (int64_t i = 0; i < count; ++i)
+          kernels::quantize_padded(x + (first + i) * image_size(), g, window.padding,
+                                   window.padding, activation_scale,
+                                   quantised.data() + i * g.input_size());
+        kernels::sparse_ternary_taps_int16(
+            {quantised.data(), g.input_size(), offsets.data(), count}, n, *sparse,
+            w.level * activation_scale, bias, results);
+      } else {
+        for (int64_t i = 0; i < count; ++i)
+          kernels::wide_input(x + (first + i) * image_size(), g, window.padding, window.padding,
+                              inputs + i * g.input_size());
+        product({inputs, g.input_size(), offsets.data(), count}, n, results);
+      }
       for (int64_t i = 0; i < count; ++i)
         kernels::narrow_planes(results + i * wide_out, w.rows, n, window.out_height(), g.width,
                                window.out_width(), out + (first + i) * out_size(), false);
@@ -170,7 +197,8 @@ Tensor ternary_linear(const Tensor& x, const PackedTernary& w, const Tensor& bia
 }
 
 Tensor ternary_conv2d(const Tensor& x, const PackedTernary& w, int64_t kernel, int64_t stride,
-                      int64_t padding, const Tensor& bias, const kernels::SparseTernary* sparse) {
+                      int64_t padding, const Tensor& bias, const kernels::SparseTernary* sparse,
+                      float activation_scale) {
   const char* op = "ternary_conv2d";
   check_weight_and_bias(w, bias, op);
   const kernels::Window2d window = make_window(op, x.shape(), kernel, kernel, stride, padding);
@@ -181,9 +209,18 @@ Tensor ternary_conv2d(const Tensor& x, const PackedTernary& w, int64_t kernel, i
            " weight columns, weight " + weight_shape(w) + " has " + std::to_string(w.cols);
   });
   Tensor out = Tensor::empty({batch, w.rows, window.out_height(), window.out_width()});
-  const bool skip_zeros = use_sparse(w, sparse, op, kSparseDensity);
-  const ConvRun run{x.data(), w,           channels,
-                    window,   data_or_null(bias), out.data(), skip_zeros ? sparse : nullptr};
+  check(activation_scale >= 0 && std::isfinite(activation_scale), op, [&] {
+    return "activation scale " + std::to_string(activation_scale) + " is not a finite scale >= 0";
+  });
+  const bool int16 = activation_scale > 0;
+  check(!int16 || sparse, op, "8-bit activations need the index of the non-zero codes");
+  // 8-bit activations always take the sparse path: its additions in 16-bit lanes beat the
+  // dense float kernel at every share of non-zero codes VNQ leaves.
+  const bool skip_zeros = use_sparse(w, sparse, op, kSparseDensity) || int16;
+  const ConvRun run{x.data(),   w,
+                    channels,   window,
+                    data_or_null(bias), out.data(),
+                    skip_zeros ? sparse : nullptr, activation_scale};
   const int64_t chunks = kernels::worthwhile_chunks(
       batch, batch * w.rows * taps * window.out_plane(), kImageGrain, kernels::num_threads());
   kernels::parallel_for_chunks(batch, chunks, [&](int64_t, int64_t begin, int64_t end) {

@@ -29,6 +29,12 @@
 //   (kernels::sparse_ternary of the same codes, as TernaryLayer keeps it), a layer with at
 //   most kSparseDensity of its codes non-zero skips the zeros instead
 //   (kernels::sparse_ternary_taps: additions and subtractions of the taps' runs).
+//   With activation_scale s > 0 (the optional 8-bit activation path; 0, the default, is the
+//   exact float path) the input is quantised, q = clamp(round(x / s), -127, 127), and
+//   y = (level * s) * (codes q) + bias with exact integer sums in 16-bit lanes
+//   (kernels/sparse_int16.h), on the sparse path whatever the share of non-zero codes
+//   (`sparse` is then required). Inputs within +-127 s move by at most s / 2 each, so an
+//   output moves by at most level * s / 2 times its row's non-zero codes; larger inputs clip.
 //   Errors: "ternary_conv2d: input [2,3,8,8] with a 3x3 kernel needs 27 weight columns,
 //   weight [4,18] has 18", and make_window's for bad kernel, stride, padding or input rank.
 #pragma once
@@ -56,6 +62,7 @@ Tensor ternary_linear(const Tensor& x, const PackedTernary& w, const Tensor& bia
 
 Tensor ternary_conv2d(const Tensor& x, const PackedTernary& w, int64_t kernel, int64_t stride,
                       int64_t padding, const Tensor& bias = Tensor(),
-                      const kernels::SparseTernary* sparse = nullptr);
+                      const kernels::SparseTernary* sparse = nullptr,
+                      float activation_scale = 0.0f);
 
 }  // namespace trit::quant

@@ -12,6 +12,7 @@
 #include "nn/models/registry.h"
 #include "nn/safetensors.h"
 #include "quant/ptq/checkpoint.h"
+#include "quant/ternary/activations.h"
 #include "quant/ternary/checkpoint.h"
 #include "quant/ternary/layers.h"
 #include "quant/vnq/checkpoint.h"
@@ -31,33 +32,45 @@ struct EvalArgs {
   int64_t bn_reestimate = 0;  // training images; 0: off
   bool first_layer_float = false;  // VNQ: add the "w/o 1" row
   bool per_layer = false;          // VNQ: add the per-layer table (train/vnq_layers.h)
+  int activation_bits = 0;         // ternary: 8 adds the 8-bit activation row; 0: off
+  int64_t calibration_images = 512;
 };
 
-// The rows of a quantised model's table on the terminal and, with --report, as JSON. `rows`
-// are the ones evaluated as the checkpoint stands (the paper's procedure unless trit
-// quantize baked re-estimated BN statistics in); `reestimated` are the rows --bn-reestimate
-// added. JSON: "rows" holds both; the top-level test_error, nonzero_fraction, bits and
-// bn_reestimated_images are rows.back()'s, and "bn_reestimated" holds reestimated.back()
-// when there is one.
-void report_rows(const EvalArgs& args, const train::DataSplits& data,
-                 const std::vector<train::ResultRow>& rows,
-                 const std::vector<train::ResultRow>& reestimated = {},
-                 const std::vector<train::LayerRow>& layers = {}) {
+// What report_rows prints and writes. `rows` are evaluated as the checkpoint stands (the
+// paper's procedure unless trit quantize baked re-estimated BN statistics in); `reestimated`
+// are the rows --bn-reestimate added, `activations_8bit` the row --activation-bits 8 added
+// (one row; not the headline: the exact path stays the reference).
+struct Table {
+  std::vector<train::ResultRow> rows, reestimated, activations_8bit;
+  std::vector<train::LayerRow> layers;
+};
+
+// A quantised model's table on the terminal and, with --report, as JSON. JSON: "rows" holds
+// all rows; the top-level test_error, nonzero_fraction, bits and bn_reestimated_images are
+// rows.back()'s; "bn_reestimated" holds reestimated.back() when there is one, and
+// "activations_8bit" the 8-bit activation row with its calibration_images.
+void report_rows(const EvalArgs& args, const train::DataSplits& data, const Table& table) {
   std::printf("%s (%s) on %s test set (%lld images):\n", args.model.c_str(), args.weights.c_str(),
               args.dataset.c_str(), static_cast<long long>(data.test.size()));
-  std::vector<train::ResultRow> all = rows;
-  all.insert(all.end(), reestimated.begin(), reestimated.end());
+  std::vector<train::ResultRow> all = table.rows;
+  all.insert(all.end(), table.reestimated.begin(), table.reestimated.end());
+  all.insert(all.end(), table.activations_8bit.begin(), table.activations_8bit.end());
   train::print_table(all);
-  if (!reestimated.empty())
+  if (!table.reestimated.empty())
     std::printf(
         "BN re-estimated rows: running statistics recomputed on %lld training images (%s)\n",
-        static_cast<long long>(reestimated.back().bn_images), kNotThePapers);
-  if (!layers.empty()) {
+        static_cast<long long>(table.reestimated.back().bn_images), kNotThePapers);
+  if (!table.activations_8bit.empty())
+    std::printf(
+        "8-bit activations: each convolution's input quantised to 8 bits, its scale calibrated "
+        "on %lld training images (max |x| / 127); linear layers in float\n",
+        static_cast<long long>(args.calibration_images));
+  if (!table.layers.empty()) {
     std::printf("\nper layer (BN statistics as trained):\n");
-    train::print_layer_table(layers);
+    train::print_layer_table(table.layers);
   }
   if (args.report.empty()) return;
-  const train::ResultRow& quantised = rows.back();
+  const train::ResultRow& quantised = table.rows.back();
   nlohmann::json report = {{"model", args.model},
                            {"weights", args.weights},
                            {"dataset", args.dataset},
@@ -68,14 +81,22 @@ void report_rows(const EvalArgs& args, const train::DataSplits& data,
                            {"bits", quantised.bits},
                            {"bn_reestimated_images", quantised.bn_images},
                            {"rows", train::table_json(all)}};
-  if (!reestimated.empty()) report["bn_reestimated"] = train::table_json({reestimated.back()})[0];
-  if (!layers.empty()) report["layers"] = train::layer_table_json(layers);
+  if (!table.reestimated.empty())
+    report["bn_reestimated"] = train::table_json({table.reestimated.back()})[0];
+  if (!table.activations_8bit.empty()) {
+    report["activations_8bit"] = train::table_json({table.activations_8bit.back()})[0];
+    report["activations_8bit"]["calibration_images"] = args.calibration_images;
+  }
+  if (!table.layers.empty()) report["layers"] = train::layer_table_json(table.layers);
   write_json_report(args.report, report);
 }
 
 // A VNQ checkpoint: the paper's rows (original, VNQ means, [w/o 1,] VNQ + P&Q), then with
 // --bn-reestimate all but the first again after BN re-estimation.
 void eval_vnq(const EvalArgs& args) {
+  check(args.activation_bits == 0, "--activation-bits",
+        args.weights + " is a VNQ checkpoint; quantise it (trit quantize) and evaluate the "
+                       "packed ternary checkpoint with 8-bit activations");
   const quant::VnqModel vnq = quant::load_vnq_model(args.weights, args.model);
   check(!args.first_layer_float || vnq.record.config.keep_float.empty(), "--first-layer-float",
         args.weights + " was trained with layers kept in float (--keep-float); its P&Q row is "
@@ -88,12 +109,11 @@ void eval_vnq(const EvalArgs& args) {
   const std::vector<train::LayerRow> layers =
       args.per_layer ? train::vnq_layer_rows(*vnq.model, vnq.layers, vnq.names, data, true)
                      : std::vector<train::LayerRow>{};
-  report_rows(args, data, rows,
-              args.bn_reestimate > 0
-                  ? train::vnq_bn_reestimated_rows(*vnq.model, vnq.layers, data,
-                                                   args.bn_reestimate, args.first_layer_float)
-                  : std::vector<train::ResultRow>{},
-              layers);
+  Table table{rows, {}, {}, layers};
+  if (args.bn_reestimate > 0)
+    table.reestimated = train::vnq_bn_reestimated_rows(*vnq.model, vnq.layers, data,
+                                                       args.bn_reestimate, args.first_layer_float);
+  report_rows(args, data, table);
 }
 
 // A ternary checkpoint (trit quantize): the packed 2-bit model, deterministic, and the
@@ -127,10 +147,18 @@ void eval_ternary(const EvalArgs& args, nn::Module& model) {
         "quantize (%s)\n",
         args.weights.c_str(), static_cast<long long>(baked), kNotThePapers);
   rows.push_back(packed_row(baked));
-  std::vector<train::ResultRow> reestimated;
+  Table table{rows, {}, {}, {}};
+  if (args.activation_bits == 8) {  // before re-estimation: the statistics as the row above
+    quant::calibrate_activations(model, train::training_batches(data, args.calibration_images));
+    train::ResultRow row = packed_row(baked);
+    row.method += ", 8-bit activations";
+    table.activations_8bit.push_back(row);
+    quant::clear_activation_scales(model);
+  }
   if (args.bn_reestimate > 0)
-    reestimated.push_back(packed_row(train::reestimate_batch_norm(model, data, args.bn_reestimate)));
-  report_rows(args, data, rows, reestimated);
+    table.reestimated.push_back(
+        packed_row(train::reestimate_batch_norm(model, data, args.bn_reestimate)));
+  report_rows(args, data, table);
 }
 
 void run_eval(const EvalArgs& args) {
@@ -143,6 +171,9 @@ void run_eval(const EvalArgs& args) {
   check(!args.per_layer, "--per-layer",
         args.weights + " is not a VNQ checkpoint; the per-layer table needs its posteriors");
   if (quant::is_ternary_checkpoint(metadata)) return eval_ternary(args, *model);
+  check(args.activation_bits == 0, "--activation-bits",
+        args.weights + " is not a ternary checkpoint; 8-bit activations are a path of the "
+                       "packed ternary layers (trit quantize writes them)");
   check(args.bn_reestimate == 0, "--bn-reestimate",
         args.weights + " is a float checkpoint; BN re-estimation is for VNQ and ternary ones");
   nn::load_checkpoint(args.weights, *model);
@@ -202,6 +233,14 @@ void add_eval_command(CLI::App& app) {
   command->add_flag("--per-layer", args->per_layer,
                     "VNQ: add a table per layer: shares inside the funnels, distance to the "
                     "codebook in sigmas, log alpha, test error with only that layer P&Q'd");
+  command->add_option("--activation-bits", args->activation_bits,
+                      "ternary: 8 adds a row with each convolution's input quantised to 8 bits "
+                      "(integer sums; the exact row stays the reference)")
+      ->check(CLI::IsMember({8}));
+  command->add_option("--calibration-images", args->calibration_images,
+                      "with --activation-bits: training images that calibrate the scales")
+      ->check(kCount)
+      ->capture_default_str();
   command->callback([args] { run_eval(*args); });
 }
 

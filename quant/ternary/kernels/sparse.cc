@@ -19,7 +19,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "autograd/kernels/parallel.h"
+#include "quant/ternary/kernels/sparse_parts.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace trit::kernels {
@@ -30,8 +30,6 @@ namespace {
 using D = hn::ScalableTag<float>;
 
 constexpr size_t kVecs = 8;  // vectors per block of positions: 8 independent add chains
-// Below this many additions (non-zero codes x positions x images) one thread does it all.
-constexpr int64_t kParallelWork = int64_t{1} << 19;
 
 struct Problem {
   const TapRuns& runs;
@@ -143,7 +141,7 @@ void SparseLinearImpl(const float* x, int64_t n, const SparseTernary& codes, flo
   const int64_t rows = codes.rows;
   if (n <= 0 || rows <= 0) return;
   const int64_t work = n * std::max<int64_t>(codes.nonzero(), rows);
-  const int64_t threads = omp_in_parallel() || work < kParallelWork ? 1 : num_threads();
+  const int64_t threads = omp_in_parallel() || work < kSparseParallelWork ? 1 : num_threads();
   for (int64_t i = 0; i < n; ++i)
     parallel_for_chunks(rows, threads, [&](int64_t, int64_t begin, int64_t end) {
       LinearUnits(x + i * codes.cols, codes, level, bias, y + i * rows, begin, end);
@@ -154,20 +152,12 @@ void SparseTapsImpl(const TapRuns& runs, int64_t n, const SparseTernary& codes, 
                     const float* bias, float* y) {
   const int64_t rows = codes.rows, batch = runs.batch;
   if (batch <= 0 || n <= 0 || rows <= 0) return;
-  std::vector<int64_t> run_offsets(codes.columns.size());
-  for (size_t i = 0; i < run_offsets.size(); ++i) run_offsets[i] = runs.offsets[codes.columns[i]];
+  const std::vector<int64_t> run_offsets = code_run_offsets(codes, runs.offsets);
   const Problem pr{runs, n, codes, run_offsets.data(), level, bias, y};
   const int64_t work = batch * n * std::max<int64_t>(codes.nonzero(), rows);
-  const int64_t threads = omp_in_parallel() || work < kParallelWork ? 1 : num_threads();
-  // parts: whole images when there are enough, else row ranges of each image
-  const int64_t row_parts = std::min(rows, (threads + batch - 1) / batch);
-  parallel_for_chunks(batch * row_parts, std::min(threads, batch * row_parts),
-                      [&](int64_t, int64_t begin, int64_t end) {
-                        for (int64_t part = begin; part < end; ++part) {
-                          const int64_t b = part / row_parts, r = part % row_parts;
-                          ImageRows(pr, b, rows * r / row_parts, rows * (r + 1) / row_parts);
-                        }
-                      });
+  for_image_rows(batch, rows, work, [&](int64_t b, int64_t o_begin, int64_t o_end) {
+    ImageRows(pr, b, o_begin, o_end);
+  });
 }
 
 }  // namespace HWY_NAMESPACE
