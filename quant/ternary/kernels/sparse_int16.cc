@@ -4,12 +4,15 @@
 // vectors held in registers, rows the inner loop so one block's input runs stay in L1. The
 // lanes are int16: 16 positions per AVX2 vector where floats have 8. Every kInt16Terms terms
 // (and at the row's end) the 16-bit sums are widened into 32-bit totals, two per vector.
+// Built with -ffp-contract=off (quant/meson.build): the final scale and bias round alike on
+// every target.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "quant/ternary/kernels/sparse_int16.cc"
 #include "quant/ternary/kernels/sparse_int16.h"
 
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
