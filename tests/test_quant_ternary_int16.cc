@@ -210,15 +210,22 @@ TEST_SUITE("quant") {
                          Error);
   }
 
-  TEST_CASE("calibrate_activations: each convolution's largest input / 127, linear untouched") {
+  TEST_CASE("calibrate_activations: each convolution's largest input / 127 where it pays") {
     Conv2dOptions padded;
     padded.padding = 1;
     auto conv1 = std::make_shared<quant::TernaryConv2d>(sparse_random_ternary(4, 9, 0.4, 0.5f, 14),
                                                         1, 3, padded);
     auto conv2 = std::make_shared<quant::TernaryConv2d>(
         sparse_random_ternary(3, 36, 0.4, 0.5f, 15), 4, 3, padded);
+    // 1x1 convolutions read their input in place: quantised only with at least 4 non-zero
+    // codes per input column on average (kMinCodesPerColumn), so conv3 stays exact, conv4 not.
+    auto conv3 = std::make_shared<quant::TernaryConv2d>(sparse_random_ternary(6, 3, 0.3, 0.5f, 18),
+                                                        3, 1);
+    auto conv4 = std::make_shared<quant::TernaryConv2d>(
+        quant::pack_ternary(std::vector<int8_t>(6 * 6, 1).data(), 6, 6, 0.5f), 6, 1);
     nn::Sequential model;
     model.add("conv1", conv1).add("relu", std::make_shared<nn::ReLU>()).add("conv2", conv2);
+    model.add("conv3", conv3).add("conv4", conv4);
     Rng rng(16);
     const std::vector<Tensor> inputs = {Tensor::normal({2, 1, 6, 6}, 0.0f, 1.0f, rng),
                                         Tensor::normal({1, 1, 6, 6}, 0.0f, 2.0f, rng)};
@@ -228,9 +235,11 @@ TEST_SUITE("quant") {
       for (float v : x.to_vector()) range1 = std::max(range1, std::fabs(v));
       for (float v : relu(conv1->forward(x)).to_vector()) range2 = std::max(range2, std::fabs(v));
     }
-    CHECK(quant::calibrate_activations(model, inputs) == 2);
+    CHECK(quant::calibrate_activations(model, inputs) == 3);
     CHECK(conv1->activation_scale() == range1 / 127);
     CHECK(conv2->activation_scale() == range2 / 127);
+    CHECK(conv3->activation_scale() == 0.0f);
+    CHECK(conv4->activation_scale() > 0.0f);
     CHECK(model.is_training());  // the mode is restored
     const Tensor quantised = model(inputs[0]);
     CHECK(quantised.to_vector() != exact.to_vector());
