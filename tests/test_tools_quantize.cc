@@ -155,6 +155,7 @@ TEST_SUITE("tools") {
     const auto& row = quantised.at("activations_8bit");
     CHECK(row.at("method") == "VNQ + P&Q (packed 2-bit), 8-bit activations");
     CHECK(row.at("calibration_images") == 32);
+    CHECK(row.at("quantised_convolutions") == 2);  // LeNet-5's two 5x5 convolutions
     CHECK(row.at("bits") == 2);
     CHECK(std::abs(row.at("test_error").get<double>() - exact.at("test_error").get<double>()) <=
           4.0 / 64);

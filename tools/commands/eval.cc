@@ -43,12 +43,14 @@ struct EvalArgs {
 struct Table {
   std::vector<train::ResultRow> rows, reestimated, activations_8bit;
   std::vector<train::LayerRow> layers;
+  int64_t quantised_convolutions = 0, convolutions = 0;  // with activations_8bit
 };
 
 // A quantised model's table on the terminal and, with --report, as JSON. JSON: "rows" holds
 // all rows; the top-level test_error, nonzero_fraction, bits and bn_reestimated_images are
 // rows.back()'s; "bn_reestimated" holds reestimated.back() when there is one, and
-// "activations_8bit" the 8-bit activation row with its calibration_images.
+// "activations_8bit" the 8-bit activation row with its calibration_images and
+// quantised_convolutions.
 void report_rows(const EvalArgs& args, const train::DataSplits& data, const Table& table) {
   std::printf("%s (%s) on %s test set (%lld images):\n", args.model.c_str(), args.weights.c_str(),
               args.dataset.c_str(), static_cast<long long>(data.test.size()));
@@ -62,8 +64,11 @@ void report_rows(const EvalArgs& args, const train::DataSplits& data, const Tabl
         static_cast<long long>(table.reestimated.back().bn_images), kNotThePapers);
   if (!table.activations_8bit.empty())
     std::printf(
-        "8-bit activations: each convolution's input quantised to 8 bits, its scale calibrated "
-        "on %lld training images (max |x| / 127); linear layers in float\n",
+        "8-bit activations: the inputs of %lld of %lld convolutions quantised to 8 bits (where "
+        "it pays), scales calibrated on %lld training images (max |x| / 127); linear layers "
+        "in float\n",
+        static_cast<long long>(table.quantised_convolutions),
+        static_cast<long long>(table.convolutions),
         static_cast<long long>(args.calibration_images));
   if (!table.layers.empty()) {
     std::printf("\nper layer (BN statistics as trained):\n");
@@ -86,6 +91,7 @@ void report_rows(const EvalArgs& args, const train::DataSplits& data, const Tabl
   if (!table.activations_8bit.empty()) {
     report["activations_8bit"] = train::table_json({table.activations_8bit.back()})[0];
     report["activations_8bit"]["calibration_images"] = args.calibration_images;
+    report["activations_8bit"]["quantised_convolutions"] = table.quantised_convolutions;
   }
   if (!table.layers.empty()) report["layers"] = train::layer_table_json(table.layers);
   write_json_report(args.report, report);
@@ -149,7 +155,10 @@ void eval_ternary(const EvalArgs& args, nn::Module& model) {
   rows.push_back(packed_row(baked));
   Table table{rows, {}, {}, {}};
   if (args.activation_bits == 8) {  // before re-estimation: the statistics as the row above
-    quant::calibrate_activations(model, train::training_batches(data, args.calibration_images));
+    table.quantised_convolutions = quant::calibrate_activations(
+        model, train::training_batches(data, args.calibration_images));
+    for (const auto& [name, layer] : quant::find_ternary(model))
+      table.convolutions += std::dynamic_pointer_cast<quant::TernaryConv2d>(layer) != nullptr;
     train::ResultRow row = packed_row(baked);
     row.method += ", 8-bit activations";
     table.activations_8bit.push_back(row);
