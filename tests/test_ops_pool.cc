@@ -178,6 +178,9 @@ TEST_SUITE("kernels") {
         kernels::max_pool2d(x.data(), planes, w, y.data(), argmax.data());
         REQUIRE(y == want_max.values);
         REQUIRE(argmax == want_max.argmax);
+        std::fill(y.begin(), y.end(), 0.0f);
+        kernels::max_pool2d(x.data(), planes, w, y.data(), nullptr);  // values alone
+        REQUIRE(y == want_max.values);
         kernels::avg_pool2d(x.data(), planes, w, y.data());
         REQUIRE(y == scalar_pool(x.data(), planes, w, false).values);
 

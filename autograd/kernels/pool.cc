@@ -63,7 +63,9 @@ HWY_INLINE void ForEachWindow(int64_t planes, const Window2d& w, const Scalar& s
     }
 }
 
-void MaxPoolImpl(const float* x, int64_t planes, const Window2d& w, float* y, int32_t* argmax) {
+// MaxPoolImpl with the argmax (kIndices: for backward) or the values alone (inference).
+template <bool kIndices>
+void MaxPool(const float* x, int64_t planes, const Window2d& w, float* y, int32_t* argmax) {
   const float lowest = -std::numeric_limits<float>::infinity();
   const auto scalar = [&](int64_t plane, int64_t o, const Taps& taps) {
     const float* in = x + plane * w.plane();
@@ -76,7 +78,7 @@ void MaxPoolImpl(const float* x, int64_t planes, const Window2d& w, float* y, in
       }
     });
     y[o] = best;
-    argmax[o] = static_cast<int32_t>(best_index);
+    if (kIndices) argmax[o] = static_cast<int32_t>(best_index);
   };
   const auto vector = [&](auto d, int64_t plane, int64_t o, const Taps& taps) HWY_ATTR {
     const float* in = x + plane * w.plane();
@@ -89,14 +91,21 @@ void MaxPoolImpl(const float* x, int64_t planes, const Window2d& w, float* y, in
       ForEachTap(d, in + row, w.stride, w.kernel_w, [&](int64_t kx, auto v) HWY_ATTR {
         const auto greater = hn::Gt(v, best);
         best = hn::IfThenElse(greater, v, best);
-        const auto index = hn::Add(hn::Set(di, int32_t(row + kx)), lane_offset);
-        best_index = hn::IfThenElse(hn::RebindMask(di, greater), index, best_index);
+        if (kIndices) {
+          const auto index = hn::Add(hn::Set(di, int32_t(row + kx)), lane_offset);
+          best_index = hn::IfThenElse(hn::RebindMask(di, greater), index, best_index);
+        }
       });
     }
     hn::StoreU(best, d, y + o);
-    hn::StoreU(best_index, di, argmax + o);
+    if (kIndices) hn::StoreU(best_index, di, argmax + o);
   };
   ForEachWindow(planes, w, scalar, vector);
+}
+
+void MaxPoolImpl(const float* x, int64_t planes, const Window2d& w, float* y, int32_t* argmax) {
+  if (argmax) return MaxPool<true>(x, planes, w, y, argmax);
+  MaxPool<false>(x, planes, w, y, nullptr);
 }
 
 void AvgPoolImpl(const float* x, int64_t planes, const Window2d& w, float* y) {

@@ -4,7 +4,7 @@
 //
 // max_pool2d: y = the window maximum (padding is never chosen); argmax = the index
 //   iy * width + ix within its plane of the first maximum in (ky, kx) order, as PyTorch
-//   (a NaN is never chosen). Requires padding <= kernel / 2 (every window has an in-plane tap).
+//   (a NaN is never chosen); argmax may be nullptr (inference: the values alone, faster). Requires padding <= kernel / 2 (every window has an in-plane tap).
 // max_pool2d_backward: dx[plane][argmax[o]] += dy[o] (a scalar scatter; windows may overlap);
 //   with `overwrite`, each dx plane is zeroed first (while it is in cache) instead.
 // avg_pool2d: y = window sum / (kernel_h * kernel_w), padding counted as zeros (PyTorch's

@@ -46,14 +46,15 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   const char* op = "max_pool2d";
   const kernels::Window2d w = pool_window(op, x, kernel, stride, padding);
   Tensor out = pooled_output(x, w);
-  // Uninitialised (the kernel writes every index): no zeroing pass over a fresh buffer.
-  const std::shared_ptr<int32_t[]> argmax(new int32_t[size_t(out.numel())]);
+  // The argmax only when backward will need it; uninitialised (the kernel writes every index).
+  const bool backward = needs_grad({x});
+  const std::shared_ptr<int32_t[]> argmax(backward ? new int32_t[size_t(out.numel())] : nullptr);
   const int64_t in_plane = w.plane(), out_plane = w.out_plane();
   for_planes(x, [&](int64_t first, int64_t planes) {
     kernels::max_pool2d(x.data() + first * in_plane, planes, w, out.data() + first * out_plane,
-                        argmax.get() + first * out_plane);
+                        backward ? argmax.get() + first * out_plane : nullptr);
   });
-  if (needs_grad({x}))
+  if (backward)
     record(op, {x}, out, [x, w, argmax](const Tensor& g) {
       bool fresh = false;  // a new gradient is written plane by plane, not zeroed first
       float* dx = grad_buffer(x, &fresh);
