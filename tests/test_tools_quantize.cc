@@ -284,6 +284,50 @@ TEST_SUITE("tools") {
     CHECK(zero_codes(at3) == zeros3);  // a failed run leaves the previous file intact
   }
 
+  TEST_CASE("trit curves draws several runs on the same panels, each in its own colour") {
+    TempDir dir;
+    // Two VNQ-like runs: the second's curves lie elsewhere, so both must show.
+    for (const auto& [name, offset] : {std::pair{"paper", 0.0}, std::pair{"other", 0.3}}) {
+      std::ofstream out(dir.file(std::string(name) + ".jsonl"));
+      for (int epoch = 1; epoch <= 4; ++epoch)
+        out << nlohmann::json{{"epoch", epoch},
+                              {"loss", 2.0 - 0.3 * epoch + offset},
+                              {"train_accuracy", 0.5 + 0.1 * epoch - offset},
+                              {"test_accuracy", 0.45 + 0.1 * epoch - offset},
+                              {"lr", 0.005 * (1 - offset)},
+                              {"means_test_error", 0.3 - 0.02 * epoch + offset / 3},
+                              {"pq_test_error", 0.8 - 0.1 * epoch + offset / 3},
+                              {"nonzero_fraction", 0.1 + 0.05 * epoch + offset},
+                              {"outside_funnels", 0.2 - 0.02 * epoch},
+                              {"kl", 5e4 - 1e3 * epoch}}
+                   .dump()
+            << "\n";
+    }
+    const std::string one = dir.file("one.png"), both = dir.file("both.png");
+    REQUIRE(run_cli({"trit", "curves", dir.file("paper.jsonl"), "--out", one}) == 0);
+    REQUIRE(run_cli({"trit", "curves", dir.file("paper.jsonl"), dir.file("other.jsonl"), "--out",
+                     both}) == 0);
+    const auto colours = [](const std::string& path) {
+      int width = 0, height = 0, channels = 0;
+      unsigned char* pixels = stbi_load(path.c_str(), &width, &height, &channels, 3);
+      REQUIRE(pixels != nullptr);
+      CHECK(width == 3 * 640);  // six panels, three columns
+      CHECK(height == 2 * 420);
+      std::set<int> seen;  // distinct non-grey colours (the series)
+      for (int64_t i = 0; i < int64_t(width) * height; ++i) {
+        const unsigned char r = pixels[3 * i], g = pixels[3 * i + 1], b = pixels[3 * i + 2];
+        if (r != g || g != b) seen.insert((r << 16) | (g << 8) | b);
+      }
+      stbi_image_free(pixels);
+      return seen.size();
+    };
+    CHECK(colours(both) > colours(one));
+    // A broken file among them: exit 1, naming it.
+    std::ofstream(dir.file("broken.jsonl")) << "{\"epoch\": 1, \"loss\": \n";
+    CHECK(run_cli({"trit", "curves", dir.file("paper.jsonl"), dir.file("broken.jsonl"), "--out",
+                   dir.file("x.png")}) == 1);
+  }
+
   TEST_CASE("trit plot writes a scatter and a histogram per layer that are not blank") {
     const VnqFiles& files = vnq_files();
     const std::string out = files.dir.path() + "/plots";

@@ -1,10 +1,12 @@
-// `trit curves METRICS --out PNG`: a run's metrics file (one JSON line per epoch, as
+// `trit curves METRICS... --out PNG`: a run's metrics file (one JSON line per epoch, as
 // `--metrics` writes it) drawn as one PNG of panels against the epoch: the training loss,
 // train and test accuracy, the learning rate and, where a VNQ run recorded them, the test
 // error with the posterior means and after P&Q, the non-zero share, the share of weights
-// outside every funnel and the KL. A resumed run
-// may have appended an epoch twice; the last line of an epoch counts.
+// outside every funnel and the KL. Several files draw several runs on the same panels, each
+// curve labelled with its file's name (without folder and extension), to compare them. A
+// resumed run may have appended an epoch twice; the last line of an epoch counts.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -68,8 +70,11 @@ struct Panel {
 
 constexpr int kPanelWidth = 640, kPanelHeight = 420, kColumns = 3;
 
-void run_curves(const std::string& metrics, const std::string& out) {
-  const Epochs epochs = read_metrics(metrics);
+void run_curves(const std::vector<std::string>& files, const std::string& out) {
+  std::vector<std::pair<std::string, Epochs>> runs;  // (name, epochs) per file
+  for (const std::string& file : files)
+    runs.emplace_back(std::filesystem::path(file).stem().string(), read_metrics(file));
+  const bool several = runs.size() > 1;
   const std::vector<Panel> panels = {
       {"training loss", "loss", {{"loss", "loss"}}},
       {"accuracy",
@@ -89,15 +94,17 @@ void run_curves(const std::string& metrics, const std::string& out) {
     report::Plot chart(kPanelWidth, kPanelHeight);
     chart.title(panel.title).xlabel("epoch").ylabel(panel.ylabel).legend(panel.legend);
     bool any = false;
-    for (const Curve& curve : panel.curves) {
-      std::vector<double> xs, ys;
-      points(epochs, curve, xs, ys);
-      if (xs.empty()) continue;
-      report::Style style;
-      style.marker = xs.size() > 40 ? report::Marker::none : report::Marker::circle;
-      chart.line(xs, ys, panel.curves.size() > 1 ? curve.label : "", style);
-      any = true;
-    }
+    for (const auto& [name, epochs] : runs)
+      for (const Curve& curve : panel.curves) {
+        std::vector<double> xs, ys;
+        points(epochs, curve, xs, ys);
+        if (xs.empty()) continue;
+        report::Style style;
+        style.marker = xs.size() > 40 ? report::Marker::none : report::Marker::circle;
+        const std::string label = panel.curves.size() > 1 ? curve.label : "";
+        chart.line(xs, ys, several ? name + (label.empty() ? "" : ": " + label) : label, style);
+        any = true;
+      }
     if (any) drawn.push_back(chart.render());
   }
   const int columns = std::min<int>(kColumns, static_cast<int>(drawn.size()));
@@ -107,19 +114,23 @@ void run_curves(const std::string& metrics, const std::string& out) {
     figure.paste(drawn[i], static_cast<int>(i % columns) * kPanelWidth,
                  static_cast<int>(i / columns) * kPanelHeight);
   figure.save_png(out);
-  std::printf("%s: %zu epochs (%lld to %lld), %zu panels in %s\n", metrics.c_str(), epochs.size(),
-              static_cast<long long>(epochs.begin()->first),
-              static_cast<long long>(epochs.rbegin()->first), drawn.size(), out.c_str());
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const Epochs& epochs = runs[i].second;
+    std::printf("%s: %zu epochs (%lld to %lld)\n", files[i].c_str(), epochs.size(),
+                static_cast<long long>(epochs.begin()->first),
+                static_cast<long long>(epochs.rbegin()->first));
+  }
+  std::printf("%zu panels in %s\n", drawn.size(), out.c_str());
 }
 
 }  // namespace
 
 void add_curves_command(CLI::App& app) {
-  auto metrics = std::make_shared<std::string>();
+  auto metrics = std::make_shared<std::vector<std::string>>();
   auto out = std::make_shared<std::string>();
   CLI::App* command = app.add_subcommand(
       "curves", "a run's metrics file (--metrics) as one PNG: loss, accuracy, lr, VNQ curves");
-  command->add_option("metrics", *metrics, "a metrics file (JSON lines)")
+  command->add_option("metrics", *metrics, "metrics files (JSON lines); several: runs compared")
       ->required()
       ->check(CLI::ExistingFile);
   command->add_option("--out", *out, "the PNG to write")->required();
