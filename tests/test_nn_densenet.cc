@@ -10,6 +10,7 @@
 
 #include "autograd/error.h"
 #include "autograd/graph.h"
+#include "autograd/ops/layout.h"
 #include "autograd/ops/loss.h"
 #include "nn/checkpoint.h"
 #include "nn/models/densenet.h"
@@ -189,6 +190,36 @@ TEST_SUITE("nn") {
       REQUIRE(efficient.size() == naive.size());
       testing::require_close(naive, efficient);
     }
+  }
+
+  TEST_CASE("densenet inference runs a large batch in groups of images, with the same logits") {
+    Rng rng(13);
+    const auto model = nn::make_model("densenet-bc40", rng);
+    model->eval();
+    // 20 images of 96 x 32 x 32 first-block floats (384 KiB each): two groups of 10.
+    const Tensor x = Tensor::normal({20, 3, 32, 32}, 0.0f, 1.0f, rng);
+    const Tensor whole = (*model)(x);  // a tape is recorded: one pass
+    std::vector<int64_t> classifier_batches;
+    nn::set_forward_observer([&](const nn::Module& module, const Tensor& output) {
+      if (module.type() == "Linear") classifier_batches.push_back(output.size(0));
+    });
+    Tensor grouped;
+    {
+      NoGradGuard no_grad;
+      grouped = (*model)(x);
+    }
+    nn::set_forward_observer({});
+    CHECK(classifier_batches == std::vector<int64_t>{10, 10});
+    REQUIRE(grouped.shape() == whole.shape());
+    CHECK(grouped.to_vector() == whole.to_vector());
+    NoGradGuard no_grad;
+    classifier_batches.clear();
+    nn::set_forward_observer([&](const nn::Module& module, const Tensor& output) {
+      if (module.type() == "Linear") classifier_batches.push_back(output.size(0));
+    });
+    (*model)(slice(x, 0, 0, 15));  // under two groups of 8: one pass
+    nn::set_forward_observer({});
+    CHECK(classifier_batches == std::vector<int64_t>{15});
   }
 
   TEST_CASE("a densenet checkpoint round trip gives identical evaluation outputs") {
