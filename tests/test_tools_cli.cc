@@ -126,7 +126,8 @@ TEST_SUITE("tools") {
     for (const auto& [weights, report] :
          {std::pair{trained, report_before}, std::pair{stripped, report_after}})
       REQUIRE(run_cli({"trit", "eval", "--weights", weights, "--data", dir.path(), "--report",
-                       report}) == 0);
+                       report, "--threads", "1"}) == 0);
+    CHECK(run_cli({"trit", "eval", "--weights", stripped, "--threads", "-1"}) == 2);
     CHECK(nlohmann::json::parse(read_file(report_before))["test_error"] ==
           nlohmann::json::parse(read_file(report_after))["test_error"]);
     CHECK(run_cli(with(train_args(dir.path(), "2"),

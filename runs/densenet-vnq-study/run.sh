@@ -51,8 +51,11 @@ for entry in "${CONFIGS[@]}"; do
     nice -n 10 "$TRIT" vnq $COMMON $options $start --save resume.safetensors \
       --metrics "$name.jsonl" --stop-after-epoch "$epoch"
   done
+  # --threads (session 13): without it eval took every core, and beside the float run its
+  # OpenMP threads spun at barriers for a descheduled peer (85 % of its time, perf).
   nice -n 10 "$TRIT" eval --model densenet-bc40 --weights resume.safetensors --dataset cifar10 \
-    --data "$DATA" --first-layer-float --per-layer --report "$name-eval.json" > "$name-eval.txt"
+    --data "$DATA" --first-layer-float --per-layer --threads "$THREADS" \
+    --report "$name-eval.json" > "$name-eval.txt"
   rm -f resume.safetensors
 done
 echo "study finished: every configuration has its -eval.json"

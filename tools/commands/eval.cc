@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/error.h"
+#include "autograd/kernels/parallel.h"
 #include "distributed/communicator.h"
 #include "nn/checkpoint.h"
 #include "nn/models/registry.h"
@@ -34,6 +35,7 @@ struct EvalArgs {
   bool per_layer = false;          // VNQ: add the per-layer table (train/vnq_layers.h)
   int activation_bits = 0;         // ternary: 8 adds the 8-bit activation row; 0: off
   int64_t calibration_images = 512;
+  int threads = 0;  // 0: all cores
 };
 
 // What report_rows prints and writes. `rows` are evaluated as the checkpoint stands (the
@@ -171,6 +173,7 @@ void eval_ternary(const EvalArgs& args, nn::Module& model) {
 }
 
 void run_eval(const EvalArgs& args) {
+  if (args.threads > 0) kernels::set_num_threads(args.threads);
   Rng rng(0);
   std::shared_ptr<nn::Module> model = nn::make_model(args.model, rng);
   const nn::Metadata metadata = nn::load_safetensors(args.weights).metadata;
@@ -233,6 +236,7 @@ void add_eval_command(CLI::App& app) {
   add_dataset_option(*command, args->dataset);
   command->add_option("--data", args->data_dir, "folder with the dataset's files");
   command->add_option("--report", args->report, "write the results as JSON (rates in [0, 1])");
+  command->add_option("--threads", args->threads, "threads (0: all cores)")->check(kThreads);
   add_bn_reestimate_option(*command, args->bn_reestimate,
                            "VNQ/ternary: add rows with BatchNorm statistics re-estimated on N "
                            "training images");
