@@ -28,6 +28,6 @@ for seed in "${@:-1 2 3}"; do
     nice -n 10 "$TRIT" quantize "$work" --log-threshold 2 \
       --save "../../models/lenet5-ternary-seed$s.safetensors"
     nice -n 10 "$TRIT" eval --model lenet5 --weights "$work" --dataset mnist --data "$DATA" \
-      --report "seed$s-eval.json" > "seed$s-eval.txt"
+      --threads 1 --report "seed$s-eval.json" > "seed$s-eval.txt"
   done
 done
